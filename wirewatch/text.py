@@ -1,0 +1,61 @@
+"""Text normalisation shared by extraction and storage.
+
+``content_hash`` is the storage key for pages without a wire ID and the test for
+"is this a new revision", so typographic variants of one text must hash alike:
+NFKC, curly quotes and dashes folded to ASCII, white space collapsed, case folded.
+"""
+
+import hashlib
+import re
+import unicodedata
+
+_TYPOGRAPHIC = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u00b4": "'",
+        "\u0060": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2015": "-",
+        "\u2212": "-",
+        "\u2026": "...",
+        "\u00a0": " ",
+    }
+)
+_WHITESPACE = re.compile(r"\s+")
+
+
+def collapse_whitespace(text: str) -> str:
+    """Collapse every run of white space to one space and strip the ends."""
+    return _WHITESPACE.sub(" ", text).strip()
+
+
+def fold_for_hash(text: str) -> str:
+    """The comparison form of a text: NFKC, typography folded to ASCII, spaces collapsed, casefolded."""
+    folded = unicodedata.normalize("NFKC", text).translate(_TYPOGRAPHIC)
+    return collapse_whitespace(folded).casefold()
+
+
+def content_hash(title: str, body: str) -> str:
+    """SHA-256 (hex) of the folded title and body; equal for typographic variants of one story."""
+    payload = fold_for_hash(title) + "\n" + fold_for_hash(body)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def word_count(body: str) -> int:
+    """Number of white-space separated words in a body."""
+    return len(body.split())

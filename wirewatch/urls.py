@@ -1,0 +1,38 @@
+"""Address canonicalisation: one story address, however a feed decorated it."""
+
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+TRACKING_PARAMETERS = frozenset({"src", "ref", "fbclid", "gclid"})
+TRACKING_PREFIXES = ("utm_",)
+
+
+def is_tracking_parameter(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in TRACKING_PARAMETERS or lowered.startswith(TRACKING_PREFIXES)
+
+
+def canonicalize_url(url: str) -> str:
+    """Lower-case scheme and host, drop the fragment, default ports and tracking parameters.
+
+    The path and the order of the remaining query parameters are kept: they can be
+    meaningful to the site.
+    """
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    port = parts.port
+    if port is not None and not (
+        (scheme == "http" and port == 80) or (scheme == "https" and port == 443)
+    ):
+        host = f"{host}:{port}"
+    if parts.username:
+        host = f"{parts.username}@{host}"
+    query = urlencode(
+        [
+            (k, v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if not is_tracking_parameter(k)
+        ],
+        doseq=True,
+    )
+    return urlunsplit((scheme, host, parts.path or "/", query, ""))
