@@ -1,0 +1,53 @@
+"""Entry point of the ``wirewatch`` console script."""
+
+import sys
+
+import click
+from sqlalchemy.exc import OperationalError
+
+from wirewatch import __version__
+from wirewatch.cli.db import db
+from wirewatch.cli.options import AppContext, common_options
+from wirewatch.errors import WirewatchError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="wirewatch")
+@common_options
+def cli() -> None:
+    """wirewatch: crawl MENAFN-style wire news into one clean database.
+
+    Every story is stored once, keyed by its wire ID, with every address it was
+    seen at and its revisions.
+
+    \b
+    Examples:
+      wirewatch db upgrade
+      wirewatch crawl menafn-world
+      wirewatch articles --provider "Jordan Times" --since 2025-11-01
+    """
+
+
+cli.add_command(db)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; expected failures print one line to stderr, never a traceback."""
+    app = AppContext()
+    try:
+        code = cli.main(args=argv, prog_name="wirewatch", obj=app, standalone_mode=False)
+    except WirewatchError as exc:
+        click.echo(f"wirewatch: error: {exc}", err=True)
+        code = exc.exit_code
+    except OperationalError as exc:
+        click.echo(f"wirewatch: error: database unavailable: {exc.orig}", err=True)
+        code = 1
+    except click.exceptions.Abort:
+        click.echo("wirewatch: aborted", err=True)
+        code = 130
+    except click.ClickException as exc:
+        exc.show()
+        code = exc.exit_code
+    finally:
+        app.close()
+    sys.exit(code if isinstance(code, int) else 0)

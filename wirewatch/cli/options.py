@@ -1,0 +1,98 @@
+"""Options every command accepts (``--config``, ``-v``) and the context they build.
+
+``shared/spec/interface.md``: every command accepts ``--config PATH`` and
+``-v/--verbose``, on the group (``wirewatch -v crawl``) and on the command
+(``wirewatch crawl -v``) alike.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy import Engine
+
+from wirewatch.config import Config, load_config
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class AppContext:
+    """What a command needs: the config (loaded lazily, once) and an engine on its database."""
+
+    config_path: Path | None = None
+    verbosity: int = 0
+    _engine: Engine | None = field(default=None, repr=False)
+
+    @cached_property
+    def config(self) -> Config:
+        return load_config(self.config_path)
+
+    def engine(self, *, upgrade: bool = True) -> Engine:
+        """The configured database's engine; a new, empty database is upgraded first."""
+        if self._engine is None:
+            from storage.engine import make_engine
+            from storage.migrate import ensure_schema
+
+            self._engine = make_engine(self.config.database.url)
+            if upgrade:
+                ensure_schema(self._engine)
+        return self._engine
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+
+def _remember_config(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+    if value is not None:
+        ctx.ensure_object(AppContext).config_path = value
+
+
+def _remember_verbosity(ctx: click.Context, _param: click.Parameter, value: int) -> None:
+    app = ctx.ensure_object(AppContext)
+    app.verbosity = max(app.verbosity, value)
+    configure_logging(app.verbosity)
+
+
+def configure_logging(verbosity: int) -> None:
+    """Log to stderr, one line per event; ``-v`` turns on debug for wirewatch's own loggers."""
+    level = logging.DEBUG if verbosity > 0 else logging.INFO
+    logging.basicConfig(
+        level=logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        force=True,
+    )
+    for name in ("wirewatch", "crawler", "storage", "scheduler"):
+        logging.getLogger(name).setLevel(level)
+    if verbosity > 1:
+        logging.getLogger().setLevel(logging.DEBUG)
+
+
+def common_options(command: F) -> F:
+    """Add ``--config`` and ``-v/--verbose`` to a command or group."""
+    command = click.option(
+        "-v",
+        "--verbose",
+        count=True,
+        expose_value=False,
+        callback=_remember_verbosity,
+        help="More logging (-vv for library debug output too).",
+    )(command)
+    command = click.option(
+        "--config",
+        type=click.Path(path_type=Path, dir_okay=False),
+        expose_value=False,
+        is_eager=True,
+        callback=_remember_config,
+        help="Config file (default: $WIREWATCH_CONFIG, else ./wirewatch.toml).",
+    )(command)
+    return command
+
+
+pass_app = click.make_pass_decorator(AppContext, ensure=True)

@@ -1,0 +1,251 @@
+"""The one typed configuration object, loaded from ``wirewatch.toml``.
+
+Lookup order (``shared/spec/interface.md``): ``--config PATH``, else
+``$WIREWATCH_CONFIG``, else ``./wirewatch.toml``; ``$WIREWATCH_DATABASE_URL``
+overrides ``[database].url``. Without any file the defaults apply (no sources),
+so ``wirewatch db upgrade`` works on a fresh checkout. Every problem is raised as
+a ``ConfigError`` naming the file, the key and what to do.
+"""
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from wirewatch.errors import ConfigError
+
+DEFAULT_CONFIG_PATH = Path("wirewatch.toml")
+CONFIG_ENV = "WIREWATCH_CONFIG"
+DATABASE_URL_ENV = "WIREWATCH_DATABASE_URL"
+
+_EVERY = re.compile(r"^every\s+(\d+)\s*([smhd])$", re.IGNORECASE)
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_SOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+@dataclass(frozen=True)
+class EverySchedule:
+    """``every 10m``: a fixed interval."""
+
+    interval: timedelta
+
+
+@dataclass(frozen=True)
+class CronSchedule:
+    """A five-field cron expression (minute hour day month weekday), in UTC."""
+
+    expression: str
+
+
+Schedule = EverySchedule | CronSchedule
+
+
+def parse_schedule(text: str) -> Schedule:
+    """Parse ``every 10m``/``every 2h`` or a cron expression; ValueError says what is wrong."""
+    text = text.strip()
+    every = _EVERY.match(text)
+    if every:
+        amount = int(every.group(1))
+        if amount <= 0:
+            raise ValueError("an 'every' interval must be positive")
+        return EverySchedule(timedelta(seconds=amount * _UNIT_SECONDS[every.group(2).lower()]))
+    if text.lower().startswith("every"):
+        raise ValueError(f"{text!r} is not an interval: write e.g. 'every 30s', 'every 10m', 'every 2h'")
+    if len(text.split()) != 5:
+        raise ValueError(
+            f"{text!r} is neither a 5-field cron expression ('*/15 * * * *') nor 'every 10m'"
+        )
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        CronTrigger.from_crontab(text, timezone="UTC")
+    except ValueError as exc:
+        raise ValueError(f"bad cron expression {text!r}: {exc}") from None
+    return CronSchedule(text)
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatabaseConfig(_Section):
+    url: str = "sqlite:///wirewatch.db"
+
+    @field_validator("url")
+    @classmethod
+    def _known_scheme(cls, url: str) -> str:
+        if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", url):
+            raise ValueError(
+                "use 'sqlite:///path/to/file.db' or 'postgresql+psycopg://user@host/dbname'"
+            )
+        return url
+
+
+class CrawlConfig(_Section):
+    user_agent: str = "wirewatch/0.1 (+https://example.org/bot)"
+    obey_robots: bool = True
+    concurrency: Annotated[int, Field(ge=1, le=1024)] = 16
+    per_host_concurrency: Annotated[int, Field(ge=1, le=256)] = 4
+    download_delay: Annotated[float, Field(ge=0)] = 0.0
+    timeout: Annotated[float, Field(gt=0)] = 30
+    max_page_bytes: Annotated[int, Field(gt=0)] = 5_000_000
+    retries: Annotated[int, Field(ge=0, le=20)] = 2
+    max_depth: Annotated[int, Field(ge=0)] = 3
+    """How many listing pages deep pagination is followed from a start URL."""
+    batch_size: Annotated[int, Field(ge=1)] = 100
+    batch_seconds: Annotated[float, Field(gt=0)] = 1.0
+
+
+class DaemonConfig(_Section):
+    run_timeout: Annotated[float, Field(gt=0)] = 1800
+    """Wall-clock seconds one crawl may take before its child process is killed."""
+    grace_period: Annotated[float, Field(ge=0)] = 60
+    """Seconds running crawls get to finish after SIGTERM/SIGINT."""
+    misfire_grace_time: Annotated[float, Field(gt=0)] = 300
+    jitter: Annotated[float, Field(ge=0)] = 5
+
+
+class SourceConfig(_Section):
+    name: str
+    start_urls: Annotated[list[str], Field(min_length=1)]
+    schedule: str = "every 1h"
+    allowed_domains: list[str] = Field(default_factory=list)
+    max_pages: Annotated[int, Field(ge=1)] | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _valid_name(cls, name: str) -> str:
+        if not _SOURCE_NAME.match(name):
+            raise ValueError("use letters, digits, '-', '_' or '.', starting with a letter or digit")
+        return name
+
+    @field_validator("start_urls")
+    @classmethod
+    def _http_urls(cls, urls: list[str]) -> list[str]:
+        for url in urls:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError(f"{url!r} is not an http(s) address")
+        return urls
+
+    @field_validator("schedule")
+    @classmethod
+    def _valid_schedule(cls, schedule: str) -> str:
+        parse_schedule(schedule)
+        return schedule
+
+    @model_validator(mode="after")
+    def _default_domains(self) -> "SourceConfig":
+        if not self.allowed_domains:
+            hosts = sorted({urlsplit(u).hostname or "" for u in self.start_urls})
+            object.__setattr__(self, "allowed_domains", hosts)
+        return self
+
+    @property
+    def parsed_schedule(self) -> Schedule:
+        return parse_schedule(self.schedule)
+
+
+class Config(_Section):
+    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    crawl: CrawlConfig = Field(default_factory=CrawlConfig)
+    daemon: DaemonConfig = Field(default_factory=DaemonConfig)
+    sources: list[SourceConfig] = Field(default_factory=list)
+    path: Path | None = Field(default=None, exclude=True)
+    """The file this config was read from (None when only defaults apply)."""
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_names(cls, sources: list[SourceConfig]) -> list[SourceConfig]:
+        seen: set[str] = set()
+        for source in sources:
+            if source.name in seen:
+                raise ValueError(f"two sources are named {source.name!r}: names must be unique")
+            seen.add(source.name)
+        return sources
+
+    def source(self, name: str) -> SourceConfig:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        raise KeyError(name)
+
+
+def resolve_config_path(explicit: Path | None) -> tuple[Path, bool]:
+    """Which file to read, and whether the user asked for it (so that its absence is an error)."""
+    if explicit is not None:
+        return explicit, True
+    from_env = os.environ.get(CONFIG_ENV)
+    if from_env:
+        return Path(from_env), True
+    return DEFAULT_CONFIG_PATH, False
+
+
+def load_config(explicit: Path | None = None) -> Config:
+    """Read, validate and return the configuration; raise ``ConfigError`` on any problem."""
+    path, required = resolve_config_path(explicit)
+    raw: dict[str, Any] = {}
+    if path.exists():
+        raw = _read_toml(path)
+    elif required:
+        raise ConfigError(str(path), "", "no such file: create it or point --config/$WIREWATCH_CONFIG elsewhere")
+    found = path if path.exists() else None
+    database_url = os.environ.get(DATABASE_URL_ENV)
+    if database_url:
+        raw = {**raw, "database": {**raw.get("database", {}), "url": database_url}}
+    return config_from_mapping(raw, str(path), found)
+
+
+def config_from_mapping(raw: dict[str, Any], label: str, path: Path | None = None) -> Config:
+    """Validate an already-parsed mapping; ``label`` names the file in errors."""
+    try:
+        return Config.model_validate({**raw, "path": path})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ConfigError(label, _key_path(raw, first["loc"]), _problem(first)) from None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), "", f"not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(str(path), "", f"cannot be read: {exc.strerror}") from None
+
+
+def _key_path(raw: dict[str, Any], loc: tuple[int | str, ...]) -> str:
+    """Turn pydantic's location into the TOML key a user would look for: ``sources[2].schedule``."""
+    key = ""
+    for part in loc:
+        if isinstance(part, int):
+            name = _source_name(raw, part) if key == "sources" else None
+            key += f"[{part + 1}]" + (f" ({name})" if name else "")
+        else:
+            key += f".{part}" if key else part
+    return key
+
+
+def _source_name(raw: dict[str, Any], index: int) -> str | None:
+    sources = raw.get("sources")
+    if isinstance(sources, list) and index < len(sources) and isinstance(sources[index], dict):
+        name = sources[index].get("name")
+        return str(name) if name else None
+    return None
+
+
+def _problem(error: Any) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return "unknown key: remove it or check its spelling against the README's config reference"
+    if kind == "missing":
+        return "required key is missing: add it"
+    message = str(error["msg"])
+    return message.removeprefix("Value error, ")
