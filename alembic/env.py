@@ -1,0 +1,72 @@
+"""Alembic environment for wirewatch.
+
+``storage.migrate`` passes an open connection in ``config.attributes["connection"]``
+(no ``alembic.ini`` needed). From the ``alembic`` command line the URL comes from
+``$WIREWATCH_DATABASE_URL``, else ``sqlalchemy.url`` in ``alembic.ini``, else the
+wirewatch configuration file.
+"""
+
+import os
+
+from alembic import context
+from sqlalchemy import Connection
+
+from storage.migrate import include_name
+from storage.models import metadata
+
+config = context.config
+
+
+def _database_url() -> str:
+    url = os.environ.get("WIREWATCH_DATABASE_URL") or config.get_main_option("sqlalchemy.url")
+    if url:
+        return url
+    from wirewatch.config import load_config
+
+    return load_config().database.url
+
+
+def _run(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        render_as_batch=True,
+        compare_type=True,
+        include_name=include_name,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_offline() -> None:
+    context.configure(
+        url=_database_url(),
+        target_metadata=metadata,
+        literal_binds=True,
+        render_as_batch=True,
+        compare_type=True,
+        include_name=include_name,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    from storage.engine import make_engine
+
+    engine = make_engine(_database_url())
+    try:
+        with engine.begin() as owned:
+            _run(owned)
+    finally:
+        engine.dispose()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

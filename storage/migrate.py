@@ -1,0 +1,96 @@
+"""Run the Alembic migrations from code, with or without ``alembic.ini``.
+
+The scripts live in the repository's top-level ``alembic/`` directory; an
+installed wheel carries them as ``storage/_alembic`` (pyproject force-include).
+Upgrades hold a lock (a PostgreSQL advisory lock, SQLite's write lock) so that
+several processes calling ``ensure_schema`` at once migrate only once.
+"""
+
+from pathlib import Path
+from typing import Literal
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, text
+
+# Objects the models do not describe: APScheduler's job table and the full-text
+# search machinery, which only migrations create.
+EXCLUDED_TABLES = frozenset({"apscheduler_jobs"})
+EXCLUDED_PREFIXES = ("articles_fts",)
+EXCLUDED_INDEXES = frozenset({"ix_articles_search"})
+_PG_MIGRATION_LOCK = 0x77697265  # "wire"
+
+
+def include_name(
+    name: str | None,
+    type_: Literal[
+        "schema", "table", "column", "index", "unique_constraint", "foreign_key_constraint"
+    ],
+    _parent_names: object,
+) -> bool:
+    """Alembic ``include_name`` hook: hide objects that exist only outside the models."""
+    if name is None:
+        return True
+    if type_ == "table":
+        return name not in EXCLUDED_TABLES and not name.startswith(EXCLUDED_PREFIXES)
+    if type_ == "index":
+        return name not in EXCLUDED_INDEXES
+    return True
+
+
+def script_location() -> Path:
+    """The migration scripts: packaged copy first, then the repository checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_alembic", here.parent / "alembic"):
+        if (candidate / "env.py").is_file():
+            return candidate
+    raise FileNotFoundError(f"no Alembic scripts in {here / '_alembic'} or {here.parent / 'alembic'}")
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """A programmatic Alembic config; ``connection`` is used by ``env.py`` when given."""
+    config = Config()
+    config.set_main_option("script_location", str(script_location()))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at, or None for an empty (unmigrated) database."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    with engine.connect() as connection:
+        _lock(connection)
+        command.upgrade(alembic_config(connection), revision)
+        connection.commit()
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    with engine.connect() as connection:
+        _lock(connection)
+        command.downgrade(alembic_config(connection), revision)
+        connection.commit()
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Upgrade to head unless the database is there already (every CLI command calls this)."""
+    if current_revision(engine) != head_revision():
+        upgrade(engine)
+
+
+def _lock(connection: Connection) -> None:
+    """Serialise migrations between processes until the transaction ends."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
+    elif connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
