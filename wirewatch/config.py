@@ -56,7 +56,9 @@ def parse_schedule(text: str) -> Schedule:
             raise ValueError("an 'every' interval must be positive")
         return EverySchedule(timedelta(seconds=amount * _UNIT_SECONDS[every.group(2).lower()]))
     if text.lower().startswith("every"):
-        raise ValueError(f"{text!r} is not an interval: write e.g. 'every 30s', 'every 10m', 'every 2h'")
+        raise ValueError(
+            f"{text!r} is not an interval: write e.g. 'every 30s', 'every 10m', 'every 2h'"
+        )
     if len(text.split()) != 5:
         raise ValueError(
             f"{text!r} is neither a 5-field cron expression ('*/15 * * * *') nor 'every 10m'"
@@ -122,7 +124,9 @@ class SourceConfig(_Section):
     @classmethod
     def _valid_name(cls, name: str) -> str:
         if not _SOURCE_NAME.match(name):
-            raise ValueError("use letters, digits, '-', '_' or '.', starting with a letter or digit")
+            raise ValueError(
+                "use letters, digits, '-', '_' or '.', starting with a letter or digit"
+            )
         return name
 
     @field_validator("start_urls")
@@ -194,7 +198,9 @@ def load_config(explicit: Path | None = None) -> Config:
     if path.exists():
         raw = _read_toml(path)
     elif required:
-        raise ConfigError(str(path), "", "no such file: create it or point --config/$WIREWATCH_CONFIG elsewhere")
+        raise ConfigError(
+            str(path), "", "no such file: create it or point --config/$WIREWATCH_CONFIG elsewhere"
+        )
     found = path if path.exists() else None
     database_url = os.environ.get(DATABASE_URL_ENV)
     if database_url:

@@ -1,0 +1,184 @@
+"""The config contract: wirewatch.toml, --config, $WIREWATCH_CONFIG, $WIREWATCH_DATABASE_URL."""
+
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from wirewatch.config import (
+    CronSchedule,
+    EverySchedule,
+    config_from_mapping,
+    load_config,
+    parse_schedule,
+)
+from wirewatch.errors import ConfigError
+
+SPEC_EXAMPLE = """
+[database]
+url = "sqlite:///wirewatch.db"
+
+[crawl]
+user_agent = "wirewatch/0.1 (+https://example.org/bot)"
+obey_robots = true
+concurrency = 16
+per_host_concurrency = 4
+download_delay = 0.0
+timeout = 30
+max_page_bytes = 5_000_000
+
+[[sources]]
+name = "menafn-world"
+start_urls = ["https://menafn.com/rss/menafn_world.xml"]
+schedule = "*/15 * * * *"
+allowed_domains = ["menafn.com"]
+max_pages = 500
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "wirewatch.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_the_spec_example_loads_into_typed_values(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, SPEC_EXAMPLE))
+    assert config.crawl.max_page_bytes == 5_000_000
+    assert config.crawl.obey_robots is True
+    source = config.source("menafn-world")
+    assert source.max_pages == 500
+    assert source.parsed_schedule == CronSchedule("*/15 * * * *")
+
+
+def test_allowed_domains_default_to_the_hosts_of_start_urls() -> None:
+    config = config_from_mapping(
+        {"sources": [{"name": "s", "start_urls": ["https://A.example/rss", "http://b.example/x"]}]},
+        "w.toml",
+    )
+    assert config.sources[0].allowed_domains == ["a.example", "b.example"]
+
+
+def test_explicit_path_wins_over_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(
+        "WIREWATCH_CONFIG", str(write(tmp_path, "[crawl]\nconcurrency = 3\n", "env.toml"))
+    )
+    explicit = write(tmp_path, "[crawl]\nconcurrency = 5\n", "explicit.toml")
+    assert load_config(explicit).crawl.concurrency == 5
+    assert load_config(None).crawl.concurrency == 3
+
+
+def test_current_directory_file_is_the_fallback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("WIREWATCH_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "[crawl]\nconcurrency = 7\n")
+    assert load_config(None).crawl.concurrency == 7
+
+
+def test_without_any_file_defaults_apply(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WIREWATCH_CONFIG", raising=False)
+    monkeypatch.delenv("WIREWATCH_DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    config = load_config(None)
+    assert config.sources == []
+    assert config.database.url == "sqlite:///wirewatch.db"
+    assert config.path is None
+
+
+def test_database_url_environment_overrides_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WIREWATCH_DATABASE_URL", "postgresql+psycopg://db.example/news")
+    config = load_config(write(tmp_path, SPEC_EXAMPLE))
+    assert config.database.url == "postgresql+psycopg://db.example/news"
+
+
+def test_a_missing_explicit_file_is_an_error_naming_it(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"nope\.toml: no such file"):
+        load_config(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize(
+    ("toml", "key", "problem"),
+    [
+        ("[crawl]\nconcurency = 3\n", "crawl.concurency", "unknown key"),
+        ('[[sources]]\nstart_urls = ["https://x.example/"]\n', "sources[1].name", "required key"),
+        (
+            '[[sources]]\nname = "a"\nstart_urls = ["https://x.example/"]\nschedule = "*/61 * * * *"\n',
+            "sources[1] (a).schedule",
+            "bad cron expression",
+        ),
+        (
+            '[[sources]]\nname = "a"\nstart_urls = ["https://x.example/"]\nschedule = "every ten minutes"\n',
+            "sources[1] (a).schedule",
+            "not an interval",
+        ),
+        (
+            '[[sources]]\nname = "a"\nstart_urls = ["ftp://x.example/"]\n',
+            "sources[1] (a).start_urls",
+            "http",
+        ),
+        ("[crawl]\nconcurrency = 0\n", "crawl.concurrency", "greater than or equal to 1"),
+        ('[database]\nurl = "mysql://x/y"\n', "database.url", "sqlite:///"),
+        (
+            '[[sources]]\nname = "a"\nstart_urls = ["https://x.example/"]\n'
+            '[[sources]]\nname = "a"\nstart_urls = ["https://y.example/"]\n',
+            "sources",
+            "unique",
+        ),
+    ],
+)
+def test_config_errors_name_file_key_and_problem(
+    tmp_path: Path, toml: str, key: str, problem: str
+) -> None:
+    path = write(tmp_path, toml)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert caught.value.path == str(path)
+    assert caught.value.key == key
+    assert problem in caught.value.problem
+
+
+def test_invalid_toml_is_reported_with_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path, "[crawl\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("every 10m", EverySchedule(timedelta(minutes=10))),
+        ("every 2h", EverySchedule(timedelta(hours=2))),
+        ("every 2s", EverySchedule(timedelta(seconds=2))),
+        ("Every 1D", EverySchedule(timedelta(days=1))),
+        ("0 6 * * mon-fri", CronSchedule("0 6 * * mon-fri")),
+    ],
+)
+def test_schedules_parse_to_intervals_or_cron(text: str, expected: object) -> None:
+    assert parse_schedule(text) == expected
+
+
+@pytest.mark.parametrize("text", ["every 0m", "every 5 weeks", "* * *", "60 * * * *"])
+def test_bad_schedules_are_refused(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_schedule(text)
+
+
+def test_cli_reports_a_config_error_in_one_line_with_exit_code_2(tmp_path: Path) -> None:
+    path = write(tmp_path, "[crawl]\nconcurency = 3\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "wirewatch", "db", "upgrade", "--config", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert f"{path}: crawl.concurency: unknown key" in result.stderr

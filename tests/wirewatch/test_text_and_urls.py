@@ -1,0 +1,54 @@
+"""Normalisation both extraction and storage rely on."""
+
+import pytest
+
+from wirewatch.text import content_hash, fold_for_hash, word_count
+from wirewatch.urls import canonicalize_url
+
+
+def test_typographic_variants_hash_alike() -> None:
+    curly = content_hash(
+        "Trump\u2019s \u201cwasted meeting\u201d", "Talks \u2014 stalled\u2026  again"
+    )
+    straight = content_hash('Trump\'s "wasted meeting"', "Talks - stalled... again")
+    assert curly == straight
+
+
+def test_case_and_spacing_do_not_change_the_hash() -> None:
+    assert content_hash("Title", "A  body\n\nhere") == content_hash("TITLE", "a body here")
+
+
+def test_a_changed_word_changes_the_hash() -> None:
+    assert content_hash("Title", "Oil rose") != content_hash("Title", "Oil fell")
+
+
+def test_title_and_body_are_kept_apart_in_the_hash() -> None:
+    assert content_hash("A B", "C") != content_hash("A", "B C")
+
+
+def test_fold_applies_nfkc() -> None:
+    assert fold_for_hash("\ufb01nance \u2460") == "finance 1"
+
+
+def test_word_count_counts_words_across_paragraphs() -> None:
+    assert word_count("One two.\n\nThree") == 3
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (
+            "https://menafn.com/1110354612/Kremlin-Says?src=RSS",
+            "https://menafn.com/1110354612/Kremlin-Says",
+        ),
+        (
+            "HTTPS://MENAFN.com/1/x?src=RSS&utm_source=rss&id=3#comments",
+            "https://menafn.com/1/x?id=3",
+        ),
+        ("http://example.com:80/a?fbclid=1&gclid=2&ref=x", "http://example.com/a"),
+        ("http://127.0.0.2:8080/story?page=2", "http://127.0.0.2:8080/story?page=2"),
+        ("https://example.com", "https://example.com/"),
+    ],
+)
+def test_canonical_urls_drop_tracking_and_fragments(url: str, expected: str) -> None:
+    assert canonicalize_url(url) == expected
