@@ -8,9 +8,9 @@ wirewatch configuration file.
 
 import os
 
-from alembic import context
 from sqlalchemy import Connection
 
+from alembic import context
 from storage.migrate import include_name
 from storage.models import metadata
 

@@ -9,11 +9,12 @@ several processes calling ``ensure_schema`` at once migrate only once.
 from pathlib import Path
 from typing import Literal
 
-from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
+
+from alembic import command
 
 # Objects the models do not describe: APScheduler's job table and the full-text
 # search machinery, which only migrations create.
@@ -46,7 +47,9 @@ def script_location() -> Path:
     for candidate in (here / "_alembic", here.parent / "alembic"):
         if (candidate / "env.py").is_file():
             return candidate
-    raise FileNotFoundError(f"no Alembic scripts in {here / '_alembic'} or {here.parent / 'alembic'}")
+    raise FileNotFoundError(
+        f"no Alembic scripts in {here / '_alembic'} or {here.parent / 'alembic'}"
+    )
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

@@ -13,6 +13,7 @@ daemon can tell whether a ``running`` row's process is gone).
 
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     BigInteger,
@@ -89,7 +90,12 @@ class RunTrigger(StrEnum):
 
 class Base(DeclarativeBase):
     metadata = metadata
-    type_annotation_map = {datetime: UTCDateTime(), str: Text(), int: Integer(), date: Date()}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        str: Text(),
+        int: Integer(),
+        date: Date(),
+    }
 
 
 class Article(Base):

@@ -12,6 +12,7 @@ Create Date: 2026-11-27 21:30:00
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+
 from alembic import op
 
 revision: str = "a1f3c9e20b01"
