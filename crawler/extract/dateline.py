@@ -1,0 +1,200 @@
+"""Publication time: structured data first, else the visible dateline; the wire date arbitrates.
+
+Visible formats seen on wire pages: ``Tuesday, 02 January 2024 12:17 GMT``,
+``17 Nov 2025, 09:42 AM`` (in the page's stated offset), ``November 17, 2025``,
+``11/17/2025`` (month first) and ISO 8601. Everything is converted to UTC.
+
+A template can print a stale or default date; the wire date cannot be wrong. A
+dateline within a day of the wire date is kept (``datetime`` precision, or
+``date`` when only a date was shown); otherwise the wire date replaces it with
+``date`` precision and the ``dateline_mismatch`` flag.
+"""
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+
+from wirewatch.record import Precision, QualityFlag
+
+MAX_DAYS_APART = 1
+
+_MONTHS = {
+    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3,
+    "apr": 4, "april": 4, "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7,
+    "aug": 8, "august": 8, "sep": 9, "sept": 9, "september": 9, "oct": 10, "october": 10,
+    "nov": 11, "november": 11, "dec": 12, "december": 12,
+}  # fmt: skip
+_ZONE_ABBREVIATIONS = {
+    "GMT": 0, "UTC": 0, "Z": 0, "BST": 60, "CET": 60, "CEST": 120, "EET": 120, "EEST": 180,
+    "AST": 180, "MSK": 180, "GST": 240, "PKT": 300, "IST": 330, "EST": -300, "EDT": -240,
+    "CST": -360, "CDT": -300, "PST": -480, "PDT": -420,
+}  # fmt: skip
+
+_TIME = (
+    r"(?:,?\s*(?:at\s+|-\s+)?(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
+    r"(?:\.\d+)?\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?"
+)
+_ZONE = (
+    r"(?:\s*\(?(?P<zone>(?:GMT|UTC)\s*[+-]\s*\d{1,2}(?::?\d{2})?|[+-]\d{2}:?\d{2}|"
+    + "|".join(sorted(_ZONE_ABBREVIATIONS, key=len, reverse=True))
+    + r")\b\)?)?"
+)
+_WEEKDAY = r"(?:(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)[a-z]*\.?,?\s+)?"
+_DAY_FIRST = re.compile(
+    r"\b" + _WEEKDAY + r"(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+(?P<month>[A-Za-z]{3,9})\.?,?\s+"
+    r"(?P<year>\d{4})\b" + _TIME + _ZONE
+)
+_MONTH_FIRST = re.compile(
+    r"\b" + _WEEKDAY + r"(?P<month>[A-Za-z]{3,9})\.?\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+"
+    r"(?P<year>\d{4})\b" + _TIME + _ZONE
+)
+_NUMERIC_US = re.compile(
+    r"(?<![\d/])(?P<month>\d{1,2})/(?P<day>\d{1,2})/(?P<year>\d{4})\b" + _TIME + _ZONE
+)
+_ISO = re.compile(
+    r"(?<!\d)(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})"
+    r"(?:[T ](?P<hour>\d{2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.\d+)?)?)?"
+    r"\s*(?P<zone>Z|[+-]\d{2}:?\d{2})?(?!\d)"
+)
+_VISIBLE_PATTERNS = (_DAY_FIRST, _MONTH_FIRST, _NUMERIC_US, _ISO)
+_OFFSET = re.compile(r"([+-])\s*(\d{1,2})(?::?(\d{2}))?$")
+_STATED_OFFSET = re.compile(
+    r"(?i)\ball\s+times\s+(?:are\s+)?(?:shown\s+)?(?:in\s+)?(?:GMT|UTC)\s*([+-]\s*\d{1,2}(?::?\d{2})?)"
+)
+_MAX_SCAN_CHARS = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class Dateline:
+    """A point in time read from the page: UTC, and whether a time of day was shown."""
+
+    value: datetime
+    has_time: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    """What the record stores: ``published_at``, its precision, and any flag raised."""
+
+    at: datetime | None
+    precision: Precision
+    flags: tuple[QualityFlag, ...] = ()
+
+
+def parse_dateline(text: str, default_zone: tzinfo | None = None) -> Dateline | None:
+    """The earliest dateline in ``text`` in any known format, or None."""
+    best: tuple[int, Dateline] | None = None
+    for pattern in _VISIBLE_PATTERNS:
+        found = _first_valid(pattern, text, default_zone)
+        if found is not None and (best is None or found[0] < best[0]):
+            best = found
+    return best[1] if best else None
+
+
+def parse_structured(value: str) -> Dateline | None:
+    """An ISO 8601 value from JSON-LD or ``<meta>``, or a visible-style date as a fallback."""
+    match = _ISO.match(value.strip())
+    if match is not None:
+        return _build(match, None)
+    return parse_dateline(value)
+
+
+def first_dateline(texts: Iterable[str], default_zone: tzinfo | None = None) -> Dateline | None:
+    """The dateline of the first text that holds one."""
+    for text in texts:
+        found = parse_dateline(text[:_MAX_SCAN_CHARS], default_zone)
+        if found is not None:
+            return found
+    return None
+
+
+def stated_offset(text: str) -> tzinfo | None:
+    """A page-wide note such as ``All times are GMT+4``, as a time zone."""
+    match = _STATED_OFFSET.search(text)
+    return _zone(match.group(1)) if match else None
+
+
+def arbitrate(dateline: Dateline | None, wire_date: date | None) -> Published:
+    """Keep a dateline within a day of the wire date; otherwise the wire date, flagged."""
+    if wire_date is None:
+        if dateline is None:
+            return Published(None, Precision.DATE)
+        return Published(dateline.value, _precision(dateline))
+    if dateline is not None and abs((dateline.value.date() - wire_date).days) <= MAX_DAYS_APART:
+        return Published(dateline.value, _precision(dateline))
+    wire_midnight = datetime.combine(wire_date, time(0, 0), UTC)
+    flags = (QualityFlag.DATELINE_MISMATCH,) if dateline is not None else ()
+    return Published(wire_midnight, Precision.DATE, flags)
+
+
+def _precision(dateline: Dateline) -> Precision:
+    return Precision.DATETIME if dateline.has_time else Precision.DATE
+
+
+def _first_valid(
+    pattern: re.Pattern[str], text: str, default_zone: tzinfo | None
+) -> tuple[int, Dateline] | None:
+    for match in pattern.finditer(text):
+        dateline = _build(match, default_zone)
+        if dateline is not None:
+            return match.start(), dateline
+    return None
+
+
+def _build(match: re.Match[str], default_zone: tzinfo | None) -> Dateline | None:
+    month = _month(match["month"])
+    if month is None:
+        return None
+    try:
+        day = date(int(match["year"]), month, int(match["day"]))
+    except ValueError:
+        return None
+    hour_text = match["hour"]
+    if hour_text is None:
+        return Dateline(datetime.combine(day, time(0, 0), UTC), has_time=False)
+    clock = _clock(hour_text, match["minute"], match["second"], _group(match, "ampm"))
+    if clock is None:
+        return None
+    zone = _zone(match["zone"]) or default_zone or UTC
+    local = datetime.combine(day, clock, zone)
+    return Dateline(local.astimezone(UTC), has_time=True)
+
+
+def _group(match: re.Match[str], name: str) -> str | None:
+    return match[name] if name in match.re.groupindex else None
+
+
+def _month(text: str) -> int | None:
+    if text.isdigit():
+        month = int(text)
+        return month if 1 <= month <= 12 else None
+    return _MONTHS.get(text.lower())
+
+
+def _clock(hour_text: str, minute: str, second: str | None, ampm: str | None) -> time | None:
+    hour = int(hour_text)
+    if ampm:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if ampm[0] in "Pp" else 0)
+    try:
+        return time(hour, int(minute), int(second or 0))
+    except ValueError:
+        return None
+
+
+def _zone(text: str | None) -> tzinfo | None:
+    if not text:
+        return None
+    compact = text.replace(" ", "").upper()
+    if compact in _ZONE_ABBREVIATIONS:
+        return timezone(timedelta(minutes=_ZONE_ABBREVIATIONS[compact]))
+    match = _OFFSET.search(compact)
+    if match is None:
+        return None
+    minutes = int(match.group(2)) * 60 + int(match.group(3) or 0)
+    if minutes > 14 * 60:
+        return None
+    sign = -1 if match.group(1) == "-" else 1
+    return timezone(timedelta(minutes=sign * minutes))

@@ -1,0 +1,120 @@
+"""One parse per page: the lxml tree plus the page metadata read before scripts are stripped.
+
+Structured data lives in ``<script type="application/ld+json">`` and ``<meta>``; it is
+collected first, then every script, style and other non-text element is removed
+from the tree, so nothing downstream can mistake script text (a wire ID in a
+tracking snippet, say) for article text.
+"""
+
+import json
+from dataclasses import dataclass, field
+from typing import cast
+
+from lxml import etree
+
+_PARSER = etree.HTMLParser(
+    encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True, recover=True
+)
+_NON_TEXT_TAGS = ("script", "style", "noscript", "template", "svg", "math", "iframe", "object")
+_JSON_LD = etree.XPath("//script[contains(translate(@type, 'LDJSON', 'ldjson'), 'ld+json')]/text()")
+_META = etree.XPath("//meta[@content]")
+_ITEMPROP_PUBLISHED = etree.XPath("//*[@itemprop='datePublished']")
+_TITLE = etree.XPath("//title[1]//text()")
+_MAX_JSON_LD_CHARS = 200_000
+
+
+def select_elements(query: etree.XPath, root: etree._Element) -> list[etree._Element]:
+    """Run a compiled XPath known to select elements (typed for mypy)."""
+    return cast(list[etree._Element], query(root))
+
+
+def select_strings(query: etree.XPath, root: etree._Element) -> list[str]:
+    """Run a compiled XPath known to select text nodes; lxml's smart strings are ``str``."""
+    return cast(list[str], query(root))
+
+
+@dataclass(slots=True)
+class PageMetadata:
+    """What the page states about itself, outside its visible text."""
+
+    json_ld: list[dict[str, object]] = field(default_factory=list)
+    meta: dict[str, str] = field(default_factory=dict)
+    date_published: list[str] = field(default_factory=list)
+    html_lang: str | None = None
+    title_tag: str = ""
+
+
+@dataclass(slots=True)
+class Document:
+    """The parsed page (scripts removed) and its metadata."""
+
+    root: etree._Element
+    metadata: PageMetadata
+
+
+def parse_document(data: bytes) -> Document | None:
+    """Parse UTF-8 encoded HTML; None when libxml2 finds no document at all."""
+    try:
+        root = etree.fromstring(data, _PARSER)
+    except etree.XMLSyntaxError:
+        return None
+    if root is None:
+        return None
+    metadata = _read_metadata(root)
+    etree.strip_elements(root, *_NON_TEXT_TAGS, with_tail=False)
+    return Document(root=root, metadata=metadata)
+
+
+def _read_metadata(root: etree._Element) -> PageMetadata:
+    metadata = PageMetadata(html_lang=root.get("lang") or root.get("xml:lang"))
+    for raw in select_strings(_JSON_LD, root):
+        metadata.json_ld.extend(_json_ld_objects(str(raw)))
+    for element in select_elements(_META, root):
+        key = element.get("property") or element.get("name") or element.get("itemprop")
+        key = key or element.get("http-equiv")
+        if key:
+            metadata.meta.setdefault(key.strip().lower(), element.get("content", "").strip())
+    for element in select_elements(_ITEMPROP_PUBLISHED, root):
+        value = element.get("content") or element.get("datetime") or element.text or ""
+        if value.strip():
+            metadata.date_published.append(value.strip())
+    metadata.title_tag = "".join(str(part) for part in select_strings(_TITLE, root))
+    return metadata
+
+
+def _json_ld_objects(raw: str) -> list[dict[str, object]]:
+    """Every JSON object in a JSON-LD block, ``@graph`` and top-level lists flattened."""
+    if len(raw) > _MAX_JSON_LD_CHARS:
+        return []
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        return []
+    pending: list[object] = [data]
+    objects: list[dict[str, object]] = []
+    while pending and len(objects) < 100:
+        item = pending.pop(0)
+        if isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, dict):
+            objects.append(item)
+            graph = item.get("@graph")
+            if isinstance(graph, list):
+                pending.extend(graph)
+    return objects
+
+
+def json_ld_value(metadata: PageMetadata, key: str) -> str | None:
+    """The first string value of ``key`` among the page's JSON-LD objects, article types first."""
+    ordered = sorted(metadata.json_ld, key=lambda obj: not _is_article(obj))
+    for obj in ordered:
+        value = obj.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+def _is_article(obj: dict[str, object]) -> bool:
+    kind = obj.get("@type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return any(isinstance(k, str) and ("Article" in k or k == "BlogPosting") for k in kinds)

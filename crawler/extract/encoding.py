@@ -1,0 +1,141 @@
+"""Bytes to text: HTTP charset, then ``<meta charset>``/``http-equiv``, then a BOM, then detection.
+
+A declared charset is only trusted when the bytes decode under it without error;
+otherwise the next source is tried. Labels browsers treat as windows-1252
+(``iso-8859-1``, ``latin1``, ``us-ascii``) decode as windows-1252, as the WHATWG
+Encoding standard requires, so curly quotes in "latin-1" pages come out right.
+"""
+
+import codecs
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from charset_normalizer import from_bytes
+
+_HTTP_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]{0,500}?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE
+)
+_META_WINDOW = 4096
+_DETECTION_WINDOW = 200_000
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_WINDOWS_1252_ALIASES = frozenset({"latin_1", "ascii", "iso8859_1", "cp1252"})
+_MAX_BAD_CHAR_RATIO = 0.1
+_BINARY_SAMPLE = 100_000
+_BAD_CHARS = re.compile("[\ufffd\x00-\x08\x0b\x0e-\x1f]")
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """The page's text and the codec it was decoded with (``source`` says which rule chose it)."""
+
+    text: str
+    encoding: str
+    source: str
+
+
+def header_value(headers: Mapping[str, str] | None, name: str) -> str:
+    """A header's value, looked up case-insensitively; bytes and lists (Scrapy style) tolerated."""
+    if not headers:
+        return ""
+    wanted = name.lower()
+    for key, value in headers.items():
+        key_text = key.decode("latin-1") if isinstance(key, bytes) else str(key)
+        if key_text.lower() != wanted:
+            continue
+        if isinstance(value, list | tuple):
+            value = value[0] if value else ""
+        return value.decode("latin-1") if isinstance(value, bytes) else str(value)
+    return ""
+
+
+def codec_name(label: str | bytes | None) -> str | None:
+    """The Python codec for a charset label, or None when the label is unknown."""
+    if not label:
+        return None
+    text = label.decode("ascii", "ignore") if isinstance(label, bytes) else label
+    try:
+        name = codecs.lookup(text.strip().lower()).name
+    except LookupError:
+        return None
+    if name.replace("-", "_") in _WINDOWS_1252_ALIASES:
+        return "cp1252"
+    return name
+
+
+def _try_decode(body: bytes, encoding: str | None) -> str | None:
+    if encoding is None:
+        return None
+    try:
+        return body.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _bom(body: bytes) -> tuple[str, int] | None:
+    for mark, encoding in _BOMS:
+        if body.startswith(mark):
+            return encoding, len(mark)
+    return None
+
+
+def _detect(body: bytes) -> str | None:
+    best = from_bytes(body[:_DETECTION_WINDOW]).best()
+    return codec_name(best.encoding) if best is not None else None
+
+
+def declared_charsets(body: bytes, content_type: str) -> list[tuple[str, str | None]]:
+    """The charsets the response declares, strongest first, as (source, codec) pairs."""
+    http = _HTTP_CHARSET.search(content_type)
+    meta = _META_CHARSET.search(body, 0, _META_WINDOW)
+    return [
+        ("http", codec_name(http.group(1)) if http else None),
+        ("meta", codec_name(meta.group(1)) if meta else None),
+    ]
+
+
+def decode_body(body: bytes, content_type: str = "") -> Decoded | None:
+    """Decode a page; None when no rule yields text that looks like text (binary data)."""
+    decoded = _choose(body, content_type)
+    return None if _looks_binary(decoded.text) else decoded
+
+
+def _choose(body: bytes, content_type: str) -> Decoded:
+    bom = _bom(body)
+    if bom is not None and bom[0] != "utf-8":
+        return _from_bom(body, bom)  # 16/32-bit text: an 8-bit label cannot be right
+    for source, encoding in declared_charsets(body, content_type):
+        text = _try_decode(body, encoding)
+        if text is not None and encoding is not None:
+            return Decoded(text.lstrip("\ufeff"), encoding, source)
+    if bom is not None:
+        return _from_bom(body, bom)
+    text = _try_decode(body, "utf-8")
+    if text is not None:
+        return Decoded(text, "utf-8", "utf-8")
+    detected = _detect(body)
+    encoding = detected or "cp1252"
+    return Decoded(
+        body.decode(encoding, "replace"), encoding, "detected" if detected else "fallback"
+    )
+
+
+def _from_bom(body: bytes, bom: tuple[str, int]) -> Decoded:
+    encoding, skip = bom
+    return Decoded(body[skip:].decode(encoding, "replace").lstrip("\ufeff"), encoding, "bom")
+
+
+def _looks_binary(text: str) -> bool:
+    """Replacement characters or C0 controls in more than a tenth of the text (sampled)."""
+    sample = text[:_BINARY_SAMPLE]
+    if not sample:
+        return False
+    bad = len(_BAD_CHARS.findall(sample))
+    return bad > len(sample) * _MAX_BAD_CHAR_RATIO

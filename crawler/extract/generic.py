@@ -1,0 +1,78 @@
+"""Pages without MENAFN markers: trafilatura for body and title, page metadata or htmldate for the date.
+
+These records have no wire ID and an empty provider; storage keys them by content
+hash. Listings and error templates are told apart before trafilatura runs, as it
+would happily return a list of teaser links as "text".
+"""
+
+import re
+from dataclasses import dataclass
+
+import trafilatura
+from htmldate import find_date
+from lxml import etree
+
+from crawler.extract.dateline import Dateline, parse_structured
+from crawler.extract.document import select_strings
+from crawler.extract.paragraphs import normalize_paragraph
+
+_ERROR_TITLE = re.compile(
+    r"(?i)\b(?:404|403|410|500|503|page not found|not found|no longer available|access denied|"
+    r"forbidden|server error|service unavailable|error)\b"
+)
+_BODY_TEXT_NODES = etree.XPath("//body//text()")
+_LINK_TEXT_NODES = etree.XPath("//body//a//text()")
+_MAX_LINK_DENSITY = 0.5
+_MIN_LISTING_LINKS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class GenericStory:
+    """What trafilatura found: title, paragraphs and (when it found one) a date."""
+
+    title: str
+    paragraphs: list[str]
+    dateline: Dateline | None
+
+
+def looks_like_error_page(title: str) -> bool:
+    """A title such as ``404 - Page not found``."""
+    return bool(_ERROR_TITLE.search(title))
+
+
+def looks_like_listing(root: etree._Element) -> bool:
+    """Mostly link text, with many links: a section front, search result or archive page."""
+    links = select_strings(_LINK_TEXT_NODES, root)
+    if len(links) < _MIN_LISTING_LINKS:
+        return False
+    link_chars = sum(len(str(text).strip()) for text in links)
+    all_chars = sum(len(str(text).strip()) for text in select_strings(_BODY_TEXT_NODES, root))
+    return all_chars > 0 and link_chars / all_chars > _MAX_LINK_DENSITY
+
+
+def extract_generic(html: str, url: str) -> GenericStory | None:
+    """Run trafilatura on the page; None when it finds no main text."""
+    document = trafilatura.bare_extraction(
+        html,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+        favor_precision=True,
+    )
+    if document is None:
+        return None
+    text = getattr(document, "text", None) or ""
+    paragraphs = [p for p in (normalize_paragraph(line) for line in text.splitlines()) if p]
+    title = normalize_paragraph(getattr(document, "title", None) or "")
+    return GenericStory(title=title, paragraphs=paragraphs, dateline=_date(html, document))
+
+
+def _date(html: str, document: object) -> Dateline | None:
+    found = getattr(document, "date", None)
+    if not found:
+        try:
+            found = find_date(html, extensive_search=False, original_date=True)
+        except (ValueError, TypeError):
+            found = None
+    return parse_structured(found) if isinstance(found, str) and found else None

@@ -1,0 +1,168 @@
+"""Find the article by its markers, not by a site's CSS classes.
+
+The markers are the lead attribution (``(MENAFN...)`` opening a text) and the wire
+ID. The article container is the lowest element holding both, so a partner
+template never seen before still works. Scripts are already stripped from the
+tree, so a wire ID that only occurs in a ``<script>`` is not a marker.
+"""
+
+from dataclasses import dataclass
+from enum import Enum
+
+from lxml import etree
+
+from crawler.extract.attribution import match_attribution
+from crawler.extract.document import select_strings
+from crawler.extract.wire_id import WireId, iter_wire_ids
+
+_MENAFN_TEXTS = etree.XPath("//body//text()[contains(., 'MENAFN')]")
+_MAX_CANDIDATES = 200
+_INLINE_TAGS = frozenset(
+    {"p", "span", "b", "strong", "i", "em", "u", "a", "font", "small", "big", "sup", "sub", "h2",
+     "h3", "h4", "h5", "h6", "mark", "cite", "q", "abbr", "time"}
+)  # fmt: skip
+
+
+class Verdict(Enum):
+    """What the markers say about the page."""
+
+    NONE = "none"
+    ARTICLE = "article"
+    LISTING = "listing"
+
+
+@dataclass(frozen=True, slots=True)
+class Markers:
+    """Where the story is and which markers were found in it."""
+
+    verdict: Verdict
+    container: etree._Element | None = None
+    wire_id: WireId | None = None
+    provider: str | None = None
+    wire_element: etree._Element | None = None
+    attribution_element: etree._Element | None = None
+
+
+def locate(root: etree._Element) -> Markers:
+    """The article container and its markers, a listing verdict, or ``Verdict.NONE``."""
+    attributions: list[tuple[etree._Element, str]] = []
+    wire_ids: list[tuple[etree._Element, WireId]] = []
+    for node in select_strings(_MENAFN_TEXTS, root)[:_MAX_CANDIDATES]:
+        text = str(node)
+        element = _flow_element(node)
+        if element is None:
+            continue
+        attribution = match_attribution(text)
+        if attribution is not None:
+            attributions.append((element, attribution.provider))
+        wire_ids.extend((element, wire_id) for wire_id in iter_wire_ids(text))
+    return _decide(attributions, wire_ids)
+
+
+def _decide(
+    attributions: list[tuple[etree._Element, str]], wire_ids: list[tuple[etree._Element, WireId]]
+) -> Markers:
+    distinct = {wire_id.wire_id for _, wire_id in wire_ids}
+    if not attributions and not wire_ids:
+        return Markers(Verdict.NONE)
+    if len(distinct) > 1 and len(attributions) != 1:
+        return Markers(Verdict.LISTING)
+    if not wire_ids:
+        if len(attributions) > 1:
+            return Markers(Verdict.LISTING)
+        element, provider = attributions[0]
+        return Markers(Verdict.ARTICLE, _enclosing_block(element), None, provider, None, element)
+    if not attributions:
+        element, wire_id = wire_ids[0]
+        return Markers(Verdict.ARTICLE, _enclosing_block(element), wire_id, None, element, None)
+    return _pair(attributions, wire_ids)
+
+
+def _pair(
+    attributions: list[tuple[etree._Element, str]], wire_ids: list[tuple[etree._Element, WireId]]
+) -> Markers:
+    """The attribution and wire ID sharing the deepest common ancestor (first such pair)."""
+    best: tuple[int, etree._Element, int, int] | None = None
+    for a_index, (a_element, _) in enumerate(attributions):
+        for w_index, (w_element, _) in enumerate(wire_ids):
+            common = lowest_common_ancestor(a_element, w_element)
+            depth = _depth(common)
+            if best is None or depth > best[0]:
+                best = (depth, common, a_index, w_index)
+    assert best is not None
+    _, container, a_index, w_index = best
+    a_element, provider = attributions[a_index]
+    w_element, wire_id = wire_ids[w_index]
+    return Markers(
+        Verdict.ARTICLE, _enclosing_block(container), wire_id, provider, w_element, a_element
+    )
+
+
+def _flow_element(node: object) -> etree._Element | None:
+    """The element whose content flow a text node belongs to (a tail belongs to the parent)."""
+    getparent = getattr(node, "getparent", None)
+    if getparent is None:
+        return None
+    element: etree._Element | None = getparent()
+    if element is not None and getattr(node, "is_tail", False):
+        element = element.getparent()
+    return element
+
+
+def lowest_common_ancestor(first: etree._Element, second: etree._Element) -> etree._Element:
+    """The deepest element that is ``first`` or ``second`` or an ancestor of both."""
+    ancestors = {first, *first.iterancestors()}  # holds the proxies, so identity is stable
+    if second in ancestors:
+        return second
+    for element in second.iterancestors():
+        if element in ancestors:
+            return element
+    return first.getroottree().getroot()
+
+
+def _enclosing_block(element: etree._Element) -> etree._Element:
+    """Climb out of paragraph-level elements to the block that holds the whole story."""
+    current = element
+    while current.tag in _INLINE_TAGS:
+        parent = current.getparent()
+        if parent is None:
+            break
+        current = parent
+    return current
+
+
+def _depth(element: etree._Element) -> int:
+    return sum(1 for _ in element.iterancestors())
+
+
+_MAX_NEARBY_TEXTS = 200
+
+
+def texts_near(anchor: etree._Element, container: etree._Element) -> list[str]:
+    """Texts around the story's start, nearest first, for finding its visible dateline.
+
+    From the anchor (the attribution's element) up to the root: at each level the
+    preceding siblings, closest first; above the container also the following
+    ones. Inside the container, text after the anchor is story text and is
+    not searched.
+    """
+    texts: list[str] = []
+    current = anchor
+    inside = anchor is not container
+    while len(texts) < _MAX_NEARBY_TEXTS:
+        parent = current.getparent()
+        if parent is None:
+            break
+        texts.extend(_text(sibling) for sibling in current.itersiblings(preceding=True))
+        if parent.text:
+            texts.append(parent.text)
+        if not inside:
+            texts.extend(_text(sibling) for sibling in current.itersiblings())
+        if parent is container:
+            inside = False
+        current = parent
+    return texts[:_MAX_NEARBY_TEXTS]
+
+
+def _text(element: etree._Element) -> str:
+    return etree.tostring(element, method="text", encoding="unicode", with_tail=True)

@@ -1,0 +1,224 @@
+"""From a fetched page (address, bytes, headers) to an ``ArticleRecord`` or a ``Rejection``.
+
+One parse per page. Pages carrying MENAFN markers are read by their markers;
+pages without are handed to the generic extractor. Anything unexpected becomes
+a ``parse_error`` rejection: extraction never raises.
+"""
+
+import re
+from collections.abc import Mapping
+
+from lxml import etree
+
+from crawler.extract.dateline import (
+    Dateline,
+    Published,
+    arbitrate,
+    first_dateline,
+    parse_structured,
+    stated_offset,
+)
+from crawler.extract.document import (
+    Document,
+    PageMetadata,
+    json_ld_value,
+    parse_document,
+    select_elements,
+)
+from crawler.extract.encoding import decode_body, header_value
+from crawler.extract.generic import extract_generic, looks_like_error_page, looks_like_listing
+from crawler.extract.language import first_language
+from crawler.extract.locate import Markers, Verdict, locate, texts_near
+from crawler.extract.paragraphs import clean_paragraphs, raw_paragraphs
+from crawler.extract.title import find_title
+from wirewatch.record import ArticleRecord, Precision, Rejection, RejectReason
+from wirewatch.urls import canonicalize_url
+
+MAX_BODY_BYTES = 20_000_000
+MIN_WIRE_WORDS = 20
+MIN_GENERIC_WORDS = 40
+
+_HTML_TYPES = re.compile(r"(?i)^\s*(?:text/html|application/xhtml\+xml|text/plain|$)")
+_FEED_SNIFF = re.compile(rb"(?i)<(?:rss|feed|urlset|sitemapindex|rdf:RDF)\b")
+_STRUCTURED_DATE_KEYS = (
+    "article:published_time",
+    "og:article:published_time",
+    "datepublished",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "date",
+    "dc.date.issued",
+    "dc.date",
+    "parsely-pub-date",
+    "sailthru.date",
+)
+_BODY = etree.XPath("//body")
+
+
+class _Reject(Exception):
+    """Internal short-cut: the page cannot become a record."""
+
+    def __init__(self, reason: RejectReason, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+def extract(
+    url: str, body: bytes, headers: Mapping[str, str] | None = None
+) -> ArticleRecord | Rejection:
+    """The record a page carries, or why it carries none. Pure; never raises."""
+    try:
+        return _extract(url, body, headers)
+    except _Reject as rejection:
+        return Rejection(url=url, reason=rejection.reason, detail=rejection.detail)
+    except Exception as error:  # the contract: any failure is a rejection, never a crash
+        detail = f"unexpected {type(error).__name__} during extraction: {error}"[:500]
+        return Rejection(url=url, reason=RejectReason.PARSE_ERROR, detail=detail)
+
+
+def _extract(url: str, body: bytes, headers: Mapping[str, str] | None) -> ArticleRecord:
+    _check_payload(body, header_value(headers, "Content-Type"))
+    decoded = decode_body(body, header_value(headers, "Content-Type"))
+    if decoded is None:
+        raise _Reject(RejectReason.BAD_ENCODING, "the body does not decode to text in any charset")
+    data = (
+        body
+        if decoded.source in ("http", "meta", "utf-8") and decoded.encoding == "utf-8"
+        else None
+    )
+    document = parse_document(data if data is not None else decoded.text.encode("utf-8"))
+    if document is None or not select_elements(_BODY, document.root):
+        raise _Reject(RejectReason.NO_BODY, "the page holds no HTML document")
+    markers = locate(document.root)
+    if markers.verdict is Verdict.LISTING:
+        raise _Reject(RejectReason.NOT_AN_ARTICLE, "several wire stories on one page: a listing")
+    if markers.verdict is Verdict.ARTICLE:
+        return _wire_record(url, document, markers)
+    return _generic_record(url, document, decoded.text)
+
+
+def _check_payload(body: bytes, content_type: str) -> None:
+    if len(body) > MAX_BODY_BYTES:
+        raise _Reject(RejectReason.TOO_LARGE, f"{len(body)} bytes, over {MAX_BODY_BYTES}")
+    if not body.strip():
+        raise _Reject(RejectReason.NO_BODY, "empty response body")
+    if not _HTML_TYPES.match(content_type) and "html" not in content_type.lower():
+        raise _Reject(RejectReason.NOT_AN_ARTICLE, f"content type {content_type!r} is not HTML")
+    if _FEED_SNIFF.search(body, 0, 1024):
+        raise _Reject(RejectReason.NOT_AN_ARTICLE, "a feed or sitemap, not an article page")
+
+
+def _wire_record(url: str, document: Document, markers: Markers) -> ArticleRecord:
+    assert markers.container is not None
+    title = find_title(document.metadata, document.root, url)
+    keep = _marker_path(markers)
+    raw = raw_paragraphs(markers.container, keep)
+    provider, paragraphs = clean_paragraphs(raw, markers.provider is not None, title)
+    if not title:
+        raise _Reject(RejectReason.NO_TITLE, "a wire page without a headline")
+    _check_length(paragraphs, MIN_WIRE_WORDS)
+    wire_id = markers.wire_id
+    published = arbitrate(_wire_dateline(document, markers), wire_id.wire_date if wire_id else None)
+    return ArticleRecord(
+        canonical_url=canonicalize_url(url),
+        title=title,
+        paragraphs=tuple(paragraphs),
+        provider=provider or markers.provider or "",
+        published_at=published.at,
+        published_precision=published.precision,
+        quality_flags=published.flags,
+        language=_language(document.metadata),
+        wire_id=wire_id.wire_id if wire_id else None,
+        article_number=wire_id.article_number if wire_id else None,
+        wire_date=wire_id.wire_date if wire_id else None,
+        provider_code=wire_id.provider_code if wire_id else None,
+    )
+
+
+def _generic_record(url: str, document: Document, html: str) -> ArticleRecord:
+    title = find_title(document.metadata, document.root, url)
+    if looks_like_error_page(title or document.metadata.title_tag):
+        raise _Reject(RejectReason.NOT_AN_ARTICLE, f"an error page ({title!r})")
+    if looks_like_listing(document.root):
+        raise _Reject(RejectReason.NOT_AN_ARTICLE, "mostly links: a listing page")
+    story = extract_generic(html, url)
+    if story is None or not story.paragraphs:
+        raise _Reject(RejectReason.NO_BODY, "no main text found")
+    title = title or story.title
+    if not title:
+        raise _Reject(RejectReason.NO_TITLE, "no headline found")
+    paragraphs = [p for p in story.paragraphs if p != title]
+    _check_length(paragraphs, MIN_GENERIC_WORDS)
+    dateline = _structured_dateline(document.metadata) or story.dateline
+    published = arbitrate(dateline, None)
+    return ArticleRecord(
+        canonical_url=canonicalize_url(url),
+        title=title,
+        paragraphs=tuple(paragraphs),
+        provider="",
+        published_at=published.at,
+        published_precision=published.precision,
+        quality_flags=published.flags,
+        language=_language(document.metadata),
+    )
+
+
+def _check_length(paragraphs: list[str], minimum: int) -> None:
+    words = sum(len(paragraph.split()) for paragraph in paragraphs)
+    if not paragraphs:
+        raise _Reject(RejectReason.NO_BODY, "no article text")
+    if words < minimum:
+        raise _Reject(RejectReason.NO_BODY, f"{words} words: too short to be a story")
+
+
+def _marker_path(markers: Markers) -> set[etree._Element]:
+    """The marker elements and their ancestors: never skipped as boilerplate."""
+    keep: set[etree._Element] = set()
+    for element in (markers.attribution_element, markers.wire_element):
+        if element is not None:
+            keep.add(element)
+            keep.update(element.iterancestors())
+    return keep
+
+
+def _wire_dateline(document: Document, markers: Markers) -> Dateline | None:
+    structured = _structured_dateline(document.metadata)
+    if structured is not None:
+        return structured
+    anchor = markers.attribution_element
+    if anchor is None:
+        anchor = markers.wire_element
+    assert anchor is not None and markers.container is not None
+    texts = texts_near(anchor, markers.container)
+    found = first_dateline(texts)
+    if found is not None and found.has_time:
+        zone = stated_offset(" ".join(texts))
+        if zone is not None:
+            found = first_dateline(texts, zone)
+    return found
+
+
+def _structured_dateline(metadata: PageMetadata) -> Dateline | None:
+    candidates = [json_ld_value(metadata, "datePublished") or ""]
+    candidates.extend(metadata.meta.get(key, "") for key in _STRUCTURED_DATE_KEYS)
+    candidates.extend(metadata.date_published)
+    for candidate in candidates:
+        if candidate:
+            found = parse_structured(candidate)
+            if found is not None:
+                return found
+    return None
+
+
+def _language(metadata: PageMetadata) -> str | None:
+    return first_language(
+        metadata.html_lang,
+        metadata.meta.get("content-language"),
+        metadata.meta.get("og:locale"),
+        json_ld_value(metadata, "inLanguage"),
+    )
+
+
+__all__ = ["Precision", "Published", "extract"]

@@ -1,0 +1,73 @@
+"""The headline, without the site suffix a ``<title>`` usually carries.
+
+Candidates, best first: JSON-LD ``headline``, ``og:title``, ``twitter:title``, the
+first ``<h1>``, the ``<title>``. A trailing ``| MENAFN.COM`` or ``- Gulf Business
+Wire`` is removed when it names the site (its ``og:site_name``, JSON-LD
+publisher, host name) or looks like a site name (MENAFN, a domain, a word such as
+Wire, News, Times); a headline's own dashes are left alone.
+"""
+
+import re
+from urllib.parse import urlsplit
+
+from lxml import etree
+
+from crawler.extract.document import PageMetadata, json_ld_value, select_elements
+from crawler.extract.paragraphs import normalize_paragraph
+
+_SUFFIX = re.compile(
+    r"^(?P<head>.+)\s+(?:[|\-\u2013\u2014:\u00bb\u2022]|::)\s+(?P<site>[^|]{1,60})$"
+)
+_SITE_WORDS = re.compile(
+    r"(?i)(?:menafn|\.com\b|\.net\b|\.org\b|\.ae\b|\.example\b|\bwire\b|\bnews\b|\btimes\b|"
+    r"\bpress\b|\bpost\b|\bgazette\b|\bherald\b|\btribune\b|\bdaily\b|\bonline\b|\bagency\b)"
+)
+_FIRST_H1 = etree.XPath("(//body//h1)[1]")
+_MAX_TITLE_CHARS = 400
+
+
+def find_title(metadata: PageMetadata, root: etree._Element, url: str) -> str:
+    """The page's headline, or "" when it has none."""
+    sites = _site_names(metadata, url)
+    for candidate in _candidates(metadata, root):
+        title = strip_site_suffix(normalize_paragraph(candidate), sites)
+        if title:
+            return title[:_MAX_TITLE_CHARS]
+    return ""
+
+
+def _candidates(metadata: PageMetadata, root: etree._Element) -> list[str]:
+    headings = select_elements(_FIRST_H1, root)
+    h1 = ""
+    if headings:
+        h1 = etree.tostring(headings[0], method="text", encoding="unicode", with_tail=False)
+    return [
+        json_ld_value(metadata, "headline") or "",
+        metadata.meta.get("og:title", ""),
+        metadata.meta.get("twitter:title", ""),
+        h1,
+        metadata.title_tag,
+    ]
+
+
+def strip_site_suffix(title: str, sites: frozenset[str] = frozenset()) -> str:
+    """``Headline | Site`` -> ``Headline`` when ``Site`` names or looks like a site."""
+    while True:
+        match = _SUFFIX.match(title)
+        if match is None:
+            return title
+        site = match["site"].strip()
+        if site.lower() not in sites and not _SITE_WORDS.search(site):
+            return title
+        title = match["head"].strip()
+
+
+def _site_names(metadata: PageMetadata, url: str) -> frozenset[str]:
+    names = {metadata.meta.get("og:site_name", ""), metadata.meta.get("application-name", "")}
+    for obj in metadata.json_ld:
+        publisher = obj.get("publisher")
+        if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
+            names.add(publisher["name"])
+    host = (urlsplit(url).hostname or "").removeprefix("www.")
+    names.update({host, host.split(".")[0]})
+    return frozenset(name.strip().lower() for name in names if name.strip())
