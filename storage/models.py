@@ -13,7 +13,7 @@ daemon can tell whether a ``running`` row's process is gone).
 
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from sqlalchemy import (
     BigInteger,
@@ -24,6 +24,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Table,
     Text,
     UniqueConstraint,
     text,
@@ -212,3 +213,11 @@ class RejectedPage(Base):
     detail: Mapped[str]
     http_status: Mapped[int | None]
     seen_at: Mapped[datetime]
+
+
+# Core tables, typed as ``Table`` for insert/update constructs.
+articles = cast(Table, Article.__table__)
+article_urls = cast(Table, ArticleUrl.__table__)
+article_revisions = cast(Table, ArticleRevision.__table__)
+crawl_runs = cast(Table, CrawlRun.__table__)
+rejected_pages = cast(Table, RejectedPage.__table__)

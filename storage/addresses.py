@@ -1,0 +1,89 @@
+"""What incremental crawling asks storage: which addresses and story numbers are known.
+
+A crawl skips a story it already holds (menafn.com addresses carry the article
+number: ``/<number>/<slug>``), and re-fetches a known address conditionally with
+its stored ETag/Last-Modified; a 304 answer only touches the address.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy import Engine, bindparam, select, update
+
+from storage.models import article_urls, articles
+
+LOOKUP_CHUNK = 500
+"""Keys per query, well below SQLite's bound-parameter limit."""
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class KnownAddress:
+    url: str
+    article_id: int
+    last_fetched_at: datetime | None
+    etag: str | None
+    last_modified: str | None
+
+
+def _chunks(items: Iterable[T]) -> Iterable[list[T]]:
+    chunk: list[T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == LOOKUP_CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def lookup_addresses(engine: Engine, urls: Iterable[str]) -> dict[str, KnownAddress]:
+    """The stored addresses among ``urls`` (canonicalised), by url."""
+    columns = [
+        article_urls.c[name]
+        for name in ("url", "article_id", "last_fetched_at", "etag", "last_modified")
+    ]
+    found: dict[str, KnownAddress] = {}
+    with engine.connect() as connection:
+        for chunk in _chunks(dict.fromkeys(urls)):
+            statement = select(*columns).where(article_urls.c.url.in_(chunk))
+            for row in connection.execute(statement):
+                found[row.url] = KnownAddress(**row._mapping)
+    return found
+
+
+def lookup_article_numbers(engine: Engine, numbers: Iterable[int]) -> dict[int, int]:
+    """``article_number -> article_id`` for the stored stories among ``numbers``."""
+    found: dict[int, int] = {}
+    with engine.connect() as connection:
+        for chunk in _chunks(dict.fromkeys(numbers)):
+            statement = select(articles.c.article_number, articles.c.id).where(
+                articles.c.article_number.in_(chunk)
+            )
+            for number, article_id in connection.execute(statement):
+                found[number] = article_id
+    return found
+
+
+def touch_addresses(
+    engine: Engine, urls: Iterable[str], fetched_at: datetime, *, source: str
+) -> None:
+    """Record a ``304 Not Modified``: the addresses were seen and fetched at ``fetched_at``.
+
+    ``source`` is accepted for symmetry with ``store_batch``; an address keeps
+    the source that first found it.
+    """
+    params = [{"b_url": url, "v_seen": fetched_at} for url in dict.fromkeys(urls)]
+    if not params:
+        return
+    seen = bindparam("v_seen", type_=article_urls.c.last_seen_at.type)
+    statement = (
+        update(article_urls)
+        .where(article_urls.c.url == bindparam("b_url"))
+        .values(last_seen_at=seen, last_fetched_at=seen)
+    )
+    with engine.begin() as connection:
+        connection.execute(statement, params)

@@ -1,0 +1,86 @@
+"""Builders for the storage tests: records, sightings and migrated engines."""
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import Engine
+
+from storage.engine import make_engine
+from storage.migrate import upgrade
+from storage.upsert import Sighting, store_batch
+from wirewatch.record import ArticleRecord, Precision, QualityFlag
+
+T0 = datetime(2025, 11, 17, 12, 0, tzinfo=UTC)
+WIRE_DATE = date(2025, 11, 17)
+
+
+def wire_id(number: int) -> str:
+    return f"MENAFN17112025000045017169ID{1_110_000_000 + number}"
+
+
+def make_record(
+    number: int = 1,
+    *,
+    url: str | None = None,
+    title: str | None = None,
+    paragraphs: tuple[str, ...] | None = None,
+    wire: bool = True,
+    published_at: datetime | None = T0 - timedelta(hours=2),
+    precision: Precision = Precision.DATETIME,
+    flags: tuple[QualityFlag, ...] = (),
+    provider: str = "MENAFN",
+    language: str | None = "en",
+) -> ArticleRecord:
+    """A plausible story ``number``; every field can be overridden."""
+    return ArticleRecord(
+        canonical_url=url or f"https://menafn.com/{1_110_000_000 + number}/story-{number}",
+        title=title or f"Story number {number} about harbour cranes",
+        paragraphs=paragraphs
+        or (f"Paragraph one of story {number} mentions zeppelins.", "Paragraph two."),
+        provider=provider,
+        published_at=published_at,
+        published_precision=precision,
+        quality_flags=flags,
+        language=language,
+        wire_id=wire_id(number) if wire else None,
+        article_number=1_110_000_000 + number if wire else None,
+        wire_date=WIRE_DATE if wire else None,
+        provider_code="000045017169" if wire else None,
+    )
+
+
+def sighting(
+    record: ArticleRecord,
+    *,
+    at: datetime = T0,
+    source: str = "menafn",
+    etag: str | None = None,
+    last_modified: str | None = None,
+) -> Sighting:
+    return Sighting(record, source, at, etag=etag, last_modified=last_modified)
+
+
+def at_url(record: ArticleRecord, url: str) -> ArticleRecord:
+    return replace(record, canonical_url=url)
+
+
+def migrated_engine(url: str) -> Engine:
+    engine = make_engine(url)
+    upgrade(engine)
+    return engine
+
+
+def write_stories(url: str, count: int, batch_size: int, reverse: bool) -> int:
+    """Child-process entry point of the concurrency test: store ``count`` stories."""
+    engine = make_engine(url)
+    numbers = list(range(count))
+    if reverse:
+        numbers.reverse()
+    stored = 0
+    try:
+        for start in range(0, count, batch_size):
+            chunk = numbers[start : start + batch_size]
+            stored += len(store_batch(engine, [sighting(make_record(n)) for n in chunk]))
+    finally:
+        engine.dispose()
+    return stored
