@@ -1,0 +1,103 @@
+"""Migrations: empty to head and back on both databases; models and migrations agree."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from storage.engine import make_engine
+from storage.migrate import (
+    current_revision,
+    downgrade,
+    ensure_schema,
+    head_revision,
+    include_name,
+    upgrade,
+)
+from storage.models import metadata
+
+CONTRACT_TABLES = {"articles", "article_urls", "article_revisions", "crawl_runs", "rejected_pages"}
+
+
+def test_upgrade_from_empty_to_head_and_back_down(database_url: str) -> None:
+    engine = make_engine(database_url)
+    assert current_revision(engine) is None
+
+    upgrade(engine)
+    assert current_revision(engine) == head_revision()
+    assert set(inspect(engine).get_table_names()) >= CONTRACT_TABLES
+
+    downgrade(engine, "base")
+    assert current_revision(engine) is None
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    upgrade(engine)
+    assert current_revision(engine) == head_revision()
+    engine.dispose()
+
+
+def test_every_contract_column_exists(database_url: str) -> None:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    columns = {c["name"] for c in inspect(engine).get_columns("articles")}
+    assert {"wire_id", "article_number", "wire_date", "provider_code", "published_precision"} <= (
+        columns
+    )
+    assert {"quality_flags", "content_hash", "canonical_url", "revision", "updated_at"} <= columns
+    run_columns = {c["name"] for c in inspect(engine).get_columns("crawl_runs")}
+    assert {"pages_fetched", "articles_unchanged", "duplicates", "pid", "hostname"} <= run_columns
+    engine.dispose()
+
+
+def test_models_and_migrations_agree(database_url: str) -> None:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection,
+            opts={"compare_type": True, "include_name": include_name, "target_metadata": metadata},
+        )
+        assert compare_metadata(context, metadata) == []
+    engine.dispose()
+
+
+def test_comparison_notices_a_column_the_models_lack(database_url: str) -> None:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    with engine.begin() as connection:
+        connection.execute(text("ALTER TABLE articles ADD COLUMN stray TEXT"))
+    with engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"include_name": include_name, "target_metadata": metadata}
+        )
+        diff = compare_metadata(context, metadata)
+    assert [entry[0] for entry in diff] == ["remove_column"]
+    engine.dispose()
+
+
+def test_ensure_schema_is_idempotent(database_url: str) -> None:
+    engine = make_engine(database_url)
+    ensure_schema(engine)
+    ensure_schema(engine)
+    assert current_revision(engine) == head_revision()
+    engine.dispose()
+
+
+def test_sqlite_search_table_and_triggers_come_and_go(sqlite_url: str) -> None:
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    query = text("SELECT name FROM sqlite_master WHERE name LIKE 'articles_fts%' ORDER BY name")
+    with engine.connect() as connection:
+        names = set(connection.execute(query).scalars())
+    assert {"articles_fts", "articles_fts_insert", "articles_fts_update"} <= names
+    downgrade(engine, "base")
+    with engine.connect() as connection:
+        assert list(connection.execute(query)) == []
+    engine.dispose()
+
+
+def test_sqlite_connections_use_wal_and_foreign_keys(sqlite_url: str) -> None:
+    engine = make_engine(sqlite_url)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
+    engine.dispose()
