@@ -70,17 +70,21 @@ def migrated_engine(url: str) -> Engine:
     return engine
 
 
-def write_stories(url: str, count: int, batch_size: int, reverse: bool) -> int:
-    """Child-process entry point of the concurrency test: store ``count`` stories."""
+def write_stories(url: str, count: int, batch_size: int, reverse: bool) -> list[str]:
+    """Child-process entry point of the concurrency test: store ``count`` stories.
+
+    Returns the outcome of every sighting.
+    """
     engine = make_engine(url)
     numbers = list(range(count))
     if reverse:
         numbers.reverse()
-    stored = 0
+    outcomes: list[str] = []
     try:
         for start in range(0, count, batch_size):
             chunk = numbers[start : start + batch_size]
-            stored += len(store_batch(engine, [sighting(make_record(n)) for n in chunk]))
+            results = store_batch(engine, [sighting(make_record(n)) for n in chunk])
+            outcomes += [str(result.outcome) for result in results]
     finally:
         engine.dispose()
-    return stored
+    return outcomes
