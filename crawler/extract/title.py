@@ -18,6 +18,7 @@ from crawler.extract.paragraphs import normalize_paragraph
 _SUFFIX = re.compile(
     r"^(?P<head>.+)\s+(?:[|\-\u2013\u2014:\u00bb\u2022]|::)\s+(?P<site>[^|]{1,60})$"
 )
+_PREFIX = re.compile(r"^(?P<site>[^|:]{1,40}?)\s+(?:\||::|\u00bb)\s+(?P<head>.+)$")
 _SITE_WORDS = re.compile(
     r"(?i)(?:menafn|\.com\b|\.net\b|\.org\b|\.ae\b|\.example\b|\bwire\b|\bnews\b|\btimes\b|"
     r"\bpress\b|\bpost\b|\bgazette\b|\bherald\b|\btribune\b|\bdaily\b|\bonline\b|\bagency\b)"
@@ -51,15 +52,22 @@ def _candidates(metadata: PageMetadata, root: etree._Element) -> list[str]:
 
 
 def strip_site_suffix(title: str, sites: frozenset[str] = frozenset()) -> str:
-    """``Headline | Site`` -> ``Headline`` when ``Site`` names or looks like a site."""
+    """``Headline | Site`` -> ``Headline`` when ``Site`` names or looks like a site.
+
+    Old templates put the site first (``Site :: Headline``); that is removed too.
+    """
     while True:
-        match = _SUFFIX.match(title)
-        if match is None:
+        for pattern in (_SUFFIX, _PREFIX):
+            match = pattern.match(title)
+            if match is not None and _is_site(match["site"].strip(), sites):
+                title = match["head"].strip()
+                break
+        else:
             return title
-        site = match["site"].strip()
-        if site.lower() not in sites and not _SITE_WORDS.search(site):
-            return title
-        title = match["head"].strip()
+
+
+def _is_site(name: str, sites: frozenset[str]) -> bool:
+    return name.lower() in sites or bool(_SITE_WORDS.search(name))
 
 
 def _site_names(metadata: PageMetadata, url: str) -> frozenset[str]:
