@@ -1,0 +1,282 @@
+"""``wirewatch daemon``: the schedules, run unattended.
+
+Lifecycle: wait as a standby until this daemon holds the database's leader lock
+(``scheduler.lock``); then, as leader, close the rows a dead daemon left
+``running`` (crash recovery), start an ``AsyncIOScheduler`` on the database's
+``apscheduler_jobs`` table, reconcile its jobs with the configured sources and
+run until told to stop or until the lock is lost. A lost lock stops every crawl
+at once (another daemon may already be taking over) and goes back to standby.
+
+Signals: SIGTERM/SIGINT stop gracefully (no new runs, ``grace_period`` seconds
+for running crawls, then SIGTERM to them, SIGKILL ``kill_after`` seconds later;
+a second signal skips the rest of the grace period); SIGHUP reloads the config.
+"""
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import Engine
+
+from scheduler.jobs import desired_jobs, reconcile_jobs, set_job_runner
+from scheduler.lock import DaemonLockedError, LeaderLock, leader_lock_for, this_host
+from scheduler.runner import Runner
+from scheduler.runs import process_owns_run, triage_running
+from scheduler.snapshot import LoadedConfig, SnapshotDir, read_config
+from storage.engine import make_engine
+from storage.runs import RunRow, mark_interrupted, running_runs
+from wirewatch.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DaemonOptions:
+    """Knobs of the process itself (the schedule's own settings live in ``[daemon]``)."""
+
+    no_wait: bool = False
+    standby_poll: float = 1.0
+    """Seconds between a standby's attempts to take the lock."""
+    heartbeat: float = 2.0
+    """Seconds between checks that the leader still holds its lock."""
+    kill_after: float = 10.0
+    """Seconds between SIGTERM and SIGKILL for a crawl that is being stopped."""
+
+
+class Daemon:
+    """One ``wirewatch daemon`` process."""
+
+    def __init__(
+        self,
+        loaded: LoadedConfig,
+        config_path: Path | None,
+        engine: Engine,
+        options: DaemonOptions | None = None,
+    ) -> None:
+        self.loaded = loaded
+        self.config_path = config_path
+        self.engine = engine
+        self.options = options or DaemonOptions()
+        self.host = this_host()
+        self._snapshots = SnapshotDir()
+        self._snapshot = self._snapshots.write(loaded)
+        self._runner = Runner(engine, self.host, self._current, self.options.kill_after)
+        self._scheduler: AsyncIOScheduler | None = None
+        self._stop = asyncio.Event()
+        self._hurry = asyncio.Event()
+        self._lost = asyncio.Event()
+        self._orphans: list[RunRow] = []
+        self._background: set[asyncio.Task[None]] = set()
+
+    @property
+    def database(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def _current(self) -> tuple[LoadedConfig, Path | None]:
+        return self.loaded, self._snapshot
+
+    async def run(self) -> None:
+        """Run until SIGTERM/SIGINT; raise ``DaemonLockedError`` for ``--no-wait`` standbys."""
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, self._request_stop, signum)
+        loop.add_signal_handler(signal.SIGHUP, self._spawn, self._reload)
+        lock = leader_lock_for(self.loaded.config.database.url)
+        try:
+            while not self._stop.is_set():
+                if not await self._acquire(lock):
+                    break
+                try:
+                    lost = await self._lead(lock)
+                finally:
+                    await self._release(lock)
+                if not lost:
+                    break
+                self._lost.clear()
+                self._runner.reopen()
+        finally:
+            for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+                loop.remove_signal_handler(signum)
+            self._snapshots.remove()
+        log.info("daemon stopped")
+
+    def _request_stop(self, signum: int) -> None:
+        name = signal.Signals(signum).name
+        if self._stop.is_set():
+            log.info("%s again: terminating running crawls now", name)
+            self._hurry.set()
+            return
+        log.info("%s received: stopping (no new runs)", name)
+        self._stop.set()
+
+    def _spawn(self, factory: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        task = asyncio.get_running_loop().create_task(factory())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _acquire(self, lock: LeaderLock) -> bool:
+        """Take the leader lock, waiting as a standby while another daemon holds it."""
+        announced: object = None
+        while not self._stop.is_set():
+            try:
+                if await asyncio.to_thread(lock.try_acquire):
+                    return True
+                holder = await asyncio.to_thread(lock.holder)
+            except Exception as exc:
+                log.warning("cannot check the schedule lock on %s: %s", self.database, exc)
+                holder = None
+            else:
+                if self.options.no_wait:
+                    who = holder.describe() if holder else "another daemon"
+                    raise DaemonLockedError(f"{who} holds the schedule of {self.database}")
+                if holder != announced:
+                    who = holder.describe() if holder else "another daemon"
+                    log.warning(
+                        "standby: %s holds the schedule of %s; taking over when it exits",
+                        who,
+                        self.database,
+                    )
+                    announced = holder
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), self.options.standby_poll)
+        return False
+
+    async def _release(self, lock: LeaderLock) -> None:
+        try:
+            await asyncio.wait_for(asyncio.to_thread(lock.release), 10)
+        except Exception as exc:
+            log.warning("releasing the schedule lock: %s", exc)
+
+    async def _lead(self, lock: LeaderLock) -> bool:
+        """Schedule until stopped or the lock is lost; return whether it was lost."""
+        log.info(
+            "leader: holding the schedule of %s (pid %d on %s)",
+            self.database,
+            os.getpid(),
+            self.host,
+        )
+        await self._recover()
+        jobstore_engine = make_engine(self.loaded.config.database.url)
+        scheduler = AsyncIOScheduler(
+            timezone=UTC, jobstores={"default": SQLAlchemyJobStore(engine=jobstore_engine)}
+        )
+        set_job_runner(self._runner.run)
+        scheduler.start(paused=True)
+        self._scheduler = scheduler
+        try:
+            self._reconcile()
+            scheduler.resume()
+            heartbeat = asyncio.create_task(self._heartbeat(lock))
+            await _first_of(self._stop, self._lost)
+            heartbeat.cancel()
+            scheduler.pause()
+            grace = 0.0 if self._lost.is_set() else self.loaded.config.daemon.grace_period
+            await self._runner.drain(grace, self._hurry)
+        finally:
+            self._scheduler = None
+            with contextlib.suppress(Exception):
+                scheduler.shutdown(wait=False)
+            await asyncio.sleep(0)
+            set_job_runner(None)
+            jobstore_engine.dispose()
+        return self._lost.is_set()
+
+    def _reconcile(self) -> None:
+        if self._scheduler is None:
+            return
+        result = reconcile_jobs(self._scheduler, desired_jobs(self.loaded.config))
+        log.info("jobs: %s", result.describe())
+        for job in self._scheduler.get_jobs():
+            log.info("source=%s: next run %s", job.id, _when(job.next_run_time))
+
+    async def _heartbeat(self, lock: LeaderLock) -> None:
+        """Stop leading the moment the lock cannot be trusted; also settle orphaned runs."""
+        interval = self.options.heartbeat
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                held = await asyncio.wait_for(asyncio.to_thread(lock.still_held), interval * 3)
+            except (TimeoutError, Exception):
+                held = False
+            if not held:
+                log.error(
+                    "lost the schedule lock of %s: stopping all crawls, then standby", self.database
+                )
+                self._lost.set()
+                return
+            if self._orphans:
+                await self._settle_orphans()
+
+    async def _recover(self) -> None:
+        """Crash recovery: close rows whose process is gone; watch those still alive."""
+        rows = await asyncio.to_thread(running_runs, self.engine)
+        triage = triage_running(rows, self.host, process_owns_run)
+        for row, reason in triage.stale:
+            log.warning(
+                "source=%s run=%d: was left running: marking interrupted (%s)",
+                row.source,
+                row.id,
+                reason,
+            )
+            await asyncio.to_thread(mark_interrupted, self.engine, [row.id], reason)
+        for row in triage.alive:
+            log.warning(
+                "source=%s run=%d: left running by a previous daemon, process %s still alive:"
+                " it will be marked interrupted when it exits",
+                row.source,
+                row.id,
+                row.pid,
+            )
+        self._orphans = triage.alive
+
+    async def _settle_orphans(self) -> None:
+        remaining = []
+        for row in self._orphans:
+            assert row.pid is not None
+            if process_owns_run(row.pid, row.id, row.started_at):
+                remaining.append(row)
+                continue
+            reason = f"its daemon died; crawl process {row.pid} exited without finishing the run"
+            await asyncio.to_thread(mark_interrupted, self.engine, [row.id], reason)
+            log.info("source=%s run=%d: orphaned crawl ended", row.source, row.id)
+        self._orphans = remaining
+
+    async def _reload(self) -> None:
+        """SIGHUP: apply a new config, or report why it cannot be used and keep the old one."""
+        try:
+            loaded = await asyncio.to_thread(read_config, self.config_path)
+        except ConfigError as exc:
+            log.error("config reload failed, keeping the previous config: %s", exc)
+            return
+        if loaded.config.database.url != self.loaded.config.database.url:
+            log.error(
+                "config reload: [database].url changed, which needs a restart; keeping the previous config"
+            )
+            return
+        self.loaded = loaded
+        self._snapshot = self._snapshots.write(loaded)
+        log.info("config reloaded: %d source(s)", len(loaded.config.sources))
+        if not self._stop.is_set():
+            self._reconcile()
+
+
+async def _first_of(*events: asyncio.Event) -> None:
+    waiters = [asyncio.create_task(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+
+
+def _when(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d %H:%M:%S} UTC" if moment else "paused"
