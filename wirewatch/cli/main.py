@@ -6,6 +6,7 @@ import click
 from sqlalchemy.exc import OperationalError
 
 from wirewatch import __version__
+from wirewatch.cli.crawl import crawl
 from wirewatch.cli.db import db
 from wirewatch.cli.options import AppContext, common_options
 from wirewatch.errors import WirewatchError
@@ -29,6 +30,7 @@ def cli() -> None:
 
 
 cli.add_command(db)
+cli.add_command(crawl)
 
 
 def main(argv: list[str] | None = None) -> None:

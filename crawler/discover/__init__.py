@@ -1,0 +1,28 @@
+"""Discovery: pure functions that tell feeds, sitemaps, listings and articles apart by
+content and list the article addresses they carry, with dates where given.
+
+Nothing here fetches or stores: the spider calls these on downloaded responses.
+"""
+
+from crawler.discover.entry import Entry, parse_rfc822_date, parse_w3c_date
+from crawler.discover.feeds import FeedError, feed_entries
+from crawler.discover.kinds import PageKind, classify, looks_like_article, maybe_gunzip, xml_kind
+from crawler.discover.listings import article_links, is_article_address, next_pages
+from crawler.discover.sitemaps import sitemap_entries
+
+__all__ = [
+    "Entry",
+    "FeedError",
+    "PageKind",
+    "article_links",
+    "classify",
+    "feed_entries",
+    "is_article_address",
+    "looks_like_article",
+    "maybe_gunzip",
+    "next_pages",
+    "parse_rfc822_date",
+    "parse_w3c_date",
+    "sitemap_entries",
+    "xml_kind",
+]

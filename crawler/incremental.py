@@ -1,0 +1,103 @@
+"""Which discovered article addresses to request, and how: asked of storage before fetching.
+
+An address already stored is skipped, unless its feed entry or sitemap
+``<lastmod>`` is newer than when it was last fetched; then it is revisited with
+``If-None-Match``/``If-Modified-Since`` from the stored ``etag``/``last_modified``,
+so an unchanged page costs a 304. A menafn.com-style ``/<number>/<slug>`` address
+not yet stored is skipped too when a story with that article number is: the
+same story under another slug or decoration.
+
+Storage is asked in a worker thread (``asyncio.to_thread``), one query per
+discovery page, never in the reactor's thread.
+"""
+
+import asyncio
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from sqlalchemy import Engine
+
+from crawler.discover import Entry
+from wirewatch.urls import canonicalize_url
+
+_NUMBERED_PATH = re.compile(r"^/(\d{9,11})/[^/]+/?$")
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """An article address to request, with the conditional headers to send."""
+
+    url: str
+    date_hint: datetime | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def conditional(self) -> bool:
+        return bool(self.headers)
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    visits: list[Visit]
+    skipped: int
+    """Stored addresses (or article numbers) left alone because nothing says they changed."""
+
+
+def article_number(url: str) -> int | None:
+    """The article number of a ``/<number>/<slug>`` address, else None."""
+    match = _NUMBERED_PATH.match(urlsplit(url).path)
+    return int(match.group(1)) if match else None
+
+
+class RevisitPlanner:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    async def plan(self, entries: Sequence[Entry]) -> Plan:
+        """Decide for each entry (canonicalised, once each) whether and how to fetch it."""
+        canonical: dict[str, Entry] = {}
+        for entry in entries:
+            canonical.setdefault(canonicalize_url(entry.url), entry)
+        if not canonical:
+            return Plan([], 0)
+        return await asyncio.to_thread(self._plan_blocking, canonical)
+
+    def _plan_blocking(self, entries: dict[str, Entry]) -> Plan:
+        from storage.addresses import lookup_addresses, lookup_article_numbers
+
+        known = lookup_addresses(self.engine, list(entries))
+        numbers = {
+            url: n for url in entries if url not in known and (n := article_number(url)) is not None
+        }
+        stored_numbers = lookup_article_numbers(self.engine, sorted(set(numbers.values())))
+        visits: list[Visit] = []
+        skipped = 0
+        for url, entry in entries.items():
+            address = known.get(url)
+            if address is not None:
+                fetched = address.last_fetched_at
+                if entry.updated is None or (fetched is not None and entry.updated <= fetched):
+                    skipped += 1
+                    continue
+                visits.append(
+                    Visit(
+                        url, entry.updated, conditional_headers(address.etag, address.last_modified)
+                    )
+                )
+            elif url in numbers and numbers[url] in stored_numbers:
+                skipped += 1
+            else:
+                visits.append(Visit(url, entry.updated))
+        return Plan(visits, skipped)
+
+
+def conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    return headers

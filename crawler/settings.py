@@ -1,0 +1,130 @@
+"""``Config`` → Scrapy settings: the only place crawl settings come from.
+
+Read from ``CrawlConfig``: ``user_agent``, ``obey_robots``, ``concurrency``,
+``per_host_concurrency``, ``download_delay``, ``timeout`` (capped below half of
+``daemon.grace_period`` so a graceful stop finishes in time), ``max_page_bytes``,
+``retries``, ``max_depth``, ``batch_size``, ``batch_seconds``; from
+``DatabaseConfig``: ``url``; from ``SourceConfig``: ``name``, ``max_pages``.
+
+wirewatch's own settings are prefixed ``WIREWATCH_``. Scrapy's HTTP cache and
+cookies are off (unchanged pages are detected with stored ETag/Last-Modified),
+and so is the telnet console.
+"""
+
+import logging
+from typing import Any
+
+from wirewatch.config import Config, SourceConfig
+
+MIN_TIMEOUT = 1.0
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+
+
+def download_timeout(config: Config) -> float:
+    """The configured timeout, kept under half the daemon's grace period where that is possible."""
+    grace = config.daemon.grace_period
+    if grace <= 0:
+        return config.crawl.timeout
+    return max(MIN_TIMEOUT, min(config.crawl.timeout, grace / 2))
+
+
+def log_level(verbosity: int) -> str:
+    if verbosity >= 2:
+        return "DEBUG"
+    return "INFO" if verbosity == 1 else "ERROR"
+
+
+def process_settings(config: Config, *, verbosity: int = 0) -> dict[str, Any]:
+    """Settings shared by every source's crawler in one process."""
+    crawl = config.crawl
+    return {
+        "BOT_NAME": "wirewatch",
+        "SPIDER_MODULES": [],
+        "USER_AGENT": crawl.user_agent,
+        "ROBOTSTXT_OBEY": crawl.obey_robots,
+        "ROBOTSTXT_USER_AGENT": crawl.user_agent,
+        "CONCURRENT_REQUESTS": crawl.concurrency,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.per_host_concurrency,
+        "CONCURRENT_ITEMS": max(crawl.batch_size, 100),
+        "DOWNLOAD_DELAY": crawl.download_delay,
+        "RANDOMIZE_DOWNLOAD_DELAY": crawl.download_delay > 0,
+        "DOWNLOAD_TIMEOUT": download_timeout(config),
+        "DOWNLOAD_MAXSIZE": crawl.max_page_bytes,
+        "DOWNLOAD_WARNSIZE": 0,
+        "RETRY_ENABLED": crawl.retries > 0,
+        "RETRY_TIMES": crawl.retries,
+        "RETRY_HTTP_CODES": RETRY_HTTP_CODES,
+        "RETRY_GIVE_UP_LOG_LEVEL": "INFO",
+        "HTTPCACHE_ENABLED": False,
+        "COOKIES_ENABLED": False,
+        "TELNETCONSOLE_ENABLED": False,
+        "LOGSTATS_INTERVAL": 0,
+        "LOG_LEVEL": log_level(verbosity),
+        "LOG_INSTALL_ROOT_HANDLER": False,
+        "DEPTH_LIMIT": 0,
+        "DOWNLOADER_MIDDLEWARES": {
+            "crawler.middlewares.offsite_redirect.OffsiteRedirectMiddleware": 650,
+        },
+        "ITEM_PIPELINES": {
+            "crawler.pipelines.extract.ExtractPipeline": 300,
+            "crawler.pipelines.store.StoragePipeline": 800,
+        },
+        "EXTENSIONS": {
+            "scrapy.extensions.telnet.TelnetConsole": None,
+            "scrapy.extensions.remote_control.RemoteControl": None,
+            "crawler.extensions.run_record.RunRecorder": 500,
+        },
+        "WIREWATCH_DATABASE_URL": config.database.url,
+        "WIREWATCH_BATCH_SIZE": crawl.batch_size,
+        "WIREWATCH_BATCH_SECONDS": crawl.batch_seconds,
+        "WIREWATCH_MAX_DEPTH": crawl.max_depth,
+        "WIREWATCH_VERBOSITY": verbosity,
+    }
+
+
+def source_settings(
+    config: Config, source: SourceConfig, run_id: int, *, verbosity: int = 0
+) -> dict[str, Any]:
+    """One source's crawler: the shared settings plus its run and its page cap."""
+    return {
+        **process_settings(config, verbosity=verbosity),
+        "WIREWATCH_SOURCE": source.name,
+        "WIREWATCH_RUN_ID": run_id,
+        "WIREWATCH_MAX_PAGES": source.max_pages or 0,
+    }
+
+
+def quiet_scrapy_logging(verbosity: int) -> None:
+    """Scrapy logs through the stdlib: only errors by default, more with ``-v``/``-vv``.
+
+    A failed robots.txt download is logged by Scrapy as an error with a traceback,
+    though the page it guarded is retried and recorded as a rejection anyway: it
+    shows only with ``-v``.
+    """
+    level = getattr(logging, log_level(verbosity))
+    for name in ("scrapy", "twisted", "py.warnings"):
+        logging.getLogger(name).setLevel(level)
+    robots = logging.CRITICAL if verbosity == 0 else level
+    logging.getLogger("scrapy.downloadermiddlewares.robotstxt").setLevel(robots)
+    for handler in logging.getLogger().handlers:
+        for old in [f for f in handler.filters if isinstance(f, ScrapyLogFilter)]:
+            handler.removeFilter(old)
+        handler.addFilter(ScrapyLogFilter(level))
+
+
+class ScrapyLogFilter(logging.Filter):
+    """Drops Scrapy's records below ``level`` at the handler.
+
+    ``CrawlerProcess`` re-applies Scrapy's default logger levels (``scrapy`` at
+    DEBUG) when it starts and logs its banner right away, so logger levels alone
+    cannot keep the default output quiet.
+    """
+
+    def __init__(self, level: int) -> None:
+        super().__init__()
+        self.level = level
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "scrapy" or record.name.startswith("scrapy."):
+            return record.levelno >= self.level
+        return True

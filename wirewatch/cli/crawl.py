@@ -1,0 +1,134 @@
+"""``wirewatch crawl``: crawl configured sources once, now, with a live progress line.
+
+``--run-id`` and ``--trigger`` are hidden: the daemon creates the ``crawl_runs``
+row in its own process and runs ``wirewatch crawl SOURCE --run-id N --trigger
+schedule`` as a child, which fills in that row.
+"""
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import click
+from rich import box
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from wirewatch.cli.options import AppContext, common_options, pass_app
+
+if TYPE_CHECKING:
+    from crawler.counts import RunCounts
+    from crawler.runner import RunSummary
+
+
+class ProgressLine:
+    """One line on stderr, redrawn as the runs report their counts (terminals only)."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.totals: dict[str, RunCounts] = {}
+        self.live: Live | None = None
+
+    def __enter__(self) -> "ProgressLine":
+        if self.console.is_terminal:
+            self.live = Live(self._render(), console=self.console, transient=True)
+            self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.live is not None:
+            self.live.__exit__(None, None, None)
+
+    def update(self, summary: "RunSummary") -> None:
+        self.totals[summary.source] = summary.counts
+        if self.live is not None:
+            self.live.update(self._render())
+
+    def _render(self) -> Text:
+        from crawler.counts import RunCounts
+
+        total = RunCounts()
+        for counts in self.totals.values():
+            total += counts
+        return Text(
+            f"crawling {len(self.totals) or '...'} source(s): {total.pages_fetched} pages fetched, "
+            f"{total.articles_new} new, {total.articles_updated} updated, "
+            f"{total.articles_unchanged} unchanged, {total.duplicates} duplicates, "
+            f"{total.pages_rejected} rejected",
+            style="dim",
+        )
+
+
+def summary_table(summaries: Sequence["RunSummary"]) -> Table:
+    """One row per source; a failed run's error is printed below the table, in full."""
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("source", overflow="fold")
+    table.add_column("run", justify="right")
+    table.add_column("status")
+    for column in ("fetched", "new", "updated", "unchanged", "duplicates", "rejected"):
+        table.add_column(column, justify="right")
+    for s in summaries:
+        c = s.counts
+        style = "green" if s.succeeded else "red"
+        table.add_row(
+            s.source,
+            str(s.run_id),
+            Text(s.status, style=style),
+            *(str(n) for n in (c.pages_fetched, c.articles_new, c.articles_updated)),
+            *(str(n) for n in (c.articles_unchanged, c.duplicates, c.pages_rejected)),
+        )
+    return table
+
+
+@click.command()
+@click.argument("sources", nargs=-1, metavar="[SOURCE ...]")
+@click.option("--run-id", type=int, hidden=True, help="Fill in this existing crawl_runs row.")
+@click.option(
+    "--trigger",
+    type=click.Choice(["manual", "schedule", "demo"]),
+    default="manual",
+    hidden=True,
+    help="What started this crawl (recorded in crawl_runs.trigger).",
+)
+@common_options
+@pass_app
+@click.pass_context
+def crawl(
+    ctx: click.Context,
+    app: AppContext,
+    sources: tuple[str, ...],
+    run_id: int | None,
+    trigger: str,
+) -> None:
+    """Crawl the named sources (all configured ones by default) once, now.
+
+    Prints a progress line while it runs and a summary per source at the end.
+    Exits 0 when every source's run succeeded, 1 otherwise.
+
+    \b
+    Examples:
+      wirewatch crawl                    # every [[sources]] entry
+      wirewatch crawl menafn-world -v    # one source, with Scrapy's log
+    """
+    from crawler.runner import run_crawl
+
+    config = app.config
+    progress = ProgressLine(Console(stderr=True))
+    with progress:
+        summaries = run_crawl(
+            config,
+            list(sources),
+            trigger=trigger,
+            run_id=run_id,
+            on_progress=progress.update,
+            verbosity=app.verbosity,
+        )
+    out = Console()
+    if not out.is_terminal:
+        out = Console(width=160)  # piped: never truncate the table to a default 80 columns
+    out.print(summary_table(summaries))
+    for summary in summaries:
+        if summary.error:
+            out.print(f"{summary.source} (run {summary.run_id}, {summary.status}): {summary.error}")
+    ctx.exit(0 if all(s.succeeded for s in summaries) else 1)
