@@ -78,6 +78,19 @@ class _Handler(BaseHTTPRequestHandler):
         web = self.server.web
         page = web.site.resolve(self.server.site, self.path, web.bases)
         status = 304 if _not_modified(page, self.headers) else page.status
+        # Logged before answering, so a client that has its response finds it in the log.
+        web.log(
+            LoggedRequest(
+                host=self.server.host,
+                path=self.path,
+                method=self.command,
+                status=status,
+                if_none_match=self.headers.get("If-None-Match"),
+                if_modified_since=self.headers.get("If-Modified-Since"),
+                user_agent=self.headers.get("User-Agent"),
+                kind=page.kind,
+            )
+        )
         self.send_response(status)
         if page.etag:
             self.send_header("ETag", page.etag)
@@ -91,18 +104,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if send_body and status != 304:
             self.wfile.write(page.body)
-        web.log(
-            LoggedRequest(
-                host=self.server.host,
-                path=self.path,
-                method=self.command,
-                status=status,
-                if_none_match=self.headers.get("If-None-Match"),
-                if_modified_since=self.headers.get("If-Modified-Since"),
-                user_agent=self.headers.get("User-Agent"),
-                kind=page.kind,
-            )
-        )
 
 
 def _not_modified(page: Page, headers: Message) -> bool:
