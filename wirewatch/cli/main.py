@@ -7,6 +7,7 @@ from sqlalchemy.exc import OperationalError
 
 from wirewatch import __version__
 from wirewatch.cli.crawl import crawl
+from wirewatch.cli.daemon import daemon, status
 from wirewatch.cli.db import db
 from wirewatch.cli.options import AppContext, common_options
 from wirewatch.errors import WirewatchError
@@ -31,6 +32,8 @@ def cli() -> None:
 
 cli.add_command(db)
 cli.add_command(crawl)
+cli.add_command(daemon)
+cli.add_command(status)
 
 
 def main(argv: list[str] | None = None) -> None:
