@@ -169,17 +169,30 @@ def _insert(connection: Connection) -> Callable[..., Any]:
 def _insert_new(connection: Connection, batch: Sequence[Sighting]) -> dict[Key, int]:
     """Insert the stories not stored yet; return their ids by key.
 
-    Rows are sorted by key so that concurrent writers take index locks in the
-    same order (no deadlocks between two PostgreSQL batches).
+    Each key kind has its own conflict target, so any other constraint violation
+    still raises. Rows are sorted by key so that concurrent writers take index
+    locks in the same order (no deadlocks between two PostgreSQL batches).
     """
     rows = sorted((article_row(s) for s in batch), key=_row_key)
-    statement = (
-        _insert(connection)(articles)
-        .on_conflict_do_nothing()
-        .returning(articles.c.id, articles.c.wire_id, articles.c.content_hash)
-    )
-    inserted = connection.execute(statement, rows)
-    return {_row_key(row._mapping): row.id for row in inserted}
+    new_ids: dict[Key, int] = {}
+    for kind, target, where in _CONFLICT_TARGETS:
+        group = [row for row in rows if _row_key(row)[0] == kind]
+        if not group:
+            continue
+        statement = (
+            _insert(connection)(articles)
+            .on_conflict_do_nothing(index_elements=[target], index_where=where)
+            .returning(articles.c.id, articles.c.wire_id, articles.c.content_hash)
+        )
+        for row in connection.execute(statement, group):
+            new_ids[_row_key(row._mapping)] = row.id
+    return new_ids
+
+
+_CONFLICT_TARGETS = (
+    ("wire_id", articles.c.wire_id, None),
+    ("content_hash", articles.c.content_hash, articles.c.wire_id.is_(None)),
+)
 
 
 def _row_key(row: Mapping[Any, Any]) -> Key:
@@ -385,7 +398,9 @@ def _archive(connection: Connection, article_ids: Sequence[int]) -> None:
         .from_select(
             ["article_id", "revision", "title", "body", "content_hash", "captured_at"], source
         )
-        .on_conflict_do_nothing()
+        .on_conflict_do_nothing(
+            index_elements=[article_revisions.c.article_id, article_revisions.c.revision]
+        )
     )
     connection.execute(statement)
 
@@ -396,7 +411,9 @@ def _record_addresses(
     """Insert new addresses, refresh known ones; return the addresses that were new."""
     rows = sorted((address_row(s, article_ids[s.key]) for s in batch), key=lambda r: r["url"])
     statement = (
-        _insert(connection)(article_urls).on_conflict_do_nothing().returning(article_urls.c.url)
+        _insert(connection)(article_urls)
+        .on_conflict_do_nothing(index_elements=[article_urls.c.url])
+        .returning(article_urls.c.url)
     )
     new_urls = set(connection.execute(statement, rows).scalars())
     known = [_refresh_params(row) for row in rows if row["url"] not in new_urls]
