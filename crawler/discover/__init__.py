@@ -7,7 +7,12 @@ Nothing here fetches or stores: the spider calls these on downloaded responses.
 from crawler.discover.entry import Entry, parse_rfc822_date, parse_w3c_date
 from crawler.discover.feeds import FeedError, feed_entries
 from crawler.discover.kinds import PageKind, classify, looks_like_article, maybe_gunzip, xml_kind
-from crawler.discover.listings import article_links, is_article_address, next_pages
+from crawler.discover.listings import (
+    article_links,
+    host_allowed,
+    is_article_address,
+    next_pages,
+)
 from crawler.discover.sitemaps import sitemap_entries
 
 __all__ = [
@@ -17,6 +22,7 @@ __all__ = [
     "article_links",
     "classify",
     "feed_entries",
+    "host_allowed",
     "is_article_address",
     "looks_like_article",
     "maybe_gunzip",

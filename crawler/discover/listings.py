@@ -41,13 +41,27 @@ def is_article_address(url: str) -> bool:
 
 def article_links(response: TextResponse, allowed_domains: Sequence[str]) -> list[str]:
     """Absolute addresses of the stories a listing page links to, in page order, once each."""
-    extractor = LinkExtractor(allow_domains=list(allowed_domains), unique=True)
+    extractor = LinkExtractor(unique=True)
     skip = {response.url, *next_pages(response)}
     return [
         link.url
         for link in extractor.extract_links(response)
-        if link.url not in skip and is_article_address(link.url)
+        if link.url not in skip
+        and is_article_address(link.url)
+        and host_allowed(link.url, allowed_domains)
     ]
+
+
+def host_allowed(url: str, allowed_domains: Sequence[str]) -> bool:
+    """Whether ``url``'s host is one of the domains or a subdomain of one (no domains: any).
+
+    Compared by host name, port ignored (``LinkExtractor(allow_domains=...)`` compares
+    the network location, so ``127.0.0.1:8080`` would not match ``127.0.0.1``).
+    """
+    if not allowed_domains:
+        return True
+    host = (urlsplit(url).hostname or "").lower()
+    return any(host == d.lower() or host.endswith("." + d.lower()) for d in allowed_domains)
 
 
 def next_pages(response: TextResponse) -> list[str]:

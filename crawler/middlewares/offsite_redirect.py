@@ -11,12 +11,14 @@ Stats: ``wirewatch/offsite_redirects``.
 """
 
 from typing import Self
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+
+from crawler.discover.listings import host_allowed
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
@@ -29,14 +31,6 @@ class OffsiteRedirect(IgnoreRequest):
         self.url = url
         self.target = target
         self.status = status
-
-
-def host_allowed(url: str, allowed_domains: list[str]) -> bool:
-    """Whether ``url``'s host is one of the domains or a subdomain of one (no domains: any)."""
-    if not allowed_domains:
-        return True
-    host = (urlsplit(url).hostname or "").lower()
-    return any(host == d.lower() or host.endswith("." + d.lower()) for d in allowed_domains)
 
 
 class OffsiteRedirectMiddleware:
