@@ -1,0 +1,197 @@
+"""Discovery functions on in-memory bytes: feeds, sitemaps, listings and articles told apart."""
+
+import gzip
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from scrapy.http import HtmlResponse, TextResponse
+
+from crawler.discover import (
+    Entry,
+    PageKind,
+    article_links,
+    classify,
+    feed_entries,
+    host_allowed,
+    is_article_address,
+    maybe_gunzip,
+    next_pages,
+    sitemap_entries,
+    xml_kind,
+)
+
+TEMPLATES = Path(__file__).resolve().parent / "extract" / "templates"
+FEED = Path(__file__).resolve().parents[2].parent / "shared" / "samples" / "menafn-feed.xml"
+
+RSS = b"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>t</title>
+<item><title>A</title><link>https://menafn.com/1110354612/Kremlin-Says?src=RSS</link>
+<pubDate>Mon, 17 Nov 2025 09:42:00 GMT</pubDate></item>
+<item><title>B</title><guid isPermaLink="true">https://menafn.com/1110354601/Gold-Steadies</guid></item>
+<item><title>no link</title></item>
+<item><title>A again</title><link>https://menafn.com/1110354612/Kremlin-Says?src=RSS</link></item>
+</channel></rss>"""
+
+ATOM = b"""<?xml version="1.0" encoding="utf-8"?>
+<!-- a comment before the root -->
+<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>
+<entry><title>A</title><link rel="alternate" href="/2025/11/oil-prices-climb-again.html"/>
+<link rel="enclosure" href="/img.jpg"/><updated>2025-11-17T08:50:00+02:00</updated></entry>
+</feed>"""
+
+SITEMAP = b"""<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+<url><loc>https://wire.example/1110354612/Kremlin-Says</loc><lastmod>2025-11-17T09:42:00Z</lastmod></url>
+<url><loc>https://wire.example/1110354601/Gold-Steadies</loc><lastmod>2025-11-16</lastmod></url>
+<url><loc>https://wire.example/1110354588/Oil-Prices</loc></url>
+</urlset>"""
+
+SITEMAP_INDEX = b"""<?xml version="1.0" encoding="UTF-8"?>
+<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+<sitemap><loc>https://wire.example/sitemaps/news-1.xml</loc><lastmod>2025-11-17</lastmod></sitemap>
+</sitemapindex>"""
+
+LISTING = b"""<html><head><title>World</title>
+<link rel="next" href="/news/world?page=2"></head><body>
+<nav><a href="/news/world">World</a> <a href="/about-us">About</a></nav>
+<ul>
+<li><a href="/1110354612/Kremlin-Says-Russia-Eager">Kremlin says</a></li>
+<li><a href="/2025/11/gold-steadies-ahead-of-fed-minutes.html">Gold</a></li>
+<li><a href="https://elsewhere.example/2025/11/off-site-story-here.html">Off site</a></li>
+<li><a href="/2025/11/gold-steadies-ahead-of-fed-minutes.html">Gold again</a></li>
+</ul></body></html>"""
+
+
+def html(url: str, body: bytes) -> HtmlResponse:
+    return HtmlResponse(url=url, body=body, encoding="utf-8")
+
+
+def test_rss_entries_have_links_and_dates_once_each_in_feed_order() -> None:
+    entries = feed_entries(RSS, "https://menafn.com/rss/world.xml")
+    assert entries == [
+        Entry(
+            "https://menafn.com/1110354612/Kremlin-Says?src=RSS",
+            datetime(2025, 11, 17, 9, 42, tzinfo=UTC),
+        ),
+        Entry("https://menafn.com/1110354601/Gold-Steadies", None),
+    ]
+
+
+def test_atom_entries_use_the_alternate_link_resolved_against_the_feed_and_updated_in_utc() -> None:
+    entries = feed_entries(ATOM, "https://partner.example/feed.atom")
+    assert entries == [
+        Entry(
+            "https://partner.example/2025/11/oil-prices-climb-again.html",
+            datetime(2025, 11, 17, 6, 50, tzinfo=UTC),
+        )
+    ]
+
+
+@pytest.mark.skipif(not FEED.exists(), reason="the shared samples folder is not beside the repo")
+def test_the_shared_sample_feed_lists_its_three_stories() -> None:
+    body = FEED.read_bytes()
+    assert xml_kind(body) is PageKind.FEED
+    assert len(feed_entries(body, "https://menafn.com/rss/menafn_world.xml")) == 3
+
+
+def test_sitemap_entries_carry_lastmod_with_date_only_values_at_midnight_utc() -> None:
+    entries = sitemap_entries(SITEMAP, "https://wire.example/sitemap.xml")
+    assert [e.updated for e in entries] == [
+        datetime(2025, 11, 17, 9, 42, tzinfo=UTC),
+        datetime(2025, 11, 16, tzinfo=UTC),
+        None,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "kind"),
+    [
+        (RSS, PageKind.FEED),
+        (ATOM, PageKind.FEED),
+        (SITEMAP, PageKind.SITEMAP),
+        (SITEMAP_INDEX, PageKind.SITEMAP_INDEX),
+        (b"\xef\xbb\xbf  " + SITEMAP, PageKind.SITEMAP),
+        (LISTING, None),
+    ],
+)
+def test_xml_documents_are_told_apart_by_their_root_element(
+    body: bytes, kind: PageKind | None
+) -> None:
+    assert xml_kind(body) is kind
+
+
+def test_a_gzipped_sitemap_is_inflated_and_plain_bytes_are_left_alone() -> None:
+    assert maybe_gunzip(gzip.compress(SITEMAP), 10_000_000) == SITEMAP
+    assert maybe_gunzip(SITEMAP, 10_000_000) == SITEMAP
+
+
+def test_a_listing_gives_on_site_story_links_once_each_and_its_next_page() -> None:
+    response = html("https://wire.example/news/world", LISTING)
+    assert classify(response, ["wire.example"]) is PageKind.LISTING
+    assert article_links(response, ["wire.example"]) == [
+        "https://wire.example/1110354612/Kremlin-Says-Russia-Eager",
+        "https://wire.example/2025/11/gold-steadies-ahead-of-fed-minutes.html",
+    ]
+    assert next_pages(response) == ["https://wire.example/news/world?page=2"]
+
+
+def test_a_next_link_is_found_by_its_text_when_there_is_no_rel_next() -> None:
+    body = b'<html><body><a href="/list?p=1">Previous</a> <a href="/list?p=3">Older &raquo;</a></body></html>'
+    assert next_pages(html("https://wire.example/list?p=2", body)) == [
+        "https://wire.example/list?p=3"
+    ]
+
+
+def test_the_sample_article_pages_are_articles_not_listings() -> None:
+    wire = html(
+        "https://menafn.com/1110354612/Kremlin-Says-Russia-Eager-for-Putin-Trump-Summit",
+        (TEMPLATES / "menafn-article.html").read_bytes(),
+    )
+    partner = html(
+        "https://gulfbusinesswire.example/2025/11/kremlin-says-russia-eager-for-putin-trump-summit.html",
+        (TEMPLATES / "partner-article.html").read_bytes(),
+    )
+    assert classify(wire, ["menafn.com"]) is PageKind.ARTICLE
+    assert classify(partner, ["gulfbusinesswire.example"]) is PageKind.ARTICLE
+
+
+def test_an_html_page_with_no_story_links_and_no_next_page_goes_to_extraction_as_an_article() -> (
+    None
+):
+    response = html("https://wire.example/about", b"<html><body><p>About us</p></body></html>")
+    assert classify(response, ["wire.example"]) is PageKind.ARTICLE
+
+
+def test_a_non_text_response_is_passed_on_as_an_article_for_extraction_to_reject() -> None:
+    from scrapy.http import Response
+
+    assert classify(Response("https://wire.example/x.pdf", body=b"%PDF-1.7")) is PageKind.ARTICLE
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://menafn.com/1110354612/Kremlin-Says", True),
+        ("https://p.example/2025/11/gold-steadies-ahead-of-fed-minutes.html", True),
+        ("https://p.example/category/world", False),
+        ("https://p.example/news/world?page=2", False),
+        ("https://p.example/", False),
+        ("https://p.example/tag/economy", False),
+        ("https://p.example/2025-11-17", False),
+    ],
+)
+def test_story_addresses_are_told_from_section_addresses(url: str, expected: bool) -> None:
+    assert is_article_address(url) is expected
+
+
+def test_allowed_hosts_match_by_name_ignoring_ports_and_accepting_subdomains() -> None:
+    assert host_allowed("http://127.0.0.1:8080/a", ["127.0.0.1"])
+    assert host_allowed("https://www.menafn.com/a", ["menafn.com"])
+    assert not host_allowed("https://notmenafn.com/a", ["menafn.com"])
+    assert host_allowed("https://anything.example/", [])
+
+
+def test_a_text_response_with_a_feed_body_is_classified_as_a_feed_whatever_its_address() -> None:
+    response = TextResponse("https://wire.example/news.html", body=RSS, encoding="utf-8")
+    assert classify(response) is PageKind.FEED

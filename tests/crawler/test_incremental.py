@@ -1,0 +1,83 @@
+"""Asking storage before fetching: new addresses are fetched, stored ones only when said to have changed."""
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine
+
+from crawler.discover import Entry
+from crawler.incremental import Plan, RevisitPlanner, Visit, article_number
+from storage.engine import make_engine
+from storage.migrate import upgrade
+from storage.upsert import Sighting, store_batch
+from wirewatch.record import ArticleRecord, Precision
+
+FETCHED = datetime(2025, 11, 17, 12, 0, tzinfo=UTC)
+STORED = "http://127.0.0.1:8000/1110354612/Kremlin-Says"
+
+
+def stored_engine(url: str) -> Engine:
+    engine = make_engine(url)
+    upgrade(engine)
+    record = ArticleRecord(
+        canonical_url=STORED,
+        title="Kremlin Says",
+        paragraphs=("The Kremlin said something on Monday.",),
+        provider="MENAFN",
+        published_at=FETCHED,
+        published_precision=Precision.DATETIME,
+        wire_id="MENAFN17112025000045017169ID1110354612",
+        article_number=1110354612,
+    )
+    store_batch(
+        engine, [Sighting(record, "wire", FETCHED, '"v1"', "Mon, 17 Nov 2025 12:00:00 GMT")]
+    )
+    return engine
+
+
+def plan(url: str, entries: list[Entry]) -> Plan:
+    engine = stored_engine(url)
+    try:
+        return asyncio.run(RevisitPlanner(engine).plan(entries))
+    finally:
+        engine.dispose()
+
+
+def test_a_new_address_is_fetched_without_conditional_headers(sqlite_url: str) -> None:
+    result = plan(sqlite_url, [Entry("http://127.0.0.1:8000/1110354700/Another-Story?src=RSS")])
+    assert result.visits == [Visit("http://127.0.0.1:8000/1110354700/Another-Story")]
+    assert result.skipped == 0
+
+
+def test_a_stored_address_without_a_newer_date_is_not_fetched_again(sqlite_url: str) -> None:
+    entries = [
+        Entry(STORED + "?utm_source=rss"),
+        Entry(STORED, FETCHED - timedelta(days=1)),
+    ]
+    result = plan(sqlite_url, entries)
+    assert result.visits == []
+    assert result.skipped == 1
+
+
+def test_a_stored_address_with_a_newer_lastmod_is_revisited_conditionally(sqlite_url: str) -> None:
+    newer = FETCHED + timedelta(hours=1)
+    result = plan(sqlite_url, [Entry(STORED, newer)])
+    assert result.visits == [
+        Visit(
+            STORED,
+            newer,
+            {"If-None-Match": '"v1"', "If-Modified-Since": "Mon, 17 Nov 2025 12:00:00 GMT"},
+        )
+    ]
+
+
+def test_another_slug_of_a_stored_article_number_is_not_fetched(sqlite_url: str) -> None:
+    result = plan(sqlite_url, [Entry("http://127.0.0.1:8000/1110354612/Kremlin-Says-Updated-Slug")])
+    assert result.visits == []
+    assert result.skipped == 1
+
+
+def test_article_numbers_come_only_from_number_slug_addresses() -> None:
+    assert article_number("https://menafn.com/1110354612/Kremlin") == 1110354612
+    assert article_number("https://p.example/2025/11/kremlin.html") is None
+    assert article_number("https://menafn.com/1110354612") is None
