@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from functools import lru_cache
 
 from wirewatch.record import Precision, QualityFlag
 
@@ -63,6 +64,7 @@ _STATED_OFFSET = re.compile(
     r"(?i)\ball\s+times\s+(?:are\s+)?(?:shown\s+)?(?:in\s+)?(?:GMT|UTC)\s*([+-]\s*\d{1,2}(?::?\d{2})?)"
 )
 _MAX_SCAN_CHARS = 20_000
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +73,7 @@ class Dateline:
 
     value: datetime
     has_time: bool
+    zone_shown: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +87,8 @@ class Published:
 
 def parse_dateline(text: str, default_zone: tzinfo | None = None) -> Dateline | None:
     """The earliest dateline in ``text`` in any known format, or None."""
+    if not _YEAR.search(text):
+        return None
     best: tuple[int, Dateline] | None = None
     for pattern in _VISIBLE_PATTERNS:
         found = _first_valid(pattern, text, default_zone)
@@ -156,9 +161,9 @@ def _build(match: re.Match[str], default_zone: tzinfo | None) -> Dateline | None
     clock = _clock(hour_text, match["minute"], match["second"], _group(match, "ampm"))
     if clock is None:
         return None
-    zone = _zone(match["zone"]) or default_zone or UTC
-    local = datetime.combine(day, clock, zone)
-    return Dateline(local.astimezone(UTC), has_time=True)
+    shown = _zone(match["zone"])
+    local = datetime.combine(day, clock, shown or default_zone or UTC)
+    return Dateline(local.astimezone(UTC), has_time=True, zone_shown=shown is not None)
 
 
 def _group(match: re.Match[str], name: str) -> str | None:
@@ -185,8 +190,11 @@ def _clock(hour_text: str, minute: str, second: str | None, ampm: str | None) ->
 
 
 def _zone(text: str | None) -> tzinfo | None:
-    if not text:
-        return None
+    return _zone_cached(text) if text else None
+
+
+@lru_cache(maxsize=256)
+def _zone_cached(text: str) -> tzinfo | None:
     compact = text.replace(" ", "").upper()
     if compact in _ZONE_ABBREVIATIONS:
         return timezone(timedelta(minutes=_ZONE_ABBREVIATIONS[compact]))

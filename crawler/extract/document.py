@@ -16,10 +16,6 @@ _PARSER = etree.HTMLParser(
     encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True, recover=True
 )
 _NON_TEXT_TAGS = ("script", "style", "noscript", "template", "svg", "math", "iframe", "object")
-_JSON_LD = etree.XPath("//script[contains(translate(@type, 'LDJSON', 'ldjson'), 'ld+json')]/text()")
-_META = etree.XPath("//meta[@content]")
-_ITEMPROP_PUBLISHED = etree.XPath("//*[@itemprop='datePublished']")
-_TITLE = etree.XPath("//title[1]//text()")
 _MAX_JSON_LD_CHARS = 200_000
 
 
@@ -66,20 +62,33 @@ def parse_document(data: bytes) -> Document | None:
 
 
 def _read_metadata(root: etree._Element) -> PageMetadata:
+    """One pass over the elements that carry metadata (C-level tag filtering)."""
     metadata = PageMetadata(html_lang=root.get("lang") or root.get("xml:lang"))
-    for raw in select_strings(_JSON_LD, root):
-        metadata.json_ld.extend(_json_ld_objects(str(raw)))
-    for element in select_elements(_META, root):
-        key = element.get("property") or element.get("name") or element.get("itemprop")
-        key = key or element.get("http-equiv")
-        if key:
-            metadata.meta.setdefault(key.strip().lower(), element.get("content", "").strip())
-    for element in select_elements(_ITEMPROP_PUBLISHED, root):
-        value = element.get("content") or element.get("datetime") or element.text or ""
-        if value.strip():
-            metadata.date_published.append(value.strip())
-    metadata.title_tag = "".join(str(part) for part in select_strings(_TITLE, root))
+    for element in root.iter("meta", "script", "title", "time"):
+        tag = element.tag
+        if tag == "meta":
+            _read_meta(element, metadata)
+        elif tag == "script":
+            if "ld+json" in (element.get("type") or "").lower() and element.text:
+                metadata.json_ld.extend(_json_ld_objects(element.text))
+        elif tag == "title":
+            if not metadata.title_tag:
+                metadata.title_tag = "".join(element.itertext())
+        elif element.get("itemprop") == "datePublished":
+            value = element.get("datetime") or element.text or ""
+            if value.strip():
+                metadata.date_published.append(value.strip())
     return metadata
+
+
+def _read_meta(element: etree._Element, metadata: PageMetadata) -> None:
+    content = element.get("content")
+    if content is None:
+        return
+    key = element.get("property") or element.get("name") or element.get("itemprop")
+    key = key or element.get("http-equiv")
+    if key:
+        metadata.meta.setdefault(key.strip().lower(), content.strip())
 
 
 def _json_ld_objects(raw: str) -> list[dict[str, object]]:
@@ -106,8 +115,8 @@ def _json_ld_objects(raw: str) -> list[dict[str, object]]:
 
 def json_ld_value(metadata: PageMetadata, key: str) -> str | None:
     """The first string value of ``key`` among the page's JSON-LD objects, article types first."""
-    ordered = sorted(metadata.json_ld, key=lambda obj: not _is_article(obj))
-    for obj in ordered:
+    articles = [obj for obj in metadata.json_ld if _is_article(obj)]
+    for obj in articles + metadata.json_ld if articles else metadata.json_ld:
         value = obj.get(key)
         if isinstance(value, str) and value.strip():
             return value.strip()

@@ -8,8 +8,9 @@ Encoding standard requires, so curly quotes in "latin-1" pages come out right.
 
 import codecs
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from charset_normalizer import from_bytes
 
@@ -56,6 +57,7 @@ def header_value(headers: Mapping[str, str] | None, name: str) -> str:
     return ""
 
 
+@lru_cache(maxsize=128)
 def codec_name(label: str | bytes | None) -> str | None:
     """The Python codec for a charset label, or None when the label is unknown."""
     if not label:
@@ -91,19 +93,19 @@ def _detect(body: bytes) -> str | None:
     return codec_name(best.encoding) if best is not None else None
 
 
-def declared_charsets(body: bytes, content_type: str) -> list[tuple[str, str | None]]:
-    """The charsets the response declares, strongest first, as (source, codec) pairs."""
+def declared_charsets(body: bytes, content_type: str) -> Iterator[tuple[str, str | None]]:
+    """The charsets the response declares, strongest first, as (source, codec) pairs (lazy)."""
     http = _HTTP_CHARSET.search(content_type)
+    yield "http", codec_name(http.group(1)) if http else None
     meta = _META_CHARSET.search(body, 0, _META_WINDOW)
-    return [
-        ("http", codec_name(http.group(1)) if http else None),
-        ("meta", codec_name(meta.group(1)) if meta else None),
-    ]
+    yield "meta", codec_name(meta.group(1)) if meta else None
 
 
 def decode_body(body: bytes, content_type: str = "") -> Decoded | None:
     """Decode a page; None when no rule yields text that looks like text (binary data)."""
     decoded = _choose(body, content_type)
+    if decoded.encoding == "utf-8" and decoded.source != "fallback":
+        return decoded  # strict UTF-8 decoding already rules out binary data
     return None if _looks_binary(decoded.text) else decoded
 
 

@@ -6,8 +6,10 @@ template never seen before still works. Scripts are already stripped from the
 tree, so a wire ID that only occurs in a ``<script>`` is not a marker.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
+from itertools import islice
 
 from lxml import etree
 
@@ -15,7 +17,7 @@ from crawler.extract.attribution import match_attribution
 from crawler.extract.document import select_strings
 from crawler.extract.wire_id import WireId, iter_wire_ids
 
-_MENAFN_TEXTS = etree.XPath("//body//text()[contains(., 'MENAFN')]")
+_MENAFN_TEXTS = etree.XPath("body/descendant::text()[contains(., 'MENAFN')]")
 _MAX_CANDIDATES = 200
 _INLINE_TAGS = frozenset(
     {"p", "span", "b", "strong", "i", "em", "u", "a", "font", "small", "big", "sup", "sub", "h2",
@@ -48,14 +50,15 @@ def locate(root: etree._Element) -> Markers:
     attributions: list[tuple[etree._Element, str]] = []
     wire_ids: list[tuple[etree._Element, WireId]] = []
     for node in select_strings(_MENAFN_TEXTS, root)[:_MAX_CANDIDATES]:
-        text = str(node)
         element = _flow_element(node)
         if element is None:
             continue
-        attribution = match_attribution(text)
-        if attribution is not None:
-            attributions.append((element, attribution.provider))
-        wire_ids.extend((element, wire_id) for wire_id in iter_wire_ids(text))
+        if "(" in node:
+            attribution = match_attribution(node)
+            if attribution is not None:
+                attributions.append((element, attribution.provider))
+        if "ID" in node:
+            wire_ids.extend((element, wire_id) for wire_id in iter_wire_ids(node))
     return _decide(attributions, wire_ids)
 
 
@@ -138,30 +141,32 @@ def _depth(element: etree._Element) -> int:
 _MAX_NEARBY_TEXTS = 200
 
 
-def texts_near(anchor: etree._Element, container: etree._Element) -> list[str]:
+def texts_near(anchor: etree._Element, container: etree._Element) -> Iterator[str]:
     """Texts around the story's start, nearest first, for finding its visible dateline.
 
     From the anchor (the attribution's element) up to the root: at each level the
     preceding siblings, closest first; above the container also the following
-    ones. Inside the container, text after the anchor is story text and is
-    not searched.
+    ones. Inside the container, text after the anchor is story text and is not
+    searched. Lazy: the search usually stops at the first few.
     """
-    texts: list[str] = []
     current = anchor
     inside = anchor is not container
-    while len(texts) < _MAX_NEARBY_TEXTS:
+    budget = _MAX_NEARBY_TEXTS
+    while budget > 0:
         parent = current.getparent()
         if parent is None:
-            break
-        texts.extend(_text(sibling) for sibling in current.itersiblings(preceding=True))
+            return
+        siblings = list(islice(current.itersiblings(preceding=True), budget))
         if parent.text:
-            texts.append(parent.text)
+            siblings.append(parent)  # stands for the parent's own leading text
         if not inside:
-            texts.extend(_text(sibling) for sibling in current.itersiblings())
+            siblings.extend(islice(current.itersiblings(), budget))
+        for sibling in siblings:
+            yield parent.text or "" if sibling is parent else _text(sibling)
+        budget -= len(siblings)
         if parent is container:
             inside = False
         current = parent
-    return texts[:_MAX_NEARBY_TEXTS]
 
 
 def _text(element: etree._Element) -> str:

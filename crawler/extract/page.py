@@ -23,7 +23,6 @@ from crawler.extract.document import (
     PageMetadata,
     json_ld_value,
     parse_document,
-    select_elements,
 )
 from crawler.extract.encoding import decode_body, header_value
 from crawler.extract.generic import extract_generic, looks_like_error_page, looks_like_listing
@@ -53,7 +52,6 @@ _STRUCTURED_DATE_KEYS = (
     "parsely-pub-date",
     "sailthru.date",
 )
-_BODY = etree.XPath("//body")
 
 
 class _Reject(Exception):
@@ -89,7 +87,7 @@ def _extract(url: str, body: bytes, headers: Mapping[str, str] | None) -> Articl
         else None
     )
     document = parse_document(data if data is not None else decoded.text.encode("utf-8"))
-    if document is None or not select_elements(_BODY, document.root):
+    if document is None or document.root.find("body") is None:
         raise _Reject(RejectReason.NO_BODY, "the page holds no HTML document")
     markers = locate(document.root)
     if markers.verdict is Verdict.LISTING:
@@ -102,7 +100,7 @@ def _extract(url: str, body: bytes, headers: Mapping[str, str] | None) -> Articl
 def _check_payload(body: bytes, content_type: str) -> None:
     if len(body) > MAX_BODY_BYTES:
         raise _Reject(RejectReason.TOO_LARGE, f"{len(body)} bytes, over {MAX_BODY_BYTES}")
-    if not body.strip():
+    if not body or body.isspace():
         raise _Reject(RejectReason.NO_BODY, "empty response body")
     if not _HTML_TYPES.match(content_type) and "html" not in content_type.lower():
         raise _Reject(RejectReason.NOT_AN_ARTICLE, f"content type {content_type!r} is not HTML")
@@ -166,7 +164,7 @@ def _generic_record(url: str, document: Document, html: str) -> ArticleRecord:
 
 
 def _check_length(paragraphs: list[str], minimum: int) -> None:
-    words = sum(len(paragraph.split()) for paragraph in paragraphs)
+    words = sum(paragraph.count(" ") + 1 for paragraph in paragraphs)  # already collapsed
     if not paragraphs:
         raise _Reject(RejectReason.NO_BODY, "no article text")
     if words < minimum:
@@ -191,13 +189,13 @@ def _wire_dateline(document: Document, markers: Markers) -> Dateline | None:
     if anchor is None:
         anchor = markers.wire_element
     assert anchor is not None and markers.container is not None
-    texts = texts_near(anchor, markers.container)
-    found = first_dateline(texts)
-    if found is not None and found.has_time:
-        zone = stated_offset(" ".join(texts))
-        if zone is not None:
-            found = first_dateline(texts, zone)
-    return found
+    found = first_dateline(texts_near(anchor, markers.container))
+    if found is None or not found.has_time or found.zone_shown:
+        return found
+    zone = stated_offset(etree.tostring(document.root, method="text", encoding="unicode"))
+    if zone is None:
+        return found
+    return first_dateline(texts_near(anchor, markers.container), zone)
 
 
 def _structured_dateline(metadata: PageMetadata) -> Dateline | None:

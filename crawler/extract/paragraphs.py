@@ -10,7 +10,6 @@ the markers are never skipped, whatever their classes say.
 
 import re
 import unicodedata
-from collections.abc import Iterator
 
 from lxml import etree
 
@@ -35,9 +34,13 @@ _BOILERPLATE_WORDS = frozenset(
      "promo", "sponsored", "widget", "nav", "navbar", "navigation", "menu", "popular", "trending",
      "mostread", "outbrain", "taboola", "cookie", "consent", "sidebar1", "sidebar2", "lightbox"}
 )  # fmt: skip
-_WORD_SPLIT = re.compile(r"[\s_\-]+")
-_SPACES = re.compile(r"\s+")
-_INVISIBLE = str.maketrans({"\u200b": None, "\u200c": None, "\u200d": None, "\ufeff": None})
+_BOILERPLATE_NAMES = re.compile(
+    r"(?:^|[\s_-])(?:"
+    + "|".join(sorted(_BOILERPLATE_WORDS, key=len, reverse=True))
+    + r")(?=$|[\s_-])",
+    re.IGNORECASE,
+)
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\ufeff]")
 
 
 def is_boilerplate_element(element: etree._Element) -> bool:
@@ -45,16 +48,13 @@ def is_boilerplate_element(element: etree._Element) -> bool:
     tag = element.tag
     if not isinstance(tag, str):
         return True
-    if tag in _SKIP_TAGS:
+    if tag in _SKIP_TAGS or ("-" in tag and _BOILERPLATE_NAMES.search(tag)):
         return True
-    if "-" in tag and _has_boilerplate_word(tag):
-        return True
-    names = element.get("class", "") + " " + element.get("id", "") + " " + element.get("role", "")
-    return names != "  " and _has_boilerplate_word(names.lower())
-
-
-def _has_boilerplate_word(names: str) -> bool:
-    return not _BOILERPLATE_WORDS.isdisjoint(_WORD_SPLIT.split(names))
+    for attribute in ("class", "id", "role"):
+        value = element.get(attribute)
+        if value and _BOILERPLATE_NAMES.search(value):
+            return True
+    return False
 
 
 class _Builder:
@@ -97,53 +97,49 @@ class _Builder:
 
 def normalize_paragraph(text: str) -> str:
     """NFC, invisible characters dropped, white space collapsed."""
-    text = unicodedata.normalize("NFC", text.translate(_INVISIBLE))
-    return _SPACES.sub(" ", text).strip()
+    if not text.isascii():
+        text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
+    return " ".join(text.split())
 
 
 def raw_paragraphs(container: etree._Element, keep: set[etree._Element]) -> list[str]:
     """Every paragraph of ``container`` in order, boilerplate elements skipped.
 
-    ``keep`` holds elements never skipped (the markers and their ancestors).
-    The walk is iterative, so deeply nested markup cannot exhaust the stack.
+    ``keep`` holds elements never skipped (the markers and their ancestors). The
+    walk is lxml's ``iterwalk`` (iterative, in C), so deeply nested markup cannot
+    exhaust the stack and long pages stay fast.
     """
     builder = _Builder()
-    for event, element, bold in _events(container, keep):
-        if event == "open":
-            if element.tag in _BLOCK_TAGS:
-                builder.flush()
-            elif element.tag == "br":
+    bold = 0
+    skipped: etree._Element | None = None
+    walker = etree.iterwalk(container, events=("start", "end"))
+    for event, element in walker:
+        tag = element.tag
+        if event == "start":
+            if tag == "br":
                 builder.line_break()
-            if element.text:
-                builder.text(element.text, bold)
-        else:
-            if element.tag in _BLOCK_TAGS:
+                continue
+            if element is not container and element not in keep and is_boilerplate_element(element):
+                walker.skip_subtree()
+                skipped = element
+                continue
+            if tag in _BLOCK_TAGS:
                 builder.flush()
-            if element is not container and element.tail:
-                builder.text(element.tail, bold)
+            elif tag in _BOLD_TAGS:
+                bold += 1
+            if element.text:
+                builder.text(element.text, bold > 0)
+            continue
+        if element is skipped:
+            skipped = None
+        elif tag in _BOLD_TAGS:
+            bold -= 1
+        if tag in _BLOCK_TAGS:
+            builder.flush()
+        if element.tail and element is not container:
+            builder.text(element.tail, bold > 0)
     builder.flush()
     return builder.paragraphs
-
-
-def _events(
-    container: etree._Element, keep: set[etree._Element]
-) -> Iterator[tuple[str, etree._Element, bool]]:
-    """Open/close events in document order; a closed element's tail is in its parent's boldness."""
-    stack: list[tuple[etree._Element, bool, bool]] = [(container, False, False)]
-    while stack:
-        element, bold, closing = stack.pop()
-        if closing:
-            yield "close", element, bold
-            continue
-        skipped = element is not container and element not in keep
-        if skipped and is_boilerplate_element(element):
-            if element.tail:
-                yield "close-tail", element, bold
-            continue
-        inner_bold = bold or element.tag in _BOLD_TAGS
-        yield "open", element, inner_bold
-        stack.append((element, bold, True))
-        stack.extend((child, inner_bold, False) for child in reversed(element))
 
 
 _WIRE_ID_LINE = re.compile(r"(?i)^(?:wire\s*id\s*:?\s*)?MENAFN\d{8}\d{12}ID\d{9,11}\.?$")

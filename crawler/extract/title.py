@@ -8,6 +8,7 @@ Wire, News, Times); a headline's own dashes are left alone.
 """
 
 import re
+from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -29,26 +30,24 @@ _MAX_TITLE_CHARS = 400
 
 def find_title(metadata: PageMetadata, root: etree._Element, url: str) -> str:
     """The page's headline, or "" when it has none."""
-    sites = _site_names(metadata, url)
     for candidate in _candidates(metadata, root):
-        title = strip_site_suffix(normalize_paragraph(candidate), sites)
+        title = normalize_paragraph(candidate)
+        if _SUFFIX.match(title) or _PREFIX.match(title):
+            title = strip_site_suffix(title, _site_names(metadata, url))
         if title:
             return title[:_MAX_TITLE_CHARS]
     return ""
 
 
-def _candidates(metadata: PageMetadata, root: etree._Element) -> list[str]:
+def _candidates(metadata: PageMetadata, root: etree._Element) -> Iterator[str]:
+    """Headline candidates, best first, computed only as far as needed."""
+    yield json_ld_value(metadata, "headline") or ""
+    yield metadata.meta.get("og:title", "")
+    yield metadata.meta.get("twitter:title", "")
     headings = select_elements(_FIRST_H1, root)
-    h1 = ""
     if headings:
-        h1 = etree.tostring(headings[0], method="text", encoding="unicode", with_tail=False)
-    return [
-        json_ld_value(metadata, "headline") or "",
-        metadata.meta.get("og:title", ""),
-        metadata.meta.get("twitter:title", ""),
-        h1,
-        metadata.title_tag,
-    ]
+        yield etree.tostring(headings[0], method="text", encoding="unicode", with_tail=False)
+    yield metadata.title_tag
 
 
 def strip_site_suffix(title: str, sites: frozenset[str] = frozenset()) -> str:
