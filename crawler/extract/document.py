@@ -73,7 +73,7 @@ def _read_metadata(root: etree._Element) -> PageMetadata:
                 metadata.json_ld.extend(_json_ld_objects(element.text))
         elif tag == "title":
             if not metadata.title_tag:
-                metadata.title_tag = "".join(element.itertext())
+                metadata.title_tag = element.text or ""
         elif element.get("itemprop") == "datePublished":
             value = element.get("datetime") or element.text or ""
             if value.strip():
