@@ -9,7 +9,9 @@ from wirewatch import __version__
 from wirewatch.cli.crawl import crawl
 from wirewatch.cli.daemon import daemon, status
 from wirewatch.cli.db import db
+from wirewatch.cli.extract import extract
 from wirewatch.cli.options import AppContext, common_options
+from wirewatch.cli.query import articles, runs, show
 from wirewatch.errors import WirewatchError
 
 
@@ -34,6 +36,10 @@ cli.add_command(db)
 cli.add_command(crawl)
 cli.add_command(daemon)
 cli.add_command(status)
+cli.add_command(articles)
+cli.add_command(show)
+cli.add_command(runs)
+cli.add_command(extract)
 
 
 def main(argv: list[str] | None = None) -> None:

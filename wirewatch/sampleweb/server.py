@@ -6,6 +6,8 @@ answer conditional requests with 304. ``advance()`` changes the site for the nex
 crawl round; the ``expected_*`` methods say what a correct crawl stores.
 """
 
+import logging
+import sys
 import threading
 from dataclasses import dataclass
 from datetime import date
@@ -35,6 +37,8 @@ from wirewatch.sampleweb.site import (
 from wirewatch.sampleweb.stories import DEFAULT_END_DATE, Story
 from wirewatch.urls import canonicalize_url
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class LoggedRequest:
@@ -59,6 +63,12 @@ class _Server(ThreadingHTTPServer):
         self.site = site
         self.host = host
         super().__init__((host, 0), _Handler)
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Clients hanging up (a crawler cancelling an oversized download) are normal here."""
+        error = sys.exc_info()[1]
+        if not isinstance(error, ConnectionError | TimeoutError):
+            logger.exception("sample web: error answering %s", client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -1,0 +1,90 @@
+"""Read-side helpers the CLI needs beyond ``storage.queries``: bodies, rejections, totals.
+
+Kept apart from ``queries`` so the CLI's needs (``wirewatch articles --body``,
+``wirewatch demo``'s report) do not grow the core query module.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Select, func, select
+
+from storage.models import article_revisions, article_urls, articles, rejected_pages
+
+
+@dataclass(frozen=True)
+class RejectionRow:
+    id: int
+    crawl_run_id: int
+    url: str
+    reason: str
+    detail: str
+    http_status: int | None
+    seen_at: datetime
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Whole-database figures: stories, addresses, stories seen at several, revisions."""
+
+    articles: int
+    addresses: int
+    syndicated: int
+    revisions: int
+    flagged: int
+
+
+REJECTION_COLUMNS = [rejected_pages.c[name] for name in RejectionRow.__dataclass_fields__]
+
+
+def article_bodies(engine: Engine, ids: Iterable[int]) -> dict[int, str]:
+    """``articles.body`` of the given ids."""
+    wanted = list(ids)
+    bodies: dict[int, str] = {}
+    with engine.connect() as connection:
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows = connection.execute(
+                select(articles.c.id, articles.c.body).where(articles.c.id.in_(chunk))
+            )
+            bodies.update({row.id: row.body for row in rows})
+    return bodies
+
+
+def list_rejections(
+    engine: Engine, run_ids: Iterable[int] | None = None, limit: int | None = None
+) -> list[RejectionRow]:
+    """Rejected pages, newest first, optionally only those of some runs."""
+    statement = select(*REJECTION_COLUMNS).order_by(
+        rejected_pages.c.seen_at.desc(), rejected_pages.c.id.desc()
+    )
+    if run_ids is not None:
+        statement = statement.where(rejected_pages.c.crawl_run_id.in_(list(run_ids)))
+    if limit is not None:
+        statement = statement.limit(limit)
+    with engine.connect() as connection:
+        return [RejectionRow(**row._mapping) for row in connection.execute(statement)]
+
+
+def totals(engine: Engine) -> Totals:
+    per_article = (
+        select(article_urls.c.article_id)
+        .group_by(article_urls.c.article_id)
+        .having(func.count() > 1)
+        .subquery()
+    )
+    flagged = select(func.count()).select_from(articles).where(articles.c.quality_flags != "")
+    with engine.connect() as connection:
+        return Totals(
+            articles=_count(connection, select(func.count()).select_from(articles)),
+            addresses=_count(connection, select(func.count()).select_from(article_urls)),
+            syndicated=_count(connection, select(func.count()).select_from(per_article)),
+            revisions=_count(connection, select(func.count()).select_from(article_revisions)),
+            flagged=_count(connection, flagged),
+        )
+
+
+def _count(connection: Connection, statement: Select[Any]) -> int:
+    return int(connection.execute(statement).scalar_one())
