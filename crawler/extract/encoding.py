@@ -29,6 +29,10 @@ _BOMS = (
 )
 _WINDOWS_1252_ALIASES = frozenset({"latin_1", "ascii", "iso8859_1", "cp1252"})
 _MAX_BAD_CHAR_RATIO = 0.1
+_HIGH_BYTES = bytes(range(128, 256))
+_SPARSE_HIGH_BYTES = 0.05
+_CHAOS_TIE = 0.01
+_PREFERRED_CODE_PAGES = ("utf-8", "cp1252", "cp1256", "cp1251", "cp1250", "cp1254", "cp1253")
 _BINARY_SAMPLE = 100_000
 _BAD_CHARS = re.compile("[\ufffd\x00-\x08\x0b\x0e-\x1f]")
 
@@ -89,8 +93,26 @@ def _bom(body: bytes) -> tuple[str, int] | None:
 
 
 def _detect(body: bytes) -> str | None:
-    best = from_bytes(body[:_DETECTION_WINDOW]).best()
-    return codec_name(best.encoding) if best is not None else None
+    """charset-normalizer's guess, steered towards the code pages news sites actually use.
+
+    Text whose high-bit bytes are rare is Latin text with a few accents and curly
+    quotes; detectors guess wildly on so little evidence, browsers assume
+    windows-1252, and so do we. Among equally plausible guesses, a common Windows
+    code page wins over e.g. a Mac or DOS one.
+    """
+    sample = body[:_DETECTION_WINDOW]
+    high = len(sample) - len(sample.translate(None, _HIGH_BYTES))
+    if high <= len(sample) * _SPARSE_HIGH_BYTES and _try_decode(sample, "cp1252") is not None:
+        return "cp1252"
+    matches = list(from_bytes(sample))
+    if not matches:
+        return None
+    best_chaos = min(match.chaos for match in matches)
+    plausible = {codec_name(m.encoding) for m in matches if m.chaos <= best_chaos + _CHAOS_TIE}
+    for preferred in _PREFERRED_CODE_PAGES:
+        if preferred in plausible:
+            return preferred
+    return codec_name(matches[0].encoding)
 
 
 def declared_charsets(body: bytes, content_type: str) -> Iterator[tuple[str, str | None]]:

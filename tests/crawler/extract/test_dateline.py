@@ -1,0 +1,121 @@
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+
+from crawler.extract.dateline import (
+    Dateline,
+    arbitrate,
+    parse_dateline,
+    parse_structured,
+    stated_offset,
+)
+from wirewatch.record import Precision, QualityFlag
+
+WIRE_DATE = date(2025, 11, 17)
+
+
+def _utc(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=UTC)  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "has_time"),
+    [
+        ("Tuesday, 02 January 2024 12:17 GMT", _utc(2024, 1, 2, 12, 17), True),
+        ("17 Nov 2025, 09:42 AM GMT+4", _utc(2025, 11, 17, 5, 42), True),
+        ("17 Nov 2025, 09:42 PM (GMT+04:00)", _utc(2025, 11, 17, 17, 42), True),
+        ("17 Nov 2025, 12:05 AM UTC", _utc(2025, 11, 17, 0, 5), True),
+        ("By MENAFN | 17 Nov 2025, 09:42 AM", _utc(2025, 11, 17, 9, 42), True),
+        ("November 17, 2025 3:05 pm AST", _utc(2025, 11, 17, 12, 5), True),
+        ("Posted: Nov. 17, 2025", _utc(2025, 11, 17), False),
+        ("11/17/2025", _utc(2025, 11, 17), False),
+        ("11/17/2025 08:30 EST", _utc(2025, 11, 17, 13, 30), True),
+        ("2025-11-17T09:42:00+04:00", _utc(2025, 11, 17, 5, 42), True),
+        ("2025-11-17T23:30:00-05:00", _utc(2025, 11, 18, 4, 30), True),
+        ("2025-11-17 09:42Z", _utc(2025, 11, 17, 9, 42), True),
+        ("2025-11-17", _utc(2025, 11, 17), False),
+        ("Monday 17th November 2025", _utc(2025, 11, 17), False),
+    ],
+)
+def test_visible_dateline_formats_convert_to_utc(
+    text: str, expected: datetime, has_time: bool
+) -> None:
+    found = parse_dateline(text)
+    assert found is not None
+    assert found.value == expected
+    assert found.value.tzinfo is UTC
+    assert found.has_time is has_time
+
+
+@pytest.mark.parametrize(
+    "text", ["on May 16, June 2", "31 February 2025", "13/45/2025", "Search", "1,200 Ukrainians"]
+)
+def test_text_without_a_real_date_has_no_dateline(text: str) -> None:
+    assert parse_dateline(text) is None
+
+
+def test_the_page_stated_offset_applies_when_the_dateline_shows_none() -> None:
+    zone = stated_offset("Footer. All times are GMT+3. Copyright")
+    assert zone == timezone(timedelta(hours=3))
+    found = parse_dateline("18 Nov 2025, 10:15 AM", zone)
+    assert found is not None
+    assert found.value == _utc(2025, 11, 18, 7, 15)
+
+
+def test_a_shown_zone_beats_the_page_offset() -> None:
+    found = parse_dateline("18 Nov 2025, 10:15 AM GMT", timezone(timedelta(hours=3)))
+    assert found is not None
+    assert found.value == _utc(2025, 11, 18, 10, 15)
+
+
+def test_structured_value_is_read_as_iso_8601() -> None:
+    found = parse_structured("2025-11-17T09:42:00+04:00")
+    assert found == Dateline(_utc(2025, 11, 17, 5, 42), has_time=True, zone_shown=True)
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [_utc(2025, 11, 16, 0, 0), _utc(2025, 11, 17, 5, 42), _utc(2025, 11, 18, 23, 59)],
+    ids=["day-before-start", "same-day", "day-after-end"],
+)
+def test_dateline_within_a_day_of_the_wire_date_is_kept_with_its_time(moment: datetime) -> None:
+    published = arbitrate(Dateline(moment, has_time=True), WIRE_DATE)
+    assert published.at == moment
+    assert published.precision is Precision.DATETIME
+    assert published.flags == ()
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [_utc(2025, 11, 15, 23, 59), _utc(2025, 11, 19, 0, 0), _utc(2024, 1, 2, 12, 17)],
+    ids=["two-days-before", "two-days-after", "seed-stale"],
+)
+def test_dateline_further_than_a_day_is_replaced_and_flagged(moment: datetime) -> None:
+    published = arbitrate(Dateline(moment, has_time=True), WIRE_DATE)
+    assert published.at == _utc(2025, 11, 17)
+    assert published.precision is Precision.DATE
+    assert published.flags == (QualityFlag.DATELINE_MISMATCH,)
+
+
+def test_date_only_dateline_within_a_day_keeps_date_precision() -> None:
+    published = arbitrate(Dateline(_utc(2025, 11, 18), has_time=False), WIRE_DATE)
+    assert published.at == _utc(2025, 11, 18)
+    assert published.precision is Precision.DATE
+    assert published.flags == ()
+
+
+def test_no_dateline_gives_the_wire_date_unflagged() -> None:
+    published = arbitrate(None, WIRE_DATE)
+    assert published.at == _utc(2025, 11, 17)
+    assert published.precision is Precision.DATE
+    assert published.flags == ()
+
+
+def test_without_wire_date_the_dateline_stands() -> None:
+    published = arbitrate(Dateline(_utc(2020, 1, 1, 8, 0), has_time=True), None)
+    assert published.at == _utc(2020, 1, 1, 8, 0)
+    assert published.precision is Precision.DATETIME
+
+
+def test_nothing_known_gives_no_date() -> None:
+    assert arbitrate(None, None).at is None
