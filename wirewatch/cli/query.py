@@ -31,7 +31,6 @@ from wirewatch.cli.output import (
     console,
     parse_format,
     parse_when,
-    plain,
     row_dict,
     short_time,
     table,
@@ -262,6 +261,9 @@ def runs(app: AppContext, source: str | None, limit: int | None, fmt: Format) ->
         return
     out = console()
     out.print(table(_RUN_COLUMNS, (_run_line(r) for r in rows), out.width))
+    for run in rows:
+        if run.error:
+            click.echo(f"run {run.id} ({run.source}, {run.status}): {run.error}")
 
 
 _RUN_COLUMNS: list[Column] = [
@@ -271,7 +273,6 @@ _RUN_COLUMNS: list[Column] = [
     ("STARTED (UTC)", {}),
     ("TOOK", {"justify": "right"}),
     *((name, {"justify": "right"}) for name in ("PAGES", "NEW", "UPD", "SAME", "DUP", "REJ")),
-    ("ERROR", {"flex": True}),
 ]
 
 
@@ -294,5 +295,4 @@ def _run_line(run: RunRow) -> tuple[str, ...]:
         short_time(run.started_at),
         took,
         *(str(c) for c in counts),
-        str(plain(run.error) or ""),
     )
