@@ -30,7 +30,7 @@ from sqlalchemy import Engine
 from scheduler.jobs import desired_jobs, reconcile_jobs, set_job_runner
 from scheduler.lock import DaemonLockedError, LeaderLock, leader_lock_for, this_host
 from scheduler.runner import Runner
-from scheduler.runs import process_owns_run, triage_running
+from scheduler.runs import is_crawl_child, process_owns_run, triage_running
 from scheduler.snapshot import LoadedConfig, SnapshotDir, read_config
 from storage.engine import make_engine
 from storage.runs import RunRow, mark_interrupted, running_runs
@@ -74,7 +74,6 @@ class Daemon:
         self._stop = asyncio.Event()
         self._hurry = asyncio.Event()
         self._lost = asyncio.Event()
-        self._orphans: list[RunRow] = []
         self._background: set[asyncio.Task[None]] = set()
 
     @property
@@ -199,13 +198,13 @@ class Daemon:
             log.info("source=%s: next run %s", job.id, _when(job.next_run_time))
 
     async def _heartbeat(self, lock: LeaderLock) -> None:
-        """Stop leading the moment the lock cannot be trusted; also settle orphaned runs."""
+        """Stop leading the moment the lock cannot be trusted."""
         interval = self.options.heartbeat
         while True:
             await asyncio.sleep(interval)
             try:
                 held = await asyncio.wait_for(asyncio.to_thread(lock.still_held), interval * 3)
-            except (TimeoutError, Exception):
+            except Exception:
                 held = False
             if not held:
                 log.error(
@@ -213,42 +212,50 @@ class Daemon:
                 )
                 self._lost.set()
                 return
-            if self._orphans:
-                await self._settle_orphans()
 
     async def _recover(self) -> None:
-        """Crash recovery: close rows whose process is gone; watch those still alive."""
+        """Crash recovery: close rows whose process is gone, and let orphans end first.
+
+        A crawl orphaned by a daemon killed with SIGKILL got SIGTERM from the kernel
+        (``PR_SET_PDEATHSIG``) and is flushing; the new leader waits for it (killing
+        it after ``grace_period`` + ``kill_after``) before scheduling anything, so a
+        source never has two crawls in flight.
+        """
         rows = await asyncio.to_thread(running_runs, self.engine)
         triage = triage_running(rows, self.host, process_owns_run)
         for row, reason in triage.stale:
             log.warning(
-                "source=%s run=%d: was left running: marking interrupted (%s)",
+                "source=%s run=%d: left running: marking interrupted (%s)",
                 row.source,
                 row.id,
                 reason,
             )
             await asyncio.to_thread(mark_interrupted, self.engine, [row.id], reason)
         for row in triage.alive:
-            log.warning(
-                "source=%s run=%d: left running by a previous daemon, process %s still alive:"
-                " it will be marked interrupted when it exits",
-                row.source,
-                row.id,
-                row.pid,
-            )
-        self._orphans = triage.alive
+            await self._await_orphan(row)
 
-    async def _settle_orphans(self) -> None:
-        remaining = []
-        for row in self._orphans:
-            assert row.pid is not None
-            if process_owns_run(row.pid, row.id, row.started_at):
-                remaining.append(row)
-                continue
-            reason = f"its daemon died; crawl process {row.pid} exited without finishing the run"
-            await asyncio.to_thread(mark_interrupted, self.engine, [row.id], reason)
-            log.info("source=%s run=%d: orphaned crawl ended", row.source, row.id)
-        self._orphans = remaining
+    async def _await_orphan(self, row: RunRow) -> None:
+        assert row.pid is not None
+        log.warning(
+            "source=%s run=%d: crawl process %d of a previous daemon is still running: waiting for it",
+            row.source,
+            row.id,
+            row.pid,
+        )
+        loop = asyncio.get_running_loop()
+        grace = self.loaded.config.daemon.grace_period
+        terminate_at = loop.time() + grace
+        kill_at = terminate_at + self.options.kill_after
+        while process_owns_run(row.pid, row.id, row.started_at) and not self._stop.is_set():
+            now = loop.time()
+            if now >= kill_at:
+                _signal_crawl(row, signal.SIGKILL)
+            elif now >= terminate_at:
+                _signal_crawl(row, signal.SIGTERM)
+            await asyncio.sleep(0.2)
+        reason = f"its daemon died; crawl process {row.pid} ended without finishing the run"
+        await asyncio.to_thread(mark_interrupted, self.engine, [row.id], reason)
+        log.info("source=%s run=%d: orphaned crawl ended", row.source, row.id)
 
     async def _reload(self) -> None:
         """SIGHUP: apply a new config, or report why it cannot be used and keep the old one."""
@@ -267,6 +274,14 @@ class Daemon:
         log.info("config reloaded: %d source(s)", len(loaded.config.sources))
         if not self._stop.is_set():
             self._reconcile()
+
+
+def _signal_crawl(row: RunRow, signum: int) -> None:
+    """Signal a run's crawl child, only if the pid is still that child (never a recycled pid)."""
+    assert row.pid is not None
+    if is_crawl_child(row.pid, row.id):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(row.pid, signum)
 
 
 async def _first_of(*events: asyncio.Event) -> None:

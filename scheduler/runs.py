@@ -105,10 +105,18 @@ def process_owns_run(pid: int, run_id: int, started_at: datetime) -> bool:
             return False
         if process.create_time() < started_at.timestamp():
             return True
-        argv = process.cmdline()
     except psutil.NoSuchProcess:
         return False
     except psutil.AccessDenied:
         return True
+    return is_crawl_child(pid, run_id)
+
+
+def is_crawl_child(pid: int, run_id: int) -> bool:
+    """Whether ``pid`` is the crawl child of run ``run_id`` (its command line says so)."""
+    try:
+        argv = psutil.Process(pid).cmdline()
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return False
     pairs = itertools.pairwise(argv)
     return any(flag == "--run-id" and value == str(run_id) for flag, value in pairs)

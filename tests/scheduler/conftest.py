@@ -1,0 +1,69 @@
+"""Fixtures of the daemon tests: real sites on 127.0.0.x, daemon processes, migrated databases."""
+
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from storage.engine import make_engine
+from storage.migrate import upgrade
+from tests.scheduler.helpers import Daemon, HangingSite, SlowSite
+from wirewatch.sampleweb import SampleWeb
+
+
+@pytest.fixture
+def web() -> Iterator[SampleWeb]:
+    with SampleWeb(stories=12, bad_pages=False) as site:
+        yield site
+
+
+@pytest.fixture
+def slow_site(web: SampleWeb) -> Iterator[SlowSite]:
+    site = SlowSite(web.wire_base, delay=0.7)
+    thread = threading.Thread(target=site.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield site
+    site.shutdown()
+    site.server_close()
+
+
+@pytest.fixture
+def hanging_site() -> Iterator[HangingSite]:
+    site = HangingSite()
+    thread = threading.Thread(target=site.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield site
+    site.released.set()
+    site.shutdown()
+    site.server_close()
+
+
+@pytest.fixture
+def start_daemon(tmp_path: Path) -> Iterator[Callable[..., Daemon]]:
+    started: list[Daemon] = []
+
+    def start(config: Path, *extra: str) -> Daemon:
+        daemon = Daemon(config, tmp_path / f"daemon-{len(started) + 1}.log", *extra)
+        started.append(daemon)
+        return daemon
+
+    yield start
+    for daemon in started:
+        daemon.stop()
+
+
+@pytest.fixture
+def migrated(request: pytest.FixtureRequest) -> Callable[[str], Engine]:
+    """Upgrade a database and return an engine on it (disposed after the test)."""
+    engines: list[Engine] = []
+
+    def make(url: str) -> Engine:
+        engine = make_engine(url)
+        upgrade(engine)
+        engines.append(engine)
+        return engine
+
+    request.addfinalizer(lambda: [engine.dispose() for engine in engines])
+    return make

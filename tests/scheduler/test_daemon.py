@@ -1,0 +1,273 @@
+"""End-to-end: ``wirewatch daemon`` processes with real ``wirewatch crawl`` children.
+
+Each test is one scenario against a local site with ``every 2s`` schedules, and
+asserts on ``crawl_runs`` (and on the daemons' logs for who ran what).
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import psutil
+import pytest
+from sqlalchemy import Engine, text
+
+from storage.runs import RunRow, get_run
+from tests.scheduler.helpers import (
+    Daemon,
+    DaemonSettings,
+    HangingSite,
+    SlowSite,
+    Source,
+    all_runs,
+    assert_no_overlap,
+    running_row,
+    wait_until,
+    wire_sources,
+    write_config,
+)
+from wirewatch.sampleweb import SampleWeb
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
+
+StartDaemon = Callable[..., Daemon]
+
+
+def wirewatch(*args: str, config: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WIREWATCH_")}
+    return subprocess.run(
+        [sys.executable, "-m", "wirewatch", *args, "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )
+
+
+def succeeded(engine: Engine, source: str, after: int = 0) -> list[RunRow]:
+    return [
+        row
+        for row in all_runs(engine)
+        if row.source == source and row.status == "succeeded" and row.id > after
+    ]
+
+
+def duplicate_wire_ids(engine: Engine) -> list[str]:
+    query = text(
+        "SELECT wire_id FROM articles WHERE wire_id IS NOT NULL GROUP BY wire_id HAVING count(*) > 1"
+    )
+    with engine.connect() as connection:
+        return list(connection.execute(query).scalars())
+
+
+def process_gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def started_lines(daemon: Daemon) -> list[str]:
+    return [line for line in daemon.log.splitlines() if ": started, pid" in line]
+
+
+def ran_only_as_leader(daemon: Daemon) -> bool:
+    """Whether every crawl the daemon started came after it took the lock."""
+    log = daemon.log
+    first_run = log.find(": started, pid")
+    return first_run == -1 or log.find("leader:") < first_run
+
+
+def test_sqlite_schedule_standby_reload_and_takeover(
+    tmp_path: Path, web: SampleWeb, start_daemon: StartDaemon, migrated: Callable[[str], Engine]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'wirewatch.db'}"
+    engine = migrated(url)
+    wire, partner = wire_sources(web)
+    config = write_config(tmp_path / "wirewatch.toml", url, [wire], DaemonSettings())
+
+    leader = start_daemon(config)
+    leader.wait_for_log("leader:")
+    standby = start_daemon(config)
+    standby.wait_for_log("standby:")
+    assert f"pid {leader.pid} on " in standby.log
+
+    refused = wirewatch("daemon", "--no-wait", config=config)
+    assert refused.returncode == 3, refused.stderr
+    assert f"pid {leader.pid}" in refused.stderr and "holds the schedule" in refused.stderr
+
+    # Runs happen on schedule.
+    wait_until(lambda: len(succeeded(engine, "wire")) >= 2, 60, "two scheduled wire runs")
+    status = wirewatch("status", config=config)
+    assert status.returncode == 0, status.stderr
+    assert f"pid {leader.pid}" in status.stdout and "wire" in status.stdout
+
+    # SIGHUP with an added source: the new source gets runs.
+    write_config(config, url, [wire, partner], DaemonSettings())
+    leader.send(signal.SIGHUP)
+    leader.wait_for_log("config reloaded: 2 source(s)")
+    wait_until(lambda: succeeded(engine, "partner"), 60, "a run of the added source")
+
+    # A broken config on SIGHUP is reported and the old one kept: both sources go on.
+    config.write_text("[[sources]]\nname = 'broken'\n", encoding="utf-8")
+    leader.send(signal.SIGHUP)
+    leader.wait_for_log("config reload failed, keeping the previous config")
+    last = max(row.id for row in all_runs(engine))
+    wait_until(lambda: succeeded(engine, "wire", after=last), 60, "a wire run after the bad reload")
+    wait_until(lambda: succeeded(engine, "partner", after=last), 60, "a partner run too")
+
+    # The standby takes its config changes too, then the leader is killed mid-crawl.
+    write_config(config, url, [wire, partner], DaemonSettings())
+    standby.send(signal.SIGHUP)
+    standby.wait_for_log("config reloaded: 2 source(s)")
+    row = wait_until(lambda: running_row(engine, "wire"), 30, "a wire crawl in flight")
+    assert row.pid is not None
+    assert not started_lines(standby)
+    leader.send(signal.SIGKILL)
+    leader.wait(10)
+
+    # Its crawl child does not outlive it; the standby takes over and the run ends interrupted.
+    wait_until(lambda: process_gone(row.pid), 30, f"crawl child {row.pid} to exit")
+    standby.wait_for_log("leader:")
+    wait_until(
+        lambda: (run := get_run(engine, row.id)) and run.status == "interrupted", 30, "interrupted"
+    )
+    wait_until(lambda: succeeded(engine, "wire", after=row.id), 60, "a wire run after takeover")
+    wait_until(
+        lambda: succeeded(engine, "partner", after=row.id), 60, "a partner run after takeover"
+    )
+
+    standby.send(signal.SIGTERM)
+    assert standby.wait(30) == 0
+    rows = all_runs(engine)
+    assert {r.status for r in rows} <= {"succeeded", "interrupted"}, rows
+    assert_no_overlap(rows)
+    assert duplicate_wire_ids(engine) == []
+    leader_runs = {int(line.split("run=")[1].split(":")[0]) for line in started_lines(leader)}
+    standby_runs = {int(line.split("run=")[1].split(":")[0]) for line in started_lines(standby)}
+    assert leader_runs and standby_runs and not leader_runs & standby_runs
+    assert max(leader_runs) < min(standby_runs)
+    assert ran_only_as_leader(standby)
+
+
+def test_slow_crawl_never_overlaps_hang_times_out_and_sigterm_interrupts(
+    tmp_path: Path,
+    web: SampleWeb,
+    slow_site: SlowSite,
+    hanging_site: HangingSite,
+    start_daemon: StartDaemon,
+    migrated: Callable[[str], Engine],
+) -> None:
+    url = f"sqlite:///{tmp_path / 'wirewatch.db'}"
+    engine = migrated(url)
+    slow = Source("slow", [slow_site.base + web.feed_url.removeprefix(web.wire_base)])
+    hang = Source("hang", [hanging_site.base + "/rss/feed.xml"])
+    # The crawler keeps its download timeout under half the grace period: a long
+    # grace lets a request to the hanging site outlast run_timeout.
+    patient = DaemonSettings(
+        run_timeout=8, grace_period=60, crawl={"timeout": 30, "per_host_concurrency": 8}
+    )
+    config = write_config(tmp_path / "wirewatch.toml", url, [slow, hang], patient)
+    daemon = start_daemon(config)
+    daemon.wait_for_log("leader:")
+
+    # A child that hangs past run_timeout is killed and recorded failed, with why.
+    hung = wait_until(
+        lambda: [r for r in all_runs(engine) if r.source == "hang" and r.status == "failed"],
+        60,
+        "the hanging crawl to be failed",
+    )[0]
+    assert hung.error and "timed out after 8 s (run_timeout)" in hung.error
+
+    # The slow source (each crawl well over its 2 s interval) ran more than once.
+    wait_until(lambda: len(succeeded(engine, "slow")) >= 2, 60, "two slow runs")
+    assert all(
+        r.finished_at and (r.finished_at - r.started_at).total_seconds() > 2
+        for r in succeeded(engine, "slow")
+    )
+
+    # Reload with a short grace period and without the hanging source, then SIGTERM
+    # mid-crawl: exit 0 within the grace period (+ the SIGKILL window), run interrupted.
+    brief = DaemonSettings(run_timeout=8, grace_period=2, crawl={"per_host_concurrency": 8})
+    write_config(config, url, [slow], brief)
+    daemon.send(signal.SIGHUP)
+    daemon.wait_for_log("removed: hang")
+    row = wait_until(lambda: running_row(engine, "slow"), 30, "a slow crawl in flight")
+    stopped_at = time.monotonic()
+    daemon.send(signal.SIGTERM)
+    assert daemon.wait(30) == 0
+    assert time.monotonic() - stopped_at < brief.grace_period + 10 + 5
+    assert "stopping: waiting up to 2 s" in daemon.log
+    final = get_run(engine, row.id)
+    assert final is not None and final.status == "interrupted", final
+
+    rows = all_runs(engine)
+    assert not [r for r in rows if r.status == "running"]
+    assert_no_overlap(rows)
+    assert duplicate_wire_ids(engine) == []
+
+
+@pytest.mark.postgres
+def test_postgres_one_leader_crash_recovery_and_restart(
+    tmp_path: Path,
+    postgres_url: str,
+    web: SampleWeb,
+    start_daemon: StartDaemon,
+    migrated: Callable[[str], Engine],
+) -> None:
+    engine = migrated(postgres_url)
+    wire, _ = wire_sources(web)
+    config = write_config(tmp_path / "wirewatch.toml", postgres_url, [wire], DaemonSettings())
+
+    first = start_daemon(config)
+    first.wait_for_log("leader:")
+    second = start_daemon(config)
+    second.wait_for_log("standby:")
+    assert f"pid {first.pid} on " in second.log
+    refused = wirewatch("daemon", "--no-wait", config=config)
+    assert refused.returncode == 3, refused.stderr
+    status = wirewatch("status", config=config)
+    assert f"pid {first.pid}" in status.stdout, status
+
+    # kill -9 the leader and its crawl child: a stale row with a dead pid.
+    row = wait_until(lambda: running_row(engine, "wire"), 60, "a wire crawl in flight")
+    assert row.pid is not None
+    first.send(signal.SIGKILL)
+    os.kill(row.pid, signal.SIGKILL)
+    first.wait(10)
+
+    # The standby takes over: the stale run is interrupted, the next run succeeds.
+    second.wait_for_log("leader:")
+    stale = wait_until(
+        lambda: (run := get_run(engine, row.id)) and run.status == "interrupted" and run,
+        30,
+        "the stale run to be interrupted",
+    )
+    assert "is gone" in (stale.error or "")
+    after_takeover = wait_until(lambda: succeeded(engine, "wire", after=row.id), 60, "next run")
+    assert ran_only_as_leader(second)
+
+    # kill -9 once more, then a restart (no standby this time): recovery, then runs again.
+    row = wait_until(lambda: running_row(engine, "wire"), 60, "another wire crawl in flight")
+    second.send(signal.SIGKILL)
+    assert row.pid is not None
+    os.kill(row.pid, signal.SIGKILL)
+    second.wait(10)
+    third = start_daemon(config)
+    third.wait_for_log("leader:")
+    wait_until(
+        lambda: (run := get_run(engine, row.id)) and run.status == "interrupted", 30, "interrupted"
+    )
+    wait_until(lambda: succeeded(engine, "wire", after=row.id), 60, "a run after the restart")
+    third.send(signal.SIGTERM)
+    assert third.wait(30) == 0
+
+    rows = all_runs(engine)
+    assert_no_overlap(rows)
+    assert duplicate_wire_ids(engine) == []
+    assert after_takeover
