@@ -210,7 +210,10 @@ class StoragePipeline:
         self._inc("wirewatch/storage/dropped", len(batch))
         assert self.crawler.stats is not None
         self.crawler.stats.set_value("wirewatch/storage_error", error)
-        engine = self.crawler.engine
+        try:
+            engine = self.crawler.engine
+        except RuntimeError:  # no crawl running (the pipeline used on its own)
+            return
         if engine is not None and engine.spider is not None and self._closer is None:
             self._closer = asyncio.create_task(engine.close_spider_async(reason="storage_failed"))
 

@@ -1,0 +1,116 @@
+"""The storage pipeline: batches by size, counts outcomes per flush, and fails the run when writes keep failing."""
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+from scrapy.utils.test import get_crawler
+from sqlalchemy import create_engine, text
+
+from crawler.database import dispose_engines
+from crawler.items import Extracted, FetchedPage, NotModified
+from crawler.pipelines import store
+from crawler.pipelines.store import StoragePipeline
+from crawler.spiders.source import SourceSpider
+from storage.engine import make_engine
+from storage.migrate import upgrade
+from storage.runs import start_run
+from wirewatch.record import ArticleRecord, Precision, Rejection, RejectReason
+
+NOW = datetime(2025, 11, 17, 12, 0, tzinfo=UTC)
+
+
+def page(number: int) -> Extracted:
+    url = f"http://127.0.0.1:8000/{number}/Story-{number}"
+    record = ArticleRecord(
+        canonical_url=url,
+        title=f"Story {number}",
+        paragraphs=(f"Paragraph of story {number}.",),
+        provider="MENAFN",
+        published_at=NOW,
+        published_precision=Precision.DATETIME,
+        wire_id=f"MENAFN17112025000045017169ID{number}",
+        article_number=number,
+    )
+    fetched = FetchedPage(url, 200, {"etag": f'"{number}"'}, b"", "wire", NOW)
+    return Extracted(fetched, record)
+
+
+def pipeline_for(url: str, run_id: int, batch_size: int = 2) -> StoragePipeline:
+    crawler = get_crawler(
+        SourceSpider,
+        {
+            "WIREWATCH_DATABASE_URL": url,
+            "WIREWATCH_RUN_ID": run_id,
+            "WIREWATCH_SOURCE": "wire",
+            "WIREWATCH_BATCH_SIZE": batch_size,
+            "WIREWATCH_BATCH_SECONDS": 60,
+        },
+    )
+    crawler._apply_settings()
+    return StoragePipeline.from_crawler(crawler)
+
+
+def test_records_rejections_and_304s_are_stored_and_counted_in_the_run(sqlite_url: str) -> None:
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    run_id = start_run(engine, "wire", "manual")
+    pipeline = pipeline_for(sqlite_url, run_id)
+    items = [
+        page(1110000001),
+        page(1110000002),
+        page(1110000003),
+        Rejection("http://127.0.0.1:8000/x", RejectReason.HTTP_ERROR, "HTTP 404", 404),
+        NotModified("http://127.0.0.1:8000/1110000001/Story-1110000001", "wire", NOW),
+    ]
+
+    async def feed() -> None:
+        await pipeline.open_spider()
+        for item in items:
+            await pipeline.process_item(item)
+        await pipeline.close_spider()
+
+    asyncio.run(feed())
+
+    with engine.connect() as connection:
+        counts = connection.execute(
+            text("SELECT articles_new, articles_unchanged, pages_rejected FROM crawl_runs")
+        ).one()
+        rejected = connection.execute(text("SELECT url, http_status FROM rejected_pages")).all()
+    assert tuple(counts) == (3, 1, 1)
+    assert [tuple(r) for r in rejected] == [("http://127.0.0.1:8000/x", 404)]
+    assert pipeline.error is None
+    engine.dispose()
+    dispose_engines()
+
+
+def test_a_batch_that_keeps_failing_fails_the_run_and_keeps_what_was_committed(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store, "RETRY_BACKOFF", 0.01)
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    run_id = start_run(engine, "wire", "manual")
+    pipeline = pipeline_for(sqlite_url, run_id)
+
+    async def feed() -> None:
+        await pipeline.open_spider()
+        await pipeline.process_item(page(1110000001))
+        await pipeline.process_item(page(1110000002))
+        with create_engine(sqlite_url).begin() as connection:
+            connection.execute(text("DROP TABLE article_revisions"))
+            connection.execute(text("ALTER TABLE articles RENAME TO articles_gone"))
+        await pipeline.process_item(page(1110000003))
+        await pipeline.process_item(page(1110000004))
+        await pipeline.close_spider()
+
+    asyncio.run(feed())
+
+    assert pipeline.error is not None and "after 3 attempts" in pipeline.error
+    assert pipeline.crawler.stats is not None
+    assert pipeline.crawler.stats.get_value("wirewatch/storage_error") == pipeline.error
+    with engine.connect() as connection:
+        kept = connection.execute(text("SELECT count(*) FROM articles_gone")).scalar_one()
+    assert kept == 2
+    engine.dispose()
+    dispose_engines()
