@@ -52,10 +52,9 @@ class ProgressLine:
         for counts in self.totals.values():
             total += counts
         return Text(
-            f"crawling {len(self.totals) or '...'} source(s): {total.pages_fetched} pages fetched, "
-            f"{total.articles_new} new, {total.articles_updated} updated, "
-            f"{total.articles_unchanged} unchanged, {total.duplicates} duplicates, "
-            f"{total.pages_rejected} rejected",
+            f"crawling: {total.pages_fetched} pages, {total.articles_new} new, "
+            f"{total.articles_updated} updated, {total.articles_unchanged} unchanged, "
+            f"{total.duplicates} dup, {total.pages_rejected} rejected",
             style="dim",
         )
 
@@ -65,8 +64,8 @@ def summary_table(summaries: Sequence["RunSummary"]) -> Table:
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("source", overflow="fold")
     table.add_column("run", justify="right")
-    table.add_column("status")
-    for column in ("fetched", "new", "updated", "unchanged", "duplicates", "rejected"):
+    table.add_column("status", no_wrap=True, min_width=len("interrupted"))
+    for column in ("fetched", "new", "updated", "unchanged", "dup", "rejected"):
         table.add_column(column, justify="right")
     for s in summaries:
         c = s.counts
@@ -130,5 +129,9 @@ def crawl(
     out.print(summary_table(summaries))
     for summary in summaries:
         if summary.error:
-            out.print(f"{summary.source} (run {summary.run_id}, {summary.status}): {summary.error}")
+            out.print(
+                f"{summary.source} (run {summary.run_id}, {summary.status}): {summary.error}",
+                markup=False,
+                highlight=False,
+            )
     ctx.exit(0 if all(s.succeeded for s in summaries) else 1)
