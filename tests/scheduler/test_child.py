@@ -1,0 +1,119 @@
+"""The crawl child wrapper with plain Python children: timeout kill, stderr tail, parent death.
+
+(The daemon tests run the real ``wirewatch crawl`` child; these pin the process
+mechanics with children whose behaviour is exact.)
+"""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import psutil
+import pytest
+
+from scheduler.child import ChildOutcome, CrawlChild, crawl_command
+
+
+def python(code: str) -> list[str]:
+    return [sys.executable, "-c", textwrap.dedent(code)]
+
+
+def run(child: CrawlChild) -> ChildOutcome:
+    async def main() -> ChildOutcome:
+        await child.start()
+        return await child.wait()
+
+    return asyncio.run(main())
+
+
+def test_crawl_command_is_the_hidden_run_mode_of_wirewatch_crawl() -> None:
+    argv = crawl_command("wire", 12, None)
+    assert argv[1:] == [
+        "-m",
+        "wirewatch",
+        "crawl",
+        "wire",
+        "--run-id",
+        "12",
+        "--trigger",
+        "schedule",
+    ]
+
+
+def test_exit_code_and_stderr_tail_are_kept() -> None:
+    code = """
+        import sys
+        for n in range(40):
+            print(f"line {n}", file=sys.stderr)
+        sys.exit(3)
+    """
+    outcome = run(CrawlChild(python(code), timeout=30, kill_after=5, label="t"))
+    assert outcome.returncode == 3 and not outcome.timed_out
+    assert outcome.stderr_tail[-1] == "line 39" and len(outcome.stderr_tail) == 15
+    assert "exited with code 3" in outcome.describe()
+
+
+def test_a_child_past_its_timeout_gets_sigterm_then_sigkill() -> None:
+    code = """
+        import signal, sys, time
+        signal.signal(signal.SIGTERM, lambda *_: print("ignoring SIGTERM", file=sys.stderr, flush=True))
+        print("hanging", file=sys.stderr, flush=True)
+        time.sleep(60)
+    """
+    started = time.monotonic()
+    outcome = run(CrawlChild(python(code), timeout=1, kill_after=1, label="t"))
+    assert time.monotonic() - started < 10
+    assert outcome.timed_out and outcome.returncode == -signal.SIGKILL
+    assert outcome.stderr_tail == ["hanging", "ignoring SIGTERM"]
+    assert "timed out after 1 s (run_timeout)" in outcome.describe()
+
+
+def test_terminate_asks_first() -> None:
+    async def main() -> ChildOutcome:
+        child = CrawlChild(
+            python("import time; time.sleep(60)"), timeout=30, kill_after=5, label="t"
+        )
+        await child.start()
+        await asyncio.sleep(0.5)
+        child.terminate()
+        return await child.wait()
+
+    outcome = asyncio.run(main())
+    assert outcome.terminated and outcome.returncode == -signal.SIGTERM
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux-only")
+def test_children_do_not_outlive_a_killed_parent() -> None:
+    parent_code = """
+        import asyncio, sys
+        from scheduler.child import CrawlChild
+
+        async def main():
+            child = CrawlChild([sys.executable, "-c", "import time; time.sleep(120)"],
+                               timeout=300, kill_after=5, label="t")
+            print(await child.start(), flush=True)
+            await child.wait()
+
+        asyncio.run(main())
+    """
+    parent = subprocess.Popen(python(parent_code), stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    child_pid = int(parent.stdout.readline())
+    assert psutil.pid_exists(child_pid)
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait(10)
+    deadline = time.monotonic() + 10
+    while not gone(child_pid):
+        assert time.monotonic() < deadline, f"child {child_pid} outlived its killed parent"
+        time.sleep(0.1)
+
+
+def gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True

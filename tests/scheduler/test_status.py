@@ -1,0 +1,57 @@
+"""``wirewatch status`` data: lock holder, last run and next run per source."""
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+
+from scheduler.jobs import desired_jobs, reconcile_jobs
+from scheduler.lock import leader_lock_for
+from scheduler.status import collect_status
+from storage.engine import make_engine
+from storage.migrate import upgrade
+from storage.models import RunStatus
+from storage.runs import add_run_counts, finish_run, start_run
+from tests.scheduler.test_jobs import make_config, paused_scheduler
+from wirewatch.config import Config
+
+
+def test_status_reports_holder_last_and_next_runs(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'news.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    config = make_config({"wire": "every 10m", "partner": "every 1h"})
+    config = Config.model_validate({**config.model_dump(), "database": {"url": url}})
+
+    report = collect_status(engine, config)
+    assert report.holder is None
+    assert [(s.name, s.last_run, s.scheduled) for s in report.sources] == [
+        ("wire", None, False),
+        ("partner", None, False),
+    ]
+
+    old = start_run(engine, "wire", "schedule")
+    finish_run(engine, old, RunStatus.FAILED, "boom")
+    latest = start_run(engine, "wire", "schedule")
+    add_run_counts(engine, latest, pages_fetched=7, articles_new=3)
+    finish_run(engine, latest, RunStatus.SUCCEEDED)
+    scheduler = paused_scheduler(SQLAlchemyJobStore(engine=engine))
+    reconcile_jobs(scheduler, desired_jobs(config))
+    scheduler.shutdown(wait=False)
+    lock = leader_lock_for(url)
+    assert lock.try_acquire()
+    try:
+        report = collect_status(engine, config)
+    finally:
+        lock.release()
+        engine.dispose()
+
+    assert report.holder is not None and report.holder.since is not None
+    wire = report.sources[0]
+    assert wire.last_run is not None and wire.last_run.id == latest
+    assert wire.last_run.status == "succeeded" and wire.last_run.articles_new == 3
+    assert wire.next_run is not None
+    assert (
+        timedelta(0) < wire.next_run - datetime.now(UTC) <= timedelta(minutes=10, seconds=6)
+    )  # + jitter
+    assert report.sources[1].last_run is None and report.sources[1].scheduled
