@@ -9,6 +9,7 @@ from wirewatch import __version__
 from wirewatch.cli.crawl import crawl
 from wirewatch.cli.daemon import daemon, status
 from wirewatch.cli.db import db
+from wirewatch.cli.demo import demo
 from wirewatch.cli.extract import extract
 from wirewatch.cli.options import AppContext, common_options
 from wirewatch.cli.query import articles, runs, show
@@ -40,6 +41,7 @@ cli.add_command(articles)
 cli.add_command(show)
 cli.add_command(runs)
 cli.add_command(extract)
+cli.add_command(demo)
 
 
 def main(argv: list[str] | None = None) -> None:

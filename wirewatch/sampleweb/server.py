@@ -277,6 +277,20 @@ class SampleWeb:
             if r.kind == Kind.ARTICLE and (status is None or r.status == status)
         ]
 
+    def unchanged_downloads(self) -> list[LoggedRequest]:
+        """Logged full downloads (200) of story pages that did not change in this round.
+
+        After ``advance()`` and ``clear_log()``, an incremental crawl leaves this empty.
+        """
+        changed = {s.number for s in self.site.added_in(self.round)}
+        changed |= {n for n, e in self.site.edited_in_round(self.round)}
+        return [
+            r
+            for r in self.article_requests(status=200)
+            if self.site.story_number(r.host == self._servers[Site.PARTNER].host, r.path)
+            not in changed
+        ]
+
     # -- what a correct crawl stores ---------------------------------------------------------
 
     def expected_wire_ids(self) -> set[str]:

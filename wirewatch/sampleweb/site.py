@@ -348,6 +348,25 @@ class SampleSite:
         with self._lock:
             return [e.story for e in self._entries.values() if e.round_added == round_number]
 
+    def edited_in_round(self, round_number: int) -> list[tuple[int, int]]:
+        """(article number, revision) of the stories edited by the given round."""
+        with self._lock:
+            return [
+                (n, e.story.revision)
+                for n, e in self._entries.items()
+                if round_number in e.edited_in
+            ]
+
+    def story_number(self, partner: bool, target: str) -> int | None:
+        """The article number a story page's path (and query) serves, or None."""
+        path = urlsplit(target).path
+        with self._lock:
+            if partner:
+                story = self._partner.get(path)
+                return story.number if story else None
+            match = _WIRE_ARTICLE.match(path)
+            return int(match.group(1)) if match and int(match.group(1)) in self._entries else None
+
     def wireless_duplicate_path(self) -> str:
         return self._wireless_dup
 

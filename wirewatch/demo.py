@@ -1,0 +1,155 @@
+"""``wirewatch demo``: the whole pipeline against the bundled sample web, with no setup.
+
+Serves ``SampleWeb`` on 127.0.0.1/127.0.0.2, writes a temporary config pointing at
+a fresh SQLite file, crawls twice with the site changing in between, and reports
+what was stored next to what the site says a correct crawl stores. Each crawl is
+``python -m wirewatch crawl --trigger demo`` in a child process: a Twisted reactor
+cannot be restarted within one process.
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import Engine
+
+from storage.engine import make_engine
+from storage.export import list_rejections, totals
+from storage.queries import ArticleFilter, get_article, list_articles, list_runs
+from wirewatch.config import DATABASE_URL_ENV
+from wirewatch.sampleweb import SampleWeb
+
+DEFAULT_DB = Path("wirewatch-demo.db")
+CRAWL_TIMEOUT = 120
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """How the demo went: the crawls' exit codes and whether the store matches the site."""
+
+    crawl_codes: tuple[int, ...]
+    stored: int
+    expected: int
+
+    @property
+    def ok(self) -> bool:
+        return all(code == 0 for code in self.crawl_codes) and self.stored == self.expected
+
+
+def run_demo(db_path: Path, stories: int, console: Console) -> DemoResult:
+    """Serve, crawl, change, crawl again, report. ``db_path`` is replaced by a fresh file."""
+    db_path = db_path.resolve()
+    _remove_database(db_path)
+    db_url = f"sqlite:///{db_path}"
+    console.print(f"[bold]wirewatch demo[/]: storing into [bold]{db_path}[/] (a fresh file)")
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    with (
+        SampleWeb(stories=stories, end_date=yesterday) as web,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        config = web.write_config(Path(tmp) / "wirewatch.toml", db_url)
+        console.print(
+            f"Serving a wire site at {web.wire_base} and a syndicating partner at "
+            f"{web.partner_base}: {stories} wire stories, {web.expected_wireless_count()} "
+            "without a wire ID, and a few broken pages."
+        )
+        console.rule("Round 1: first crawl")
+        first = _crawl(config)
+        web.advance()
+        console.rule("Round 2: the site changed, crawl again")
+        console.print(
+            f"Published {len(web.expected_new_wire_ids())} new stories and edited "
+            f"{len(web.expected_edited_wire_ids())}; unchanged stories should not be downloaded again."
+        )
+        web.clear_log()
+        second = _crawl(config)
+        redownloads = len(web.unchanged_downloads())
+        result = _report(web, db_url, console, redownloads)
+    return DemoResult((first, second), result, web.expected_article_count())
+
+
+def _remove_database(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def _crawl(config: Path) -> int:
+    """One ``wirewatch crawl`` in a child process, its output passed through."""
+    env = {k: v for k, v in os.environ.items() if k != DATABASE_URL_ENV}
+    command = [sys.executable, "-m", "wirewatch", "crawl", "--config", str(config)]
+    completed = subprocess.run(
+        [*command, "--trigger", "demo"], env=env, timeout=CRAWL_TIMEOUT, check=False
+    )
+    return completed.returncode
+
+
+def _report(web: SampleWeb, db_url: str, console: Console, redownloads: int) -> int:
+    engine = make_engine(db_url)
+    try:
+        figures = totals(engine)
+        console.rule("What was stored")
+        summary = Table(box=None, show_header=False, pad_edge=False)
+        summary.add_column(style="bold")
+        summary.add_column(justify="right")
+        summary.add_column(style="dim")
+        summary.add_row("stories stored", str(figures.articles),
+                        f"the site holds {web.expected_article_count()}")  # fmt: skip
+        summary.add_row("addresses", str(figures.addresses),
+                        f"the site has {web.expected_url_count()}")  # fmt: skip
+        summary.add_row("syndicated copies merged", str(figures.syndicated),
+                        "stories seen at two or more addresses, stored once")  # fmt: skip
+        summary.add_row("revisions kept", str(figures.revisions),
+                        f"{len(web.expected_edited_wire_ids())} stories were edited in round 2")  # fmt: skip
+        summary.add_row("wrong datelines flagged", str(figures.flagged),
+                        "stored with the wire ID's date instead")  # fmt: skip
+        summary.add_row("unchanged pages re-downloaded", str(redownloads),
+                        "in round 2 (conditional requests and sitemap <lastmod>)")  # fmt: skip
+        console.print(summary)
+        _print_rejections(engine, console)
+        _print_stories(engine, web, console, db_url)
+        return figures.articles
+    finally:
+        engine.dispose()
+
+
+def _print_rejections(engine: Engine, console: Console) -> None:
+    rejections = list_rejections(engine)
+    distinct = len({r.url for r in rejections})
+    console.print(
+        f"\n[bold]Rejected pages[/]: {distinct}, rejected again in each round they were linked:"
+    )
+    seen: set[str] = set()
+    for rejection in sorted(rejections, key=lambda r: r.url):
+        if rejection.url in seen:
+            continue
+        seen.add(rejection.url)
+        status = f" (HTTP {rejection.http_status})" if rejection.http_status else ""
+        console.print(f"  {rejection.reason}{status}: {rejection.url}", soft_wrap=True)
+        console.print(f"    [dim]{rejection.detail}[/]", soft_wrap=True)
+
+
+def _print_stories(engine: Engine, web: SampleWeb, console: Console, db_url: str) -> None:
+    rows = list_articles(engine, ArticleFilter(limit=5))
+    console.print("\n[bold]Newest stored stories:[/]")
+    for row in rows:
+        when = f"{row.published_at:%Y-%m-%d %H:%M}" if row.published_at else "-"
+        console.print(f"  {when}  {row.provider or '(no provider)'}: {row.title}", soft_wrap=True)
+    edited = sorted(web.expected_edited_wire_ids())
+    if edited:
+        detail = get_article(engine, edited[0])
+        if detail is not None:
+            console.print(f"\nAn edited story is at revision {detail.article.revision}.")
+    runs = list_runs(engine, limit=10)
+    prefix = f"WIREWATCH_DATABASE_URL={db_url} wirewatch"
+    hints = [f"{prefix} articles --search investment", f"{prefix} runs"]
+    if edited:
+        hints.append(f"{prefix} show {edited[0]}")
+    console.print(f"\n{len(runs)} crawl runs recorded. Explore the database, for example:")
+    for hint in hints:
+        console.print(f"  {hint}", soft_wrap=True, highlight=False)
