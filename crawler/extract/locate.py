@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
 from itertools import islice
+from typing import Any
 
 from lxml import etree
 
@@ -101,26 +102,24 @@ def _pair(
     )
 
 
-def _flow_element(node: object) -> etree._Element | None:
-    """The element whose content flow a text node belongs to (a tail belongs to the parent)."""
-    getparent = getattr(node, "getparent", None)
-    if getparent is None:
-        return None
-    element: etree._Element | None = getparent()
-    if element is not None and getattr(node, "is_tail", False):
+def _flow_element(node: Any) -> etree._Element | None:
+    """The element whose content flow a text node (an lxml smart string) belongs to.
+
+    A tail belongs to the parent of the element it follows.
+    """
+    element: etree._Element | None = node.getparent()
+    if element is not None and node.is_tail:
         element = element.getparent()
     return element
 
 
 def lowest_common_ancestor(first: etree._Element, second: etree._Element) -> etree._Element:
     """The deepest element that is ``first`` or ``second`` or an ancestor of both."""
-    ancestors = {first, *first.iterancestors()}  # holds the proxies, so identity is stable
-    if second in ancestors:
-        return second
-    for element in second.iterancestors():
-        if element in ancestors:
+    ancestors = [first, *first.iterancestors()]  # holds the proxies, so identity is stable
+    for element in (second, *second.iterancestors()):
+        if any(element is ancestor for ancestor in ancestors):
             return element
-    return first.getroottree().getroot()
+    return ancestors[-1]
 
 
 def _enclosing_block(element: etree._Element) -> etree._Element:

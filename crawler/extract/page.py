@@ -38,6 +38,7 @@ MIN_WIRE_WORDS = 20
 MIN_GENERIC_WORDS = 40
 
 _HTML_TYPES = re.compile(r"(?i)^\s*(?:text/html|application/xhtml\+xml|text/plain|$)")
+_NOT_BLANK = re.compile(rb"\S")
 _FEED_SNIFF = re.compile(rb"(?i)<(?:rss|feed|urlset|sitemapindex|rdf:RDF)\b")
 _STRUCTURED_DATE_KEYS = (
     "article:published_time",
@@ -77,8 +78,9 @@ def extract(
 
 
 def _extract(url: str, body: bytes, headers: Mapping[str, str] | None) -> ArticleRecord:
-    _check_payload(body, header_value(headers, "Content-Type"))
-    decoded = decode_body(body, header_value(headers, "Content-Type"))
+    content_type = header_value(headers, "Content-Type")
+    _check_payload(body, content_type)
+    decoded = decode_body(body, content_type)
     if decoded is None:
         raise _Reject(RejectReason.BAD_ENCODING, "the body does not decode to text in any charset")
     data = (
@@ -100,7 +102,7 @@ def _extract(url: str, body: bytes, headers: Mapping[str, str] | None) -> Articl
 def _check_payload(body: bytes, content_type: str) -> None:
     if len(body) > MAX_BODY_BYTES:
         raise _Reject(RejectReason.TOO_LARGE, f"{len(body)} bytes, over {MAX_BODY_BYTES}")
-    if not body or body.isspace():
+    if _NOT_BLANK.search(body) is None:
         raise _Reject(RejectReason.NO_BODY, "empty response body")
     if not _HTML_TYPES.match(content_type) and "html" not in content_type.lower():
         raise _Reject(RejectReason.NOT_AN_ARTICLE, f"content type {content_type!r} is not HTML")

@@ -144,6 +144,7 @@ def raw_paragraphs(container: etree._Element, keep: set[etree._Element]) -> list
 
 _WIRE_ID_LINE = re.compile(r"(?i)^(?:wire\s*id\s*:?\s*)?MENAFN\d{8}\d{12}ID\d{9,11}\.?$")
 _WIRE_ID_ANYWHERE = re.compile(r"MENAFN\d{8}\d{12}ID\d{9,11}")
+_SHORT = 40
 _DISCLAIMER = re.compile(r"(?i)^legal\s+disclaimer\b")
 _STANDALONE_LINES = frozenset(
     {"menafn", "search", "share", "share this", "share this article", "share on", "tweet", "print",
@@ -174,14 +175,17 @@ def clean_paragraphs(
                 break
     story: list[str] = []
     for paragraph in paragraphs[start:]:
-        if _DISCLAIMER.match(paragraph):
-            break
-        if _WIRE_ID_LINE.match(paragraph):
-            if provider is not None:
-                break
+        if _is_furniture(paragraph, title if not story else ""):
             continue
+        if paragraph[:1] in "LlMmWw":
+            if _DISCLAIMER.match(paragraph):
+                break
+            if _WIRE_ID_LINE.match(paragraph):
+                if provider is not None:
+                    break
+                continue
         cleaned = _drop_embedded_wire_ids(paragraph)
-        if cleaned and not _is_furniture(cleaned, title if not story else ""):
+        if cleaned:
             story.append(cleaned)
     return provider, story
 
@@ -193,5 +197,7 @@ def _drop_embedded_wire_ids(paragraph: str) -> str:
 
 
 def _is_furniture(paragraph: str, title: str) -> bool:
-    lowered = paragraph.lower().rstrip(":")
-    return lowered in _STANDALONE_LINES or (bool(title) and paragraph == title)
+    """A line that is page furniture: ``MENAFN`` alone, ``Share``, the headline repeated."""
+    if title and paragraph == title:
+        return True
+    return len(paragraph) < _SHORT and paragraph.lower().rstrip(":") in _STANDALONE_LINES
