@@ -3,11 +3,14 @@
 import asyncio
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from wirewatch.cli.options import AppContext, common_options, pass_app
+
+if TYPE_CHECKING:
+    from scheduler.status import DaemonStatus
 
 
 @click.command()
@@ -63,8 +66,12 @@ def status(app: AppContext, output: str) -> None:
         click.echo(json.dumps(_as_json(report), indent=2))
         return
     holder = report.holder
-    click.echo(f"daemon: {holder.describe() if holder else 'none holds the schedule'}")
-    rows = [("SOURCE", "SCHEDULE", "LAST RUN", "STATUS", "PAGES", "NEW", "UPDATED", "NEXT RUN")]
+    if holder is None:
+        click.echo("schedule: no daemon holds it")
+    else:
+        click.echo(f"schedule: held by the daemon with {holder.describe()}")
+    headers = ("SOURCE", "SCHEDULE", "LAST RUN (UTC)", "STATUS", "PAGES", "NEW", "UPDATED")
+    rows = [(*headers, "NEXT RUN (UTC)")]
     for source in report.sources:
         run = source.last_run
         rows.append(
@@ -93,7 +100,7 @@ def _time(moment: datetime | None) -> str:
     return f"{moment:%Y-%m-%d %H:%M:%S}" if moment else "paused"
 
 
-def _as_json(report: Any) -> dict[str, Any]:
+def _as_json(report: "DaemonStatus") -> dict[str, Any]:
     holder = report.holder
     return {
         "daemon": None
