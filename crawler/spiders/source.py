@@ -4,7 +4,8 @@ It only navigates. Start URLs, feeds, sitemaps and listing pages are fetched on
 every run (unconditionally: a stale ETag on a changed feed must not hide new
 entries) and told apart by content (``crawler.discover``); the article addresses
 they list are checked against storage (``crawler.incremental``) and requested
-only when new or said to have changed, conditionally. Each article response
+only when new or said to have changed, conditionally. A listing's pagination is
+not followed past a page whose stories are all stored and unchanged. Each article response
 becomes a ``FetchedPage`` (or ``NotModified`` for a 304); each failure a
 ``Rejection``. Extraction and storage happen in the item pipelines.
 
@@ -13,7 +14,8 @@ Settings read: ``WIREWATCH_DATABASE_URL``, ``WIREWATCH_MAX_DEPTH``,
 Stats: ``wirewatch/pages_fetched``, ``wirewatch/discovery/<kind>``,
 ``wirewatch/articles_requested``, ``wirewatch/articles_revisited``,
 ``wirewatch/articles_skipped_known``, ``wirewatch/start_urls_failed``,
-``wirewatch/robots_forbidden``, ``wirewatch/max_pages_reached``.
+``wirewatch/robots_forbidden``, ``wirewatch/max_pages_reached``,
+``wirewatch/listing_stopped_at_known``.
 """
 
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -38,7 +40,7 @@ from crawler.discover import (
     sitemap_entries,
     xml_kind,
 )
-from crawler.incremental import RevisitPlanner
+from crawler.incremental import Plan, RevisitPlanner
 from crawler.items import FetchedPage, NotModified
 from crawler.spiders.failures import rejection_for
 from wirewatch.config import SourceConfig
@@ -108,9 +110,18 @@ class SourceSpider(Spider):
                 return
         elif isinstance(response, TextResponse):
             entries = [Entry(url) for url in article_links(response, self.allowed_domains)]
+            plan = await self.planner.plan(entries)
+            for request in self._article_requests(plan):
+                yield request
+            if entries and not plan.visits:
+                # Listings run newest first: a page of stories all stored and unchanged
+                # means the older pages hold nothing new either (sitemaps cover the rest).
+                self._inc("wirewatch/listing_stopped_at_known")
+                return
             for request in self._discovery_requests(next_pages(response), depth + 1):
                 yield request
-        async for request in self._article_requests(entries):
+            return
+        for request in self._article_requests(await self.planner.plan(entries)):
             yield request
 
     def parse_article(self, response: Response) -> Iterable[FetchedPage | NotModified]:
@@ -135,8 +146,7 @@ class SourceSpider(Spider):
         self.logger.info("Rejected %s: %s (%s)", request.url, rejection.reason, rejection.detail)
         yield rejection
 
-    async def _article_requests(self, entries: Sequence[Entry]) -> AsyncIterator[Request]:
-        plan = await self.planner.plan(entries)
+    def _article_requests(self, plan: Plan) -> Iterable[Request]:
         self._inc("wirewatch/articles_skipped_known", plan.skipped)
         for visit in plan.visits:
             request = self._request(visit.url, self.parse_article, ARTICLE, headers=visit.headers)
