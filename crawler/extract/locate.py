@@ -20,6 +20,7 @@ from crawler.extract.wire_id import WireId, iter_wire_ids
 
 _MENAFN_TEXTS = etree.XPath("body/descendant::text()[contains(., 'MENAFN')]")
 _MAX_CANDIDATES = 200
+_MAX_PAIRED = 20
 _INLINE_TAGS = frozenset(
     {"p", "span", "b", "strong", "i", "em", "u", "a", "font", "small", "big", "sup", "sub", "h2",
      "h3", "h4", "h5", "h6", "mark", "cite", "q", "abbr", "time"}
@@ -87,10 +88,10 @@ def _pair(
 ) -> Markers:
     """The attribution and wire ID sharing the deepest common ancestor (first such pair)."""
     best: tuple[int, etree._Element, int, int] | None = None
-    for a_index, (a_element, _) in enumerate(attributions):
-        for w_index, (w_element, _) in enumerate(wire_ids):
-            common = lowest_common_ancestor(a_element, w_element)
-            depth = _depth(common)
+    for w_index, (w_element, _) in enumerate(wire_ids[:_MAX_PAIRED]):
+        chain = _Chain(w_element)
+        for a_index, (a_element, _) in enumerate(attributions[:_MAX_PAIRED]):
+            depth, common = chain.meet(a_element)
             if best is None or depth > best[0]:
                 best = (depth, common, a_index, w_index)
     assert best is not None
@@ -100,6 +101,23 @@ def _pair(
     return Markers(
         Verdict.ARTICLE, _enclosing_block(container), wire_id, provider, w_element, a_element
     )
+
+
+class _Chain:
+    """An element and its ancestors, for finding where another element's ancestry meets it."""
+
+    def __init__(self, element: etree._Element) -> None:
+        self._elements = [element, *element.iterancestors()]  # keeps the proxies (and ids) alive
+        size = len(self._elements)
+        self._height = {id(node): size - 1 - index for index, node in enumerate(self._elements)}
+
+    def meet(self, other: etree._Element) -> tuple[int, etree._Element]:
+        """(depth, element) of the lowest common ancestor of the chain's element and ``other``."""
+        for node in (other, *other.iterancestors()):
+            depth = self._height.get(id(node))
+            if depth is not None:
+                return depth, node
+        return 0, self._elements[-1]
 
 
 def _flow_element(node: Any) -> etree._Element | None:
@@ -115,11 +133,7 @@ def _flow_element(node: Any) -> etree._Element | None:
 
 def lowest_common_ancestor(first: etree._Element, second: etree._Element) -> etree._Element:
     """The deepest element that is ``first`` or ``second`` or an ancestor of both."""
-    ancestors = [first, *first.iterancestors()]  # holds the proxies, so identity is stable
-    for element in (second, *second.iterancestors()):
-        if any(element is ancestor for ancestor in ancestors):
-            return element
-    return ancestors[-1]
+    return _Chain(first).meet(second)[1]
 
 
 def _enclosing_block(element: etree._Element) -> etree._Element:
@@ -131,10 +145,6 @@ def _enclosing_block(element: etree._Element) -> etree._Element:
             break
         current = parent
     return current
-
-
-def _depth(element: etree._Element) -> int:
-    return sum(1 for _ in element.iterancestors())
 
 
 _MAX_NEARBY_TEXTS = 200

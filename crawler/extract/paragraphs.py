@@ -27,6 +27,7 @@ _SKIP_TAGS = frozenset(
      "link", "menu", "dialog"}
 )  # fmt: skip
 _BOLD_TAGS = frozenset({"b", "strong"})
+_NAMING_ATTRIBUTES = frozenset({"class", "id", "role"})
 _BOILERPLATE_WORDS = frozenset(
     {"ad", "ads", "adv", "advert", "adverts", "advertisement", "adsbygoogle", "banner", "share",
      "sharing", "sharer", "social", "related", "comment", "comments", "disqus", "sidebar",
@@ -50,11 +51,10 @@ def is_boilerplate_element(element: etree._Element) -> bool:
         return True
     if tag in _SKIP_TAGS or ("-" in tag and _BOILERPLATE_NAMES.search(tag)):
         return True
-    for attribute in ("class", "id", "role"):
-        value = element.get(attribute)
-        if value and _BOILERPLATE_NAMES.search(value):
-            return True
-    return False
+    return any(
+        name in _NAMING_ATTRIBUTES and _BOILERPLATE_NAMES.search(str(value))
+        for name, value in element.items()
+    )
 
 
 class _Builder:
