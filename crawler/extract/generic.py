@@ -17,11 +17,16 @@ from crawler.extract.document import select_strings
 from crawler.extract.paragraphs import normalize_paragraph
 
 _ERROR_TITLE = re.compile(
-    r"(?i)\b(?:404|403|410|500|503|page not found|not found|no longer available|access denied|"
-    r"forbidden|server error|service unavailable|error)\b"
+    r"(?i)^\W*(?:[45]\d\d\W*(?:$|[-|:\u2013]|error|not found|forbidden|page)|"
+    r"(?:error|not found|forbidden|access denied|server error)\W*(?:$|[-|:\u2013])|oops\b)|"
+    r"\bpage (?:not found|cannot be found|can't be found|does ?n[o']t exist|unavailable)\b|"
+    r"\bno longer available\b"
 )
-_BODY_TEXT_NODES = etree.XPath("//body//text()")
-_LINK_TEXT_NODES = etree.XPath("//body//a//text()")
+_OUTSIDE_FURNITURE = (
+    "[not(ancestor::nav or ancestor::header or ancestor::footer or ancestor::aside)]"
+)
+_BODY_TEXT_NODES = etree.XPath("//body//text()" + _OUTSIDE_FURNITURE)
+_LINK_TEXT_NODES = etree.XPath("//body//a//text()" + _OUTSIDE_FURNITURE)
 _MAX_LINK_DENSITY = 0.5
 _MIN_LISTING_LINKS = 20
 
@@ -41,7 +46,11 @@ def looks_like_error_page(title: str) -> bool:
 
 
 def looks_like_listing(root: etree._Element) -> bool:
-    """Mostly link text, with many links: a section front, search result or archive page."""
+    """Mostly link text, with many links: a section front, search result or archive page.
+
+    Menus in ``nav``/``header``/``footer``/``aside`` do not count: an article page
+    with a large menu is still an article.
+    """
     links = select_strings(_LINK_TEXT_NODES, root)
     if len(links) < _MIN_LISTING_LINKS:
         return False

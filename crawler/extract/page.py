@@ -37,9 +37,15 @@ MAX_BODY_BYTES = 20_000_000
 MIN_WIRE_WORDS = 20
 MIN_GENERIC_WORDS = 40
 
-_HTML_TYPES = re.compile(r"(?i)^\s*(?:text/html|application/xhtml\+xml|text/plain|$)")
+# Types a page may honestly be served as; octet-stream and no type at all are sniffed.
+_HTML_TYPES = re.compile(
+    r"(?i)^\s*(?:text/html|application/xhtml\+xml|text/plain|application/octet-stream|;|$)"
+)
 _NOT_BLANK = re.compile(rb"\S")
-_FEED_SNIFF = re.compile(rb"(?i)<(?:rss|feed|urlset|sitemapindex|rdf:RDF)\b")
+_FEED_SNIFF = re.compile(
+    rb"(?is)^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*|<\?[^>]*>\s*)*"
+    rb"<(?:rss|feed|urlset|sitemapindex|rdf:RDF)\b"
+)
 _STRUCTURED_DATE_KEYS = (
     "article:published_time",
     "og:article:published_time",
@@ -106,7 +112,7 @@ def _check_payload(body: bytes, content_type: str) -> None:
         raise _Reject(RejectReason.NO_BODY, "empty response body")
     if not _HTML_TYPES.match(content_type) and "html" not in content_type.lower():
         raise _Reject(RejectReason.NOT_AN_ARTICLE, f"content type {content_type!r} is not HTML")
-    if _FEED_SNIFF.search(body, 0, 1024):
+    if _FEED_SNIFF.match(body[:2048]):
         raise _Reject(RejectReason.NOT_AN_ARTICLE, "a feed or sitemap, not an article page")
 
 

@@ -219,3 +219,46 @@ def test_wire_id_only_page_has_empty_provider() -> None:
     assert record.wire_id == WIRE_ID
     assert record.provider == ""
     assert record.paragraphs == story
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["404 Not Found", "Page not found - City Herald", "Error", "Oops! That page can't be found."],
+)
+def test_error_titles_are_recognised(title: str) -> None:
+    from crawler.extract.generic import looks_like_error_page
+
+    assert looks_like_error_page(title)
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Error in Vote Count Prompts Recount in Three Districts",
+        "Court Rules Search Was Not Found to Breach Privacy Law",
+        "Bank Posts 404 Million Dirham Profit",
+    ],
+)
+def test_headlines_with_error_words_are_not_error_pages(title: str) -> None:
+    from crawler.extract.generic import looks_like_error_page
+
+    assert not looks_like_error_page(title)
+
+
+def test_article_with_a_large_menu_is_still_an_article() -> None:
+    menu = "".join(
+        f"<li><a href='/s/{n}'>Section number {n} of the site</a></li>" for n in range(80)
+    )
+    html = generic_page().replace("<header><nav>", f"<header><nav><ul>{menu}</ul>")
+    record = _record(html)
+    assert record.title == "City Council Approves New Cycling Lanes"
+
+
+def test_html_served_as_octet_stream_is_sniffed() -> None:
+    result = extract(URL, wire_page().encode(), {"Content-Type": "application/octet-stream"})
+    assert isinstance(result, ArticleRecord)
+
+
+def test_page_mentioning_feeds_is_not_taken_for_a_feed() -> None:
+    head = "<link rel='alternate' type='application/rss+xml' href='/feed'><!-- <rss> -->"
+    assert isinstance(extract(URL, wire_page(head=head).encode(), HTML), ArticleRecord)
