@@ -4,8 +4,10 @@ An address already stored is skipped, unless its feed entry or sitemap
 ``<lastmod>`` is newer than when it was last fetched; then it is revisited with
 ``If-None-Match``/``If-Modified-Since`` from the stored ``etag``/``last_modified``,
 so an unchanged page costs a 304. A menafn.com-style ``/<number>/<slug>`` address
-not yet stored is skipped too when a story with that article number is: the
-same story under another slug or decoration.
+not yet stored is treated as stored when the same site already has an address
+with that article number: the same story under another slug. Only the same
+site counts: a partner's copy stored first must not hide the wire site's own
+address, which the story's ``article_urls`` should list.
 
 Storage is asked in a worker thread (``asyncio.to_thread``), one query per
 discovery page, never in the reactor's thread.
@@ -52,6 +54,15 @@ def article_number(url: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def numbered_site(url: str) -> tuple[str, int] | None:
+    """``(scheme://host[:port], article number)`` of a ``/<number>/<slug>`` address, else None."""
+    number = article_number(url)
+    if number is None:
+        return None
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}", number
+
+
 class RevisitPlanner:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -66,31 +77,27 @@ class RevisitPlanner:
         return await asyncio.to_thread(self._plan_blocking, canonical)
 
     def _plan_blocking(self, entries: dict[str, Entry]) -> Plan:
-        from storage.addresses import lookup_addresses, lookup_article_numbers
+        from storage.addresses import lookup_addresses, lookup_numbered_addresses
 
         known = lookup_addresses(self.engine, list(entries))
-        numbers = {
-            url: n for url in entries if url not in known and (n := article_number(url)) is not None
-        }
-        stored_numbers = lookup_article_numbers(self.engine, sorted(set(numbers.values())))
+        numbered = {url: key for url in entries if url not in known and (key := numbered_site(url))}
+        by_number = lookup_numbered_addresses(self.engine, set(numbered.values()))
+        for url, key in numbered.items():
+            if key in by_number:
+                known[url] = by_number[key]
         visits: list[Visit] = []
         skipped = 0
         for url, entry in entries.items():
             address = known.get(url)
-            if address is not None:
-                fetched = address.last_fetched_at
-                if entry.updated is None or (fetched is not None and entry.updated <= fetched):
-                    skipped += 1
-                    continue
-                visits.append(
-                    Visit(
-                        url, entry.updated, conditional_headers(address.etag, address.last_modified)
-                    )
-                )
-            elif url in numbers and numbers[url] in stored_numbers:
-                skipped += 1
-            else:
+            if address is None:
                 visits.append(Visit(url, entry.updated))
+                continue
+            fetched = address.last_fetched_at
+            if entry.updated is None or (fetched is not None and entry.updated <= fetched):
+                skipped += 1
+                continue
+            headers = conditional_headers(address.etag, address.last_modified)
+            visits.append(Visit(url, entry.updated, headers))
         return Plan(visits, skipped)
 
 

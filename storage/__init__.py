@@ -18,6 +18,7 @@ from storage.addresses import (
     KnownAddress,
     lookup_addresses,
     lookup_article_numbers,
+    lookup_numbered_addresses,
     touch_addresses,
 )
 from storage.engine import make_engine, session_factory
@@ -84,6 +85,7 @@ __all__ = [
     "list_runs",
     "lookup_addresses",
     "lookup_article_numbers",
+    "lookup_numbered_addresses",
     "make_engine",
     "mark_interrupted",
     "record_rejections",

@@ -68,6 +68,41 @@ def lookup_article_numbers(engine: Engine, numbers: Iterable[int]) -> dict[int, 
     return found
 
 
+def lookup_numbered_addresses(
+    engine: Engine, numbers: Iterable[tuple[str, int]]
+) -> dict[tuple[str, int], KnownAddress]:
+    """For ``(site, article number)`` pairs, a stored address of that site under that number.
+
+    ``site`` is ``scheme://host[:port]``. The address must stand on the same site
+    with the number as its first path segment (``/<number>/<slug>``): another
+    site's copy of the story does not make this site's address known.
+    """
+    wanted = dict.fromkeys(numbers)
+    by_number: dict[int, list[str]] = {}
+    for site, number in wanted:
+        by_number.setdefault(number, []).append(site)
+    columns = [
+        article_urls.c[name]
+        for name in ("url", "article_id", "last_fetched_at", "etag", "last_modified")
+    ]
+    found: dict[tuple[str, int], KnownAddress] = {}
+    with engine.connect() as connection:
+        for chunk in _chunks(by_number):
+            statement = (
+                select(articles.c.article_number, *columns)
+                .join(articles, articles.c.id == article_urls.c.article_id)
+                .where(articles.c.article_number.in_(chunk))
+                .order_by(article_urls.c.id)
+            )
+            for row in connection.execute(statement):
+                number = row.article_number
+                for site in by_number[number]:
+                    if row.url.startswith(f"{site}/{number}/") and (site, number) not in found:
+                        address = {k: v for k, v in row._mapping.items() if k != "article_number"}
+                        found[(site, number)] = KnownAddress(**address)
+    return found
+
+
 def touch_addresses(
     engine: Engine, urls: Iterable[str], fetched_at: datetime, *, source: str
 ) -> None:

@@ -77,6 +77,50 @@ def test_another_slug_of_a_stored_article_number_is_not_fetched(sqlite_url: str)
     assert result.skipped == 1
 
 
+def test_a_stored_article_number_on_another_site_does_not_hide_this_sites_address(
+    sqlite_url: str,
+) -> None:
+    other_site = "http://127.0.0.2:9000/1110354612/Kremlin-Says"
+    result = plan(sqlite_url, [Entry(other_site)])
+    assert result.visits == [Visit(other_site)]
+
+
+def test_a_partner_copy_stored_first_does_not_hide_the_wire_address(sqlite_url: str) -> None:
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    partner = ArticleRecord(
+        canonical_url="http://127.0.0.2:9000/2025/11/kremlin-says.html",
+        title="Kremlin Says",
+        paragraphs=("The Kremlin said something on Monday.",),
+        provider="MENAFN",
+        published_at=FETCHED,
+        published_precision=Precision.DATETIME,
+        wire_id="MENAFN17112025000045017169ID1110354612",
+        article_number=1110354612,
+    )
+    store_batch(engine, [Sighting(partner, "partner", FETCHED)])
+    try:
+        result = asyncio.run(RevisitPlanner(engine).plan([Entry(STORED)]))
+    finally:
+        engine.dispose()
+    assert result.visits == [Visit(STORED)]
+
+
+def test_another_slug_of_a_stored_number_is_revisited_when_its_lastmod_is_newer(
+    sqlite_url: str,
+) -> None:
+    newer = FETCHED + timedelta(hours=1)
+    other_slug = "http://127.0.0.1:8000/1110354612/Kremlin-Says-Updated-Slug"
+    result = plan(sqlite_url, [Entry(other_slug, newer)])
+    assert result.visits == [
+        Visit(
+            other_slug,
+            newer,
+            {"If-None-Match": '"v1"', "If-Modified-Since": "Mon, 17 Nov 2025 12:00:00 GMT"},
+        )
+    ]
+
+
 def test_article_numbers_come_only_from_number_slug_addresses() -> None:
     assert article_number("https://menafn.com/1110354612/Kremlin") == 1110354612
     assert article_number("https://p.example/2025/11/kremlin.html") is None
