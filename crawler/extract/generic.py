@@ -1,5 +1,6 @@
-"""Pages without MENAFN markers: trafilatura for body and title, page metadata or htmldate for the date.
+"""Pages without MENAFN markers: trafilatura for the body, page metadata or htmldate for the date.
 
+The headline comes from the page's metadata exactly as for wire pages (``title.py``).
 These records have no wire ID and an empty provider; storage keys them by content
 hash. Listings and error templates are told apart before trafilatura runs, as it
 would happily return a list of teaser links as "text".
@@ -13,8 +14,8 @@ from htmldate import find_date
 from lxml import etree
 
 from crawler.extract.dateline import Dateline, parse_structured
-from crawler.extract.document import select_strings
-from crawler.extract.paragraphs import normalize_paragraph
+from crawler.extract.document import select_elements, select_strings
+from crawler.extract.paragraphs import normalize_paragraph, raw_paragraphs
 
 _ERROR_TITLE = re.compile(
     r"(?i)^\W*(?:[45]\d\d\W*(?:$|[-|:\u2013]|error|not found|forbidden|page)|"
@@ -27,15 +28,16 @@ _OUTSIDE_FURNITURE = (
 )
 _BODY_TEXT_NODES = etree.XPath("//body//text()" + _OUTSIDE_FURNITURE)
 _LINK_TEXT_NODES = etree.XPath("//body//a//text()" + _OUTSIDE_FURNITURE)
+_MAIN_CONTENT = etree.XPath("(//article | //main | //body)[1]")
+TRAFILATURA_MAX_CHARS = 1_000_000
 _MAX_LINK_DENSITY = 0.5
 _MIN_LISTING_LINKS = 20
 
 
 @dataclass(frozen=True, slots=True)
 class GenericStory:
-    """What trafilatura found: title, paragraphs and (when it found one) a date."""
+    """What trafilatura found: paragraphs and (when it found one) a date."""
 
-    title: str
     paragraphs: list[str]
     dateline: Dateline | None
 
@@ -59,8 +61,15 @@ def looks_like_listing(root: etree._Element) -> bool:
     return all_chars > 0 and link_chars / all_chars > _MAX_LINK_DENSITY
 
 
-def extract_generic(html: str, url: str) -> GenericStory | None:
-    """Run trafilatura on the page; None when it finds no main text."""
+def extract_generic(html: str, url: str, root: etree._Element) -> GenericStory | None:
+    """Run trafilatura on the page; None when it finds no main text.
+
+    trafilatura needs minutes on a multi-megabyte page, so past
+    ``TRAFILATURA_MAX_CHARS`` the paragraphs of the page's ``<article>``, ``<main>``
+    or ``<body>`` are taken instead, with the usual boilerplate skipped.
+    """
+    if len(html) > TRAFILATURA_MAX_CHARS:
+        return _large_page_story(root)
     document = trafilatura.bare_extraction(
         html,
         url=url,
@@ -73,8 +82,14 @@ def extract_generic(html: str, url: str) -> GenericStory | None:
         return None
     text = getattr(document, "text", None) or ""
     paragraphs = [p for p in (normalize_paragraph(line) for line in text.splitlines()) if p]
-    title = normalize_paragraph(getattr(document, "title", None) or "")
-    return GenericStory(title=title, paragraphs=paragraphs, dateline=_date(html, document))
+    return GenericStory(paragraphs=paragraphs, dateline=_date(html, document))
+
+
+def _large_page_story(root: etree._Element) -> GenericStory | None:
+    found = select_elements(_MAIN_CONTENT, root)
+    if not found:
+        return None
+    return GenericStory(paragraphs=raw_paragraphs(found[0], set()), dateline=None)
 
 
 def _date(html: str, document: object) -> Dateline | None:

@@ -149,12 +149,11 @@ def _generic_record(url: str, document: Document, html: str) -> ArticleRecord:
         raise _Reject(RejectReason.NOT_AN_ARTICLE, f"an error page ({title!r})")
     if looks_like_listing(document.root):
         raise _Reject(RejectReason.NOT_AN_ARTICLE, "mostly links: a listing page")
-    story = extract_generic(html, url)
-    if story is None or not story.paragraphs:
-        raise _Reject(RejectReason.NO_BODY, "no main text found")
-    title = title or story.title
     if not title:
         raise _Reject(RejectReason.NO_TITLE, "no headline found")
+    story = extract_generic(html, url, document.root)
+    if story is None or not story.paragraphs:
+        raise _Reject(RejectReason.NO_BODY, "no main text found")
     paragraphs = [p for p in story.paragraphs if p != title]
     _check_length(paragraphs, MIN_GENERIC_WORDS)
     dateline = _structured_dateline(document.metadata) or story.dateline

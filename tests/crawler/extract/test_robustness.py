@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from crawler.extract import extract
 from tests.crawler.extract.golden import template_goldens
-from tests.crawler.extract.pages import WIRE_ID, wire_page
+from tests.crawler.extract.pages import WIRE_ID, generic_page, wire_page
 from wirewatch.record import ArticleRecord, Rejection, RejectReason
 
 GOLDENS = template_goldens()
@@ -114,3 +114,20 @@ def test_unexpected_errors_become_parse_error_rejections(monkeypatch: object) ->
     assert isinstance(result, Rejection)
     assert result.reason is RejectReason.PARSE_ERROR
     assert "boom" in result.detail
+
+
+def test_a_ten_megabyte_page_without_markers_is_handled_quickly() -> None:
+    filler = "<div class='x'><p>Lorem ipsum dolor sit amet, consectetur adipiscing elit.</p></div>"
+    html = generic_page().replace("</body>", filler * (10_000_000 // len(filler)) + "</body>")
+    start = time.perf_counter()
+    result = extract(URL, html.encode(), HTML)
+    assert time.perf_counter() - start < 30
+    assert isinstance(result, ArticleRecord)
+    assert result.paragraphs[0].startswith("The city council on Tuesday approved")
+
+
+def test_deep_nesting_without_markers_is_handled() -> None:
+    body = ("<div>" * 100_000 + generic_page() + "</div>" * 100_000).encode()
+    assert _is_outcome(extract(URL, body, HTML))
+    body = generic_page().replace("<p>", "<p>" + "<span>" * 5000, 1).encode()
+    assert _is_outcome(extract(URL, body, HTML))
