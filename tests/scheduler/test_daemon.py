@@ -271,3 +271,37 @@ def test_postgres_one_leader_crash_recovery_and_restart(
     assert_no_overlap(rows)
     assert duplicate_wire_ids(engine) == []
     assert after_takeover
+
+
+@pytest.mark.postgres
+def test_postgres_leader_that_loses_its_lock_connection_stops_and_leads_again(
+    tmp_path: Path,
+    postgres_url: str,
+    web: SampleWeb,
+    start_daemon: StartDaemon,
+    migrated: Callable[[str], Engine],
+) -> None:
+    engine = migrated(postgres_url)
+    wire, _ = wire_sources(web)
+    config = write_config(tmp_path / "wirewatch.toml", postgres_url, [wire], DaemonSettings())
+    daemon = start_daemon(config)
+    end = daemon.wait_for_log("leader:")
+    row = wait_until(lambda: running_row(engine, "wire"), 60, "a wire crawl in flight")
+
+    kill_lock_connection = text(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+        " WHERE application_name LIKE 'wirewatch-daemon %' AND datname = current_database()"
+    )
+    with engine.begin() as connection:
+        connection.execute(kill_lock_connection)
+    daemon.wait_for_log("lost the schedule lock", timeout=15, after=end)
+    again = daemon.wait_for_log("leader:", timeout=30, after=end)
+    final = wait_until(
+        lambda: (run := get_run(engine, row.id)) and run.status != "running" and run, 30, "settled"
+    )
+    assert final.status in ("interrupted", "succeeded")
+    wait_until(lambda: succeeded(engine, "wire", after=row.id), 60, "a run after leading again")
+    daemon.send(signal.SIGTERM)
+    assert daemon.wait(30) == 0
+    assert again > end
+    assert_no_overlap(all_runs(engine))
