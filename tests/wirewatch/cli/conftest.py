@@ -99,9 +99,12 @@ WIRE_DATE = date(2025, 11, 17)
 
 
 @pytest.fixture
-def filled_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A migrated SQLite file with five stories (one edited, one syndicated) and two runs."""
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
+def filled_db(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A migrated database (SQLite, then PostgreSQL) with four stories and two runs.
+
+    One story is edited (two revisions), one syndicated (two addresses), one has no wire ID.
+    """
+    url = database_url
     engine = make_engine(url)
     upgrade(engine)
     first = datetime(2025, 11, 17, 10, 0, tzinfo=UTC)
