@@ -94,22 +94,24 @@ def _report(web: SampleWeb, db_url: str, console: Console, redownloads: int) -> 
     try:
         figures = totals(engine)
         console.rule("What was stored")
+        rows = [
+            ("stories stored", figures.articles, f"the site holds {web.expected_article_count()}"),
+            ("addresses", figures.addresses, f"the site has {web.expected_url_count()}"),
+            (
+                "syndicated copies merged",
+                figures.syndicated,
+                "stories at 2+ addresses, stored once",
+            ),
+            ("revisions kept", figures.revisions, "earlier texts of stories edited in round 2"),
+            ("wrong datelines flagged", figures.flagged, "dated by their wire ID instead"),
+            ("unchanged pages re-downloaded", redownloads, "in round 2"),
+        ]
         summary = Table(box=None, show_header=False, pad_edge=False)
-        summary.add_column(style="bold")
-        summary.add_column(justify="right")
-        summary.add_column(style="dim")
-        summary.add_row("stories stored", str(figures.articles),
-                        f"the site holds {web.expected_article_count()}")  # fmt: skip
-        summary.add_row("addresses", str(figures.addresses),
-                        f"the site has {web.expected_url_count()}")  # fmt: skip
-        summary.add_row("syndicated copies merged", str(figures.syndicated),
-                        "stories seen at two or more addresses, stored once")  # fmt: skip
-        summary.add_row("revisions kept", str(figures.revisions),
-                        f"{len(web.expected_edited_wire_ids())} stories were edited in round 2")  # fmt: skip
-        summary.add_row("wrong datelines flagged", str(figures.flagged),
-                        "stored with the wire ID's date instead")  # fmt: skip
-        summary.add_row("unchanged pages re-downloaded", str(redownloads),
-                        "in round 2 (conditional requests and sitemap <lastmod>)")  # fmt: skip
+        summary.add_column(style="bold", no_wrap=True)
+        summary.add_column(justify="right", no_wrap=True)
+        summary.add_column(style="dim", no_wrap=True, overflow="ellipsis")
+        for label, value, note in rows:
+            summary.add_row(label, str(value), note)
         console.print(summary)
         _print_rejections(engine, console)
         _print_stories(engine, web, console, db_url)
