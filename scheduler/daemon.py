@@ -169,19 +169,20 @@ class Daemon:
             timezone=UTC, jobstores={"default": SQLAlchemyJobStore(engine=jobstore_engine)}
         )
         set_job_runner(self._runner.run)
-        scheduler.start(paused=True)
-        self._scheduler = scheduler
+        heartbeat = asyncio.create_task(self._heartbeat(lock))
         try:
+            scheduler.start(paused=True)
+            self._scheduler = scheduler
             self._reconcile()
             scheduler.resume()
-            heartbeat = asyncio.create_task(self._heartbeat(lock))
             await _first_of(self._stop, self._lost)
-            heartbeat.cancel()
             scheduler.pause()
             grace = 0.0 if self._lost.is_set() else self.loaded.config.daemon.grace_period
             await self._runner.drain(grace, self._hurry)
         finally:
+            heartbeat.cancel()
             self._scheduler = None
+            await self._runner.drain(0.0, self._hurry)  # after an error: stop what still runs
             with contextlib.suppress(Exception):
                 scheduler.shutdown(wait=False)
             await asyncio.sleep(0)
@@ -272,8 +273,12 @@ class Daemon:
         self.loaded = loaded
         self._snapshot = self._snapshots.write(loaded)
         log.info("config reloaded: %d source(s)", len(loaded.config.sources))
-        if not self._stop.is_set():
+        if self._stop.is_set():
+            return
+        try:
             self._reconcile()
+        except Exception as exc:
+            log.error("config reload: updating the jobs failed (%s); the next reload retries", exc)
 
 
 def _signal_crawl(row: RunRow, signum: int) -> None:

@@ -42,10 +42,6 @@ class Runner:
         self._children: dict[int, CrawlChild] = {}
         self._closing = False
 
-    @property
-    def busy(self) -> int:
-        return len(self._tasks)
-
     async def run(self, source: str) -> None:
         """The scheduled job: run one crawl of ``source`` to the end."""
         if self._closing:
