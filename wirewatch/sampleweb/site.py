@@ -65,6 +65,9 @@ class BadPage(StrEnum):
     DISALLOWED = "/private/9000000403/Embargoed-Story"
 
 
+_BAD_PATHS = frozenset(bad.value for bad in BadPage)
+
+
 @dataclass
 class SiteOptions:
     stories: int = 30
@@ -203,7 +206,7 @@ class SampleSite:
             return self._wire_sitemap(path, base)
         if path == WIRE_LISTING:
             return self._wire_listing(page_number)
-        if path in self._bad or path in {b.value for b in BadPage}:
+        if self.options.bad_pages and path in _BAD_PATHS:
             return self._bad_page(path)
         match = _WIRE_ARTICLE.match(path)
         if match and int(match.group(1)) in self._entries:
@@ -227,7 +230,7 @@ class SampleSite:
             return _not_found()
         body = self._cached(
             ("partner:" + path, story.number, story.revision),
-            lambda: templates.partner_article(story, self._partner_related(path)),
+            lambda: templates.partner_article(story, self._partner_related()),
         )
         modified = min(story.published_at, self._started)
         return Page(200, body, Kind.ARTICLE, last_modified=modified, etag=_etag(body))
@@ -260,7 +263,7 @@ class SampleSite:
         picks = self._order[index + 1 : index + 3] if index is not None else self._order[-2:]
         return [(wire_path(self._entries[n].story), self._entries[n].story.title) for n in picks]
 
-    def _partner_related(self, path: str) -> list[templates.Link]:
+    def _partner_related(self) -> list[templates.Link]:
         """The wire-less stories' addresses: a sidebar the same on every partner page."""
         return [(p, s.title) for p, s in self._partner.items() if not s.has_wire_id]
 
@@ -369,9 +372,6 @@ class SampleSite:
 
     def wireless_duplicate_path(self) -> str:
         return self._wireless_dup
-
-    def is_bad_path(self, path: str) -> bool:
-        return urlsplit(path).path in {b.value for b in BadPage}
 
 
 def wire_path(story: Story) -> str:

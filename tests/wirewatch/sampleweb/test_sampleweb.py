@@ -192,3 +192,11 @@ def test_config_toml_is_a_valid_config_for_both_sources(web: SampleWeb) -> None:
     assert config.crawl.max_page_bytes == web.max_page_bytes
     overridden = tomllib.loads(web.config_toml("sqlite:///x.db", retries=0))
     assert overridden["crawl"]["retries"] == 0
+
+
+def test_without_bad_pages_nothing_broken_is_linked_or_served() -> None:
+    with SampleWeb(stories=5, bad_pages=False) as web:
+        _, listing, _ = fetch(web.listing_url)
+        assert not any(bad.value.encode() in listing for bad in BadPage)
+        assert fetch(web.wire_base + BadPage.OVERSIZED.value)[0] == 404
+        assert web.expected_rejections() == {} and web.disallowed_urls() == set()
