@@ -60,11 +60,15 @@ _ISO = re.compile(
 )
 _VISIBLE_PATTERNS = (_DAY_FIRST, _MONTH_FIRST, _NUMERIC_US, _ISO)
 _OFFSET = re.compile(r"([+-])\s*(\d{1,2})(?::?(\d{2}))?$")
+# Matched against lower-cased text: a case-insensitive pattern is many times slower.
 _STATED_OFFSET = re.compile(
-    r"(?i)\ball\s+times\s+(?:are\s+)?(?:shown\s+)?(?:in\s+)?(?:GMT|UTC)\s*([+-]\s*\d{1,2}(?::?\d{2})?)"
+    r"all\s+times\s+(?:are\s+)?(?:shown\s+)?(?:in\s+)?(?:gmt|utc)\s*([+-]\s*\d{1,2}(?::?\d{2})?)"
 )
 _MAX_SCAN_CHARS = 20_000
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+_WINDOW_BEFORE = 40
+_WINDOW_AFTER = 40
+_MAX_YEARS = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,15 +90,24 @@ class Published:
 
 
 def parse_dateline(text: str, default_zone: tzinfo | None = None) -> Dateline | None:
-    """The earliest dateline in ``text`` in any known format, or None."""
-    if not _YEAR.search(text):
-        return None
-    best: tuple[int, Dateline] | None = None
-    for pattern in _VISIBLE_PATTERNS:
-        found = _first_valid(pattern, text, default_zone)
-        if found is not None and (best is None or found[0] < best[0]):
-            best = found
-    return best[1] if best else None
+    """The earliest dateline in ``text`` in any known format, or None.
+
+    Every format holds a four-digit year, so the patterns only run on a short
+    window around each year found: long texts cost a scan for years, no more.
+    """
+    for count, year in enumerate(_YEAR.finditer(text)):
+        if count == _MAX_YEARS:
+            break
+        offset = max(0, year.start() - _WINDOW_BEFORE)
+        window = text[offset : year.end() + _WINDOW_AFTER]
+        best: tuple[int, Dateline] | None = None
+        for pattern in _VISIBLE_PATTERNS:
+            found = _first_valid(pattern, window, default_zone)
+            if found is not None and (best is None or found[0] < best[0]):
+                best = found
+        if best is not None:
+            return best[1]
+    return None
 
 
 def parse_structured(value: str) -> Dateline | None:
@@ -116,7 +129,7 @@ def first_dateline(texts: Iterable[str], default_zone: tzinfo | None = None) -> 
 
 def stated_offset(text: str) -> tzinfo | None:
     """A page-wide note such as ``All times are GMT+4``, as a time zone."""
-    match = _STATED_OFFSET.search(text)
+    match = _STATED_OFFSET.search(text.lower())
     return _zone(match.group(1)) if match else None
 
 

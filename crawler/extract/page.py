@@ -6,7 +6,7 @@ a ``parse_error`` rejection: extraction never raises.
 """
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 from lxml import etree
 
@@ -206,24 +206,34 @@ def _wire_dateline(document: Document, markers: Markers) -> Dateline | None:
 
 
 def _structured_dateline(metadata: PageMetadata) -> Dateline | None:
-    candidates = [json_ld_value(metadata, "datePublished") or ""]
-    candidates.extend(metadata.meta.get(key, "") for key in _STRUCTURED_DATE_KEYS)
-    candidates.extend(metadata.date_published)
-    for candidate in candidates:
-        if candidate:
-            found = parse_structured(candidate)
-            if found is not None:
-                return found
+    """JSON-LD ``datePublished``, then the ``<meta>`` dates, then ``itemprop`` markup."""
+    for candidate in _structured_dates(metadata):
+        found = parse_structured(candidate)
+        if found is not None:
+            return found
     return None
 
 
+def _structured_dates(metadata: PageMetadata) -> Iterator[str]:
+    if metadata.json_ld:
+        published = json_ld_value(metadata, "datePublished")
+        if published:
+            yield published
+    meta = metadata.meta
+    for key in _STRUCTURED_DATE_KEYS:
+        value = meta.get(key)
+        if value:
+            yield value
+    yield from metadata.date_published
+
+
 def _language(metadata: PageMetadata) -> str | None:
-    return first_language(
-        metadata.html_lang,
-        metadata.meta.get("content-language"),
-        metadata.meta.get("og:locale"),
-        json_ld_value(metadata, "inLanguage"),
+    declared = first_language(
+        metadata.html_lang, metadata.meta.get("content-language"), metadata.meta.get("og:locale")
     )
+    if declared or not metadata.json_ld:
+        return declared
+    return first_language(json_ld_value(metadata, "inLanguage"))
 
 
 __all__ = ["Precision", "Published", "extract"]
