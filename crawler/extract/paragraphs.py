@@ -97,7 +97,9 @@ class _Builder:
 def normalize_paragraph(text: str) -> str:
     """NFC, invisible characters dropped, white space collapsed."""
     if not text.isascii():
-        text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
+        text = unicodedata.normalize("NFC", text)
+        if "\u200b" in text or "\u200c" in text or "\u200d" in text or "\ufeff" in text:
+            text = _INVISIBLE.sub("", text)
     return " ".join(text.split())
 
 
