@@ -12,7 +12,6 @@ from lxml import etree
 
 from crawler.extract.dateline import (
     Dateline,
-    Published,
     arbitrate,
     first_dateline,
     parse_structured,
@@ -30,7 +29,7 @@ from crawler.extract.language import first_language
 from crawler.extract.locate import Markers, Verdict, locate, texts_near
 from crawler.extract.paragraphs import clean_paragraphs, raw_paragraphs
 from crawler.extract.title import find_title
-from wirewatch.record import ArticleRecord, Precision, Rejection, RejectReason
+from wirewatch.record import ArticleRecord, Rejection, RejectReason
 from wirewatch.urls import canonicalize_url
 
 MAX_BODY_BYTES = 20_000_000
@@ -89,12 +88,9 @@ def _extract(url: str, body: bytes, headers: Mapping[str, str] | None) -> Articl
     decoded = decode_body(body, content_type)
     if decoded is None:
         raise _Reject(RejectReason.BAD_ENCODING, "the body does not decode to text in any charset")
-    data = (
-        body
-        if decoded.source in ("http", "meta", "utf-8") and decoded.encoding == "utf-8"
-        else None
-    )
-    document = parse_document(data if data is not None else decoded.text.encode("utf-8"))
+    # Bytes that strictly decoded as UTF-8 go to the parser as they are; others re-encoded.
+    strict_utf8 = decoded.encoding == "utf-8" and decoded.source in ("http", "meta", "utf-8")
+    document = parse_document(body if strict_utf8 else decoded.text.encode("utf-8"))
     if document is None or document.root.find("body") is None:
         raise _Reject(RejectReason.NO_BODY, "the page holds no HTML document")
     markers = locate(document.root)
@@ -234,6 +230,3 @@ def _language(metadata: PageMetadata) -> str | None:
     if declared or not metadata.json_ld:
         return declared
     return first_language(json_ld_value(metadata, "inLanguage"))
-
-
-__all__ = ["Precision", "Published", "extract"]
