@@ -117,7 +117,7 @@ def _wire_record(url: str, document: Document, markers: Markers) -> ArticleRecor
     title = find_title(document.metadata, document.root, url)
     keep = _marker_path(markers)
     raw = raw_paragraphs(markers.container, keep)
-    provider, paragraphs = clean_paragraphs(raw, markers.provider is not None, title)
+    provider, paragraphs = clean_paragraphs(raw, title)
     if not title:
         raise _Reject(RejectReason.NO_TITLE, "a wire page without a headline")
     _check_length(paragraphs, MIN_WIRE_WORDS)

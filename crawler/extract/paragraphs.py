@@ -156,24 +156,25 @@ _STANDALONE_LINES = frozenset(
 )  # fmt: skip
 
 
-def clean_paragraphs(
-    paragraphs: list[str], has_attribution: bool, title: str = ""
-) -> tuple[str | None, list[str]]:
+def clean_paragraphs(paragraphs: list[str], title: str = "") -> tuple[str | None, list[str]]:
     """The story's paragraphs and the provider named by its attribution.
 
     With an attribution, the story starts at the paragraph it opens (everything
     before is headline, byline, dateline or furniture) and a standalone wire-ID
     line after it closes the story. A ``Legal Disclaimer`` block always closes it.
+    The attribution is looked for in whole paragraphs, so one split over several
+    elements (``(MENAFN- <a>Jordan Times</a>)``) is still found and removed.
     """
     provider: str | None = None
     start = 0
-    if has_attribution:
-        for index, paragraph in enumerate(paragraphs):
-            found, rest = strip_attribution(paragraph)
-            if found is not None:
-                provider, start = found, index
-                paragraphs = [*paragraphs[:index], rest, *paragraphs[index + 1 :]]
-                break
+    for index, paragraph in enumerate(paragraphs):
+        if "(" not in paragraph[:8]:
+            continue
+        found, rest = strip_attribution(paragraph)
+        if found is not None:
+            provider, start = found, index
+            paragraphs = [*paragraphs[:index], rest, *paragraphs[index + 1 :]]
+            break
     story: list[str] = []
     for paragraph in paragraphs[start:]:
         if _is_furniture(paragraph, title if not story else ""):

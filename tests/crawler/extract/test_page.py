@@ -262,3 +262,9 @@ def test_html_served_as_octet_stream_is_sniffed() -> None:
 def test_page_mentioning_feeds_is_not_taken_for_a_feed() -> None:
     head = "<link rel='alternate' type='application/rss+xml' href='/feed'><!-- <rss> -->"
     assert isinstance(extract(URL, wire_page(head=head).encode(), HTML), ArticleRecord)
+
+
+def test_attribution_split_over_elements_is_found_and_removed() -> None:
+    record = _record(wire_page(attribution="(MENAFN- <a href='/jt'>Jordan Times</a>)"))
+    assert record.provider == "Jordan Times"
+    assert record.paragraphs == STORY
