@@ -90,7 +90,7 @@ class Published:
 
 
 def parse_dateline(text: str, default_zone: tzinfo | None = None) -> Dateline | None:
-    """The earliest dateline in ``text`` in any known format, or None.
+    """The first dateline in ``text`` in any known format, or None.
 
     Every format holds a four-digit year, so the patterns only run on a short
     window around each year found: long texts cost a scan for years, no more.
@@ -100,13 +100,10 @@ def parse_dateline(text: str, default_zone: tzinfo | None = None) -> Dateline | 
             break
         offset = max(0, year.start() - _WINDOW_BEFORE)
         window = text[offset : year.end() + _WINDOW_AFTER]
-        best: tuple[int, Dateline] | None = None
-        for pattern in _VISIBLE_PATTERNS:
+        for pattern in _VISIBLE_PATTERNS:  # a window holds one date: the first format that fits
             found = _first_valid(pattern, window, default_zone)
-            if found is not None and (best is None or found[0] < best[0]):
-                best = found
-        if best is not None:
-            return best[1]
+            if found is not None:
+                return found[1]
     return None
 
 
