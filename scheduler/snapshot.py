@@ -6,15 +6,19 @@ So every accepted config is also written, byte for byte, to a private snapshot
 file, and children read that.
 """
 
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
+
 from wirewatch.config import Config, load_config, resolve_config_path
 from wirewatch.errors import ConfigError
 
 _READ_ATTEMPTS = 3
+_PREFIX = "wirewatch-daemon-"
 
 
 @dataclass(frozen=True)
@@ -44,10 +48,15 @@ def _read(path: Path) -> bytes | None:
 
 
 class SnapshotDir:
-    """A private directory of config snapshots, removed when the daemon exits."""
+    """A private directory of config snapshots, removed when the daemon exits.
+
+    A daemon killed with SIGKILL cannot remove its own: the next one sweeps the
+    directories of daemons that are gone (their pid is in the name).
+    """
 
     def __init__(self) -> None:
-        self.path = Path(tempfile.mkdtemp(prefix="wirewatch-daemon-"))
+        _sweep_dead()
+        self.path = Path(tempfile.mkdtemp(prefix=f"{_PREFIX}{os.getpid()}-"))
         self._count = 0
 
     def write(self, loaded: LoadedConfig) -> Path | None:
@@ -61,3 +70,10 @@ class SnapshotDir:
 
     def remove(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+def _sweep_dead() -> None:
+    for leftover in Path(tempfile.gettempdir()).glob(f"{_PREFIX}*-*"):
+        pid = leftover.name.removeprefix(_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not psutil.pid_exists(int(pid)):
+            shutil.rmtree(leftover, ignore_errors=True)
