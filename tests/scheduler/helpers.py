@@ -18,6 +18,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -205,10 +206,13 @@ def wait_until(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
-def running_row(engine: Engine, source: str) -> RunRow | None:
-    """The source's run that is running now and already has its child's pid."""
+def running_row(engine: Engine, source: str, started_within: float = 1.5) -> RunRow | None:
+    """The source's run that is running now, has its child's pid, and started only just now
+    (so the crawl, seconds long, is surely still in flight when the test acts on it)."""
+    now = datetime.now(UTC)
     for row in running_runs(engine):
-        if row.source == source and row.pid is not None and _is_child(row.pid):
+        fresh = (now - row.started_at).total_seconds() < started_within
+        if row.source == source and fresh and row.pid is not None and _is_child(row.pid):
             return row
     return None
 
