@@ -87,6 +87,8 @@ def cron_weekdays(field_text: str) -> str:
             continue
         span, step = match.group(1), int(match.group(2) or 1)
         first, last = (0, 6) if span == "*" else _span(span)
+        if not 0 <= first <= last <= 7:
+            raise ValueError(f"weekday {part!r} is out of range: use 0-7 (0 and 7 are Sunday)")
         parts.extend(_CRON_WEEKDAYS[day % 7] for day in range(first, last + 1, step))
     return ",".join(dict.fromkeys(parts))
 

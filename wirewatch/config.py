@@ -63,13 +63,16 @@ def parse_schedule(text: str) -> Schedule:
         raise ValueError(
             f"{text!r} is neither a 5-field cron expression ('*/15 * * * *') nor 'every 10m'"
         )
-    from apscheduler.triggers.cron import CronTrigger
+    schedule = CronSchedule(text)
+    # Validated by building the daemon's own trigger, so that what the config
+    # accepts is exactly what the scheduler runs (cron weekday numbering included).
+    from scheduler.jobs import cron_trigger
 
     try:
-        CronTrigger.from_crontab(text, timezone="UTC")
-    except ValueError as exc:
+        cron_trigger(schedule, jitter=0)
+    except (ValueError, IndexError) as exc:
         raise ValueError(f"bad cron expression {text!r}: {exc}") from None
-    return CronSchedule(text)
+    return schedule
 
 
 class _Section(BaseModel):

@@ -16,11 +16,9 @@ FETCHED = datetime(2025, 11, 17, 12, 0, tzinfo=UTC)
 STORED = "http://127.0.0.1:8000/1110354612/Kremlin-Says"
 
 
-def stored_engine(url: str) -> Engine:
-    engine = make_engine(url)
-    upgrade(engine)
-    record = ArticleRecord(
-        canonical_url=STORED,
+def kremlin_record(address: str) -> ArticleRecord:
+    return ArticleRecord(
+        canonical_url=address,
         title="Kremlin Says",
         paragraphs=("The Kremlin said something on Monday.",),
         provider="MENAFN",
@@ -29,6 +27,12 @@ def stored_engine(url: str) -> Engine:
         wire_id="MENAFN17112025000045017169ID1110354612",
         article_number=1110354612,
     )
+
+
+def stored_engine(url: str) -> Engine:
+    engine = make_engine(url)
+    upgrade(engine)
+    record = kremlin_record(STORED)
     store_batch(
         engine, [Sighting(record, "wire", FETCHED, '"v1"', "Mon, 17 Nov 2025 12:00:00 GMT")]
     )
@@ -88,16 +92,7 @@ def test_a_stored_article_number_on_another_site_does_not_hide_this_sites_addres
 def test_a_partner_copy_stored_first_does_not_hide_the_wire_address(sqlite_url: str) -> None:
     engine = make_engine(sqlite_url)
     upgrade(engine)
-    partner = ArticleRecord(
-        canonical_url="http://127.0.0.2:9000/2025/11/kremlin-says.html",
-        title="Kremlin Says",
-        paragraphs=("The Kremlin said something on Monday.",),
-        provider="MENAFN",
-        published_at=FETCHED,
-        published_precision=Precision.DATETIME,
-        wire_id="MENAFN17112025000045017169ID1110354612",
-        article_number=1110354612,
-    )
+    partner = kremlin_record("http://127.0.0.2:9000/2025/11/kremlin-says.html")
     store_batch(engine, [Sighting(partner, "partner", FETCHED)])
     try:
         result = asyncio.run(RevisitPlanner(engine).plan([Entry(STORED)]))

@@ -159,13 +159,16 @@ def test_invalid_toml_is_reported_with_the_file(tmp_path: Path) -> None:
         ("every 2s", EverySchedule(timedelta(seconds=2))),
         ("Every 1D", EverySchedule(timedelta(days=1))),
         ("0 6 * * mon-fri", CronSchedule("0 6 * * mon-fri")),
+        ("30 7 * * 0,7", CronSchedule("30 7 * * 0,7")),
     ],
 )
 def test_schedules_parse_to_intervals_or_cron(text: str, expected: object) -> None:
     assert parse_schedule(text) == expected
 
 
-@pytest.mark.parametrize("text", ["every 0m", "every 5 weeks", "* * *", "60 * * * *"])
+@pytest.mark.parametrize(
+    "text", ["every 0m", "every 5 weeks", "* * *", "60 * * * *", "0 6 * * 8", "0 6 * * 5-9"]
+)
 def test_bad_schedules_are_refused(text: str) -> None:
     with pytest.raises(ValueError):
         parse_schedule(text)
