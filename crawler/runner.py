@@ -13,9 +13,13 @@ The first SIGINT/SIGTERM stops every crawl gracefully (pipelines flush, rows end
 
 import logging
 import os
+import signal
 import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
+from types import FrameType
+from typing import Any
 
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
@@ -87,6 +91,29 @@ class _ProgressRelay:
             self.callback(RunSummary(source, run_id, "running", totals))
 
 
+class _StopSignals:
+    """Remembers whether SIGINT/SIGTERM reached this process while it crawled.
+
+    A signal that arrives while a crawler is still starting stops the process
+    before its spider opens, so ``spider_closed`` never closes the run: the
+    summary then knows to call it ``interrupted`` rather than ``failed``.
+    Scrapy installs its own handlers once the reactor has started; ``watch``
+    (scheduled with ``callLater(0)``, so it runs just after them) chains them.
+    """
+
+    def __init__(self) -> None:
+        self.received: int | None = None
+
+    def watch(self) -> None:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, partial(self._note, signal.getsignal(signum)))
+
+    def _note(self, previous: Any, signum: int, frame: FrameType | None) -> None:
+        self.received = signum
+        if callable(previous):
+            previous(signum, frame)
+
+
 def run_crawl(
     config: Config,
     source_names: Sequence[str] | None,
@@ -120,9 +147,15 @@ def run_crawl(
             crawler = Crawler(SourceSpider, settings, init_reactor=index == 0)
             crawler.signals.connect(relay.relay, signal=run_progress)
             process.crawl(crawler, source=source)
+        from twisted.internet import reactor
+
+        stops = _StopSignals()
+        reactor.callLater(0, stops.watch)  # type: ignore[arg-type]  # IReactorTime stub lacks self
         process.start()
+        signalled = stops.received is not None
         return [
-            _summary(engine, source.name, rid) for source, rid in zip(sources, run_ids, strict=True)
+            _summary(engine, source.name, rid, signalled=signalled)
+            for source, rid in zip(sources, run_ids, strict=True)
         ]
     finally:
         dispose_engines()
@@ -135,15 +168,21 @@ def _start_runs(engine: Engine, sources: Sequence[SourceConfig], trigger: str) -
     return [start_run(engine, s.name, trigger, pid=pid, hostname=host) for s in sources]
 
 
-def _summary(engine: Engine, source: str, run_id: int) -> RunSummary:
-    """Read the run back; a row still ``running`` means its crawler never closed: fail it."""
+def _summary(engine: Engine, source: str, run_id: int, *, signalled: bool) -> RunSummary:
+    """Read the run back, closing a row its crawler never closed.
+
+    Such a row was stopped by a signal before its spider opened (``interrupted``),
+    or its crawler broke down (``failed``).
+    """
     from storage.runs import finish_run, get_run
 
     row = get_run(engine, run_id)
     if row is not None and row.status == "running":
-        finish_run(
-            engine, run_id, "failed", "the crawler stopped without closing its run (see the log)"
-        )
+        if signalled:
+            status, error = "interrupted", "stopped by a signal before the crawl started"
+        else:
+            status, error = "failed", "the crawler stopped without closing its run (see the log)"
+        finish_run(engine, run_id, status, error)
         row = get_run(engine, run_id)
     if row is None:
         return RunSummary(source, run_id, "failed", RunCounts(), f"crawl run {run_id} not found")
