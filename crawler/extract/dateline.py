@@ -115,12 +115,19 @@ def parse_structured(value: str) -> Dateline | None:
     return parse_dateline(value)
 
 
-def first_dateline(texts: Iterable[str], default_zone: tzinfo | None = None) -> Dateline | None:
-    """The dateline of the first text that holds one."""
+def first_dated_text(
+    texts: Iterable[str], default_zone: tzinfo | None = None
+) -> tuple[str, Dateline] | None:
+    """The first text that holds a dateline (as scanned) and that dateline.
+
+    Whether a text holds a dateline does not depend on the zone, so a caller that
+    learns the page's zone afterwards re-reads only this text.
+    """
     for text in texts:
-        found = parse_dateline(text[:_MAX_SCAN_CHARS], default_zone)
+        scanned = text[:_MAX_SCAN_CHARS]
+        found = parse_dateline(scanned, default_zone)
         if found is not None:
-            return found
+            return scanned, found
     return None
 
 

@@ -10,6 +10,7 @@ the markers are never skipped, whatever their classes say.
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from lxml import etree
 
@@ -48,12 +49,19 @@ def is_boilerplate_element(element: etree._Element) -> bool:
     tag = element.tag
     if not isinstance(tag, str):
         return True
-    if tag in _SKIP_TAGS or ("-" in tag and _BOILERPLATE_NAMES.search(tag)):
+    if tag in _SKIP_TAGS or ("-" in tag and _is_boilerplate_name(tag)):
         return True
-    return any(
-        name in _NAMING_ATTRIBUTES and _BOILERPLATE_NAMES.search(str(value).lower())
-        for name, value in element.items()
+    names = element.keys()
+    return bool(names) and any(
+        name in _NAMING_ATTRIBUTES and _is_boilerplate_name(str(element.get(name)).lower())
+        for name in names
     )
+
+
+@lru_cache(maxsize=4096)
+def _is_boilerplate_name(name: str) -> bool:
+    """Cached: templates repeat the same class names on every page."""
+    return _BOILERPLATE_NAMES.search(name) is not None
 
 
 class _Builder:
@@ -128,8 +136,9 @@ def raw_paragraphs(container: etree._Element, keep: set[etree._Element]) -> list
                 builder.flush()
             elif tag in _BOLD_TAGS:
                 bold += 1
-            if element.text:
-                builder.text(element.text, bold > 0)
+            text = element.text
+            if text:
+                builder.text(text, bold > 0)
             continue
         if element is skipped:
             skipped = None
@@ -137,8 +146,10 @@ def raw_paragraphs(container: etree._Element, keep: set[etree._Element]) -> list
             bold -= 1
         if tag in _BLOCK_TAGS:
             builder.flush()
-        if element.tail and element is not container:
-            builder.text(element.tail, bold > 0)
+        if element is not container:
+            tail = element.tail
+            if tail:
+                builder.text(tail, bold > 0)
     builder.flush()
     return builder.paragraphs
 

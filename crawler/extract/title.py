@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from crawler.extract.document import PageMetadata, json_ld_value, select_elements
+from crawler.extract.document import PageMetadata, json_ld_value
 from crawler.extract.paragraphs import normalize_paragraph
 
 _SUFFIX = re.compile(
@@ -24,7 +24,6 @@ _SITE_WORDS = re.compile(
     r"(?i)(?:menafn|\.com\b|\.net\b|\.org\b|\.ae\b|\.example\b|\bwire\b|\bnews\b|\btimes\b|"
     r"\bpress\b|\bpost\b|\bgazette\b|\bherald\b|\btribune\b|\bdaily\b|\bonline\b|\bagency\b)"
 )
-_FIRST_H1 = etree.XPath("(//body//h1)[1]")
 _MAX_TITLE_CHARS = 400
 
 
@@ -44,10 +43,18 @@ def _candidates(metadata: PageMetadata, root: etree._Element) -> Iterator[str]:
     yield json_ld_value(metadata, "headline") or ""
     yield metadata.meta.get("og:title", "")
     yield metadata.meta.get("twitter:title", "")
-    headings = select_elements(_FIRST_H1, root)
-    if headings:
-        yield etree.tostring(headings[0], method="text", encoding="unicode", with_tail=False)
+    heading = _first_heading(root)
+    if heading is not None:
+        yield etree.tostring(heading, method="text", encoding="unicode", with_tail=False)
     yield metadata.title_tag
+
+
+def _first_heading(root: etree._Element) -> etree._Element | None:
+    """The first ``<h1>`` inside a ``<body>`` (tag filtering in C, unlike an XPath)."""
+    for heading in root.iter("h1"):
+        if next(heading.iterancestors("body"), None) is not None:
+            return heading
+    return None
 
 
 def strip_site_suffix(title: str, sites: frozenset[str] = frozenset()) -> str:
