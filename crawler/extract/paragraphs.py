@@ -93,10 +93,11 @@ class _Builder:
             self._breaks += 1
 
     def flush(self) -> None:
-        if self._parts:
-            paragraph = normalize_paragraph("".join(self._parts))
-            if paragraph:
-                self.paragraphs.append(paragraph)
+        if not self._parts:
+            return  # nothing collected: the bold flag and break count are still at rest
+        paragraph = normalize_paragraph("".join(self._parts))
+        if paragraph:
+            self.paragraphs.append(paragraph)
         self._parts = []
         self._all_bold = True
         self._breaks = 0
