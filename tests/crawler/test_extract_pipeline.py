@@ -1,0 +1,61 @@
+"""The extraction pipeline: fetched pages become records or rejections, huge pages off the reactor."""
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+
+from scrapy.utils.test import get_crawler
+
+from crawler.items import Extracted, FetchedPage
+from crawler.pipelines.extract import INLINE_MAX_BYTES, ExtractPipeline
+from wirewatch.record import ArticleRecord, Rejection, RejectReason
+
+TEMPLATES = Path(__file__).parent / "extract" / "templates"
+NOW = datetime(2025, 11, 17, 12, 0, tzinfo=UTC)
+HTML = {"content-type": "text/html; charset=utf-8"}
+
+
+def fetched(body: bytes, url: str = "https://menafn.com/1110354612/Kremlin?src=RSS") -> FetchedPage:
+    return FetchedPage(url, 200, HTML, body, "wire", NOW)
+
+
+def run(pipeline: ExtractPipeline, item: object) -> object:
+    return asyncio.run(pipeline.process_item(item))
+
+
+def new_pipeline() -> ExtractPipeline:
+    return ExtractPipeline.from_crawler(get_crawler())
+
+
+def test_an_article_page_becomes_its_record() -> None:
+    pipeline = new_pipeline()
+    page = fetched((TEMPLATES / "menafn-article.html").read_bytes())
+    result = run(pipeline, page)
+    assert isinstance(result, Extracted) and result.page is page
+    assert isinstance(result.result, ArticleRecord)
+    assert result.result.wire_id == "MENAFN17112025000045017169ID1110354612"
+    assert pipeline.stats.get_value("wirewatch/extract/records") == 1
+    assert pipeline.stats.get_value("wirewatch/extract/in_thread") is None
+
+
+def test_a_page_that_is_no_article_becomes_a_counted_rejection() -> None:
+    pipeline = new_pipeline()
+    result = run(pipeline, fetched(b"<html><body><p>Not found</p></body></html>"))
+    assert isinstance(result, Extracted) and isinstance(result.result, Rejection)
+    reason = result.result.reason
+    assert reason in (RejectReason.NOT_AN_ARTICLE, RejectReason.NO_TITLE, RejectReason.NO_BODY)
+    assert pipeline.stats.get_value(f"wirewatch/extract/rejections/{reason}") == 1
+
+
+def test_a_page_over_the_inline_limit_is_extracted_in_a_worker_thread() -> None:
+    pipeline = new_pipeline()
+    article = (TEMPLATES / "menafn-article.html").read_bytes()
+    padding = b"<!-- " + b"x" * INLINE_MAX_BYTES + b" -->"
+    result = run(pipeline, fetched(article.replace(b"</body>", padding + b"</body>")))
+    assert isinstance(result, Extracted) and isinstance(result.result, ArticleRecord)
+    assert pipeline.stats.get_value("wirewatch/extract/in_thread") == 1
+
+
+def test_items_other_than_fetched_pages_pass_through_untouched() -> None:
+    rejection = Rejection("http://127.0.0.1/x", RejectReason.HTTP_ERROR, "HTTP 404", 404)
+    assert run(new_pipeline(), rejection) is rejection
