@@ -130,7 +130,12 @@ def main() -> None:
         default="cpu",
         help="cpu: process CPU time (steady on a shared machine); wall: elapsed time",
     )
+    parser.add_argument(
+        "--quick", action="store_true", help="a smoke run: 140 pages, 2 passes (1 for trafilatura)"
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.pages, args.repeats, args.trafilatura_repeats = 140, 2, 1
     clock = time.process_time if args.clock == "cpu" else time.perf_counter
 
     pages = build_pages(args.pages)
