@@ -83,6 +83,19 @@ def ran_only_as_leader(daemon: Daemon) -> bool:
     return first_run == -1 or log.find("leader:") < first_run
 
 
+def leader_and_standby(start_daemon: StartDaemon, config: Path) -> tuple[Daemon, Daemon]:
+    """Two daemons on one database: the first leads, the second stands by, ``--no-wait`` exits 3."""
+    leader = start_daemon(config)
+    leader.wait_for_log("leader:")
+    standby = start_daemon(config)
+    standby.wait_for_log("standby:")
+    assert f"pid {leader.pid} on " in standby.log
+    refused = wirewatch("daemon", "--no-wait", config=config)
+    assert refused.returncode == 3, refused.stderr
+    assert f"pid {leader.pid}" in refused.stderr and "holds the schedule" in refused.stderr
+    return leader, standby
+
+
 def test_sqlite_schedule_standby_reload_and_takeover(
     tmp_path: Path, web: SampleWeb, start_daemon: StartDaemon, migrated: Callable[[str], Engine]
 ) -> None:
@@ -91,15 +104,7 @@ def test_sqlite_schedule_standby_reload_and_takeover(
     wire, partner = wire_sources(web)
     config = write_config(tmp_path / "wirewatch.toml", url, [wire], DaemonSettings())
 
-    leader = start_daemon(config)
-    leader.wait_for_log("leader:")
-    standby = start_daemon(config)
-    standby.wait_for_log("standby:")
-    assert f"pid {leader.pid} on " in standby.log
-
-    refused = wirewatch("daemon", "--no-wait", config=config)
-    assert refused.returncode == 3, refused.stderr
-    assert f"pid {leader.pid}" in refused.stderr and "holds the schedule" in refused.stderr
+    leader, standby = leader_and_standby(start_daemon, config)
 
     # Runs happen on schedule.
     wait_until(lambda: len(succeeded(engine, "wire")) >= 2, 60, "two scheduled wire runs")
@@ -230,13 +235,7 @@ def test_postgres_one_leader_crash_recovery_and_restart(
     wire, _ = wire_sources(web)
     config = write_config(tmp_path / "wirewatch.toml", postgres_url, [wire], DaemonSettings())
 
-    first = start_daemon(config)
-    first.wait_for_log("leader:")
-    second = start_daemon(config)
-    second.wait_for_log("standby:")
-    assert f"pid {first.pid} on " in second.log
-    refused = wirewatch("daemon", "--no-wait", config=config)
-    assert refused.returncode == 3, refused.stderr
+    first, second = leader_and_standby(start_daemon, config)
     status = wirewatch("status", config=config)
     assert f"pid {first.pid}" in status.stdout, status
 
