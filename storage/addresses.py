@@ -1,8 +1,9 @@
 """What incremental crawling asks storage: which addresses and story numbers are known.
 
-A crawl skips a story it already holds (menafn.com addresses carry the article
-number: ``/<number>/<slug>``), and re-fetches a known address conditionally with
-its stored ETag/Last-Modified; a 304 answer only touches the address.
+A crawl skips an address it already holds, or another slug of a menafn.com-style
+``/<number>/<slug>`` address on the same site, and re-fetches a known address
+conditionally with its stored ETag/Last-Modified; a 304 answer only touches the
+address.
 """
 
 from collections.abc import Iterable
