@@ -26,29 +26,25 @@ def _database_url() -> str:
     return load_config().database.url
 
 
-def _run(connection: Connection) -> None:
+def _migrate(**where: object) -> None:
+    """Run the migrations with the options both modes share, against ``where``."""
     context.configure(
-        connection=connection,
         target_metadata=metadata,
         render_as_batch=True,
         compare_type=True,
         include_name=include_name,
+        **where,
     )
     with context.begin_transaction():
         context.run_migrations()
+
+
+def _run(connection: Connection) -> None:
+    _migrate(connection=connection)
 
 
 def run_migrations_offline() -> None:
-    context.configure(
-        url=_database_url(),
-        target_metadata=metadata,
-        literal_binds=True,
-        render_as_batch=True,
-        compare_type=True,
-        include_name=include_name,
-    )
-    with context.begin_transaction():
-        context.run_migrations()
+    _migrate(url=_database_url(), literal_binds=True)
 
 
 def run_migrations_online() -> None:
