@@ -6,10 +6,8 @@ template never seen before still works. Scripts are already stripped from the
 tree, so a wire ID that only occurs in a ``<script>`` is not a marker.
 """
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
-from itertools import islice
 from typing import Any
 
 from lxml import etree
@@ -147,36 +145,13 @@ def _enclosing_block(element: etree._Element) -> etree._Element:
     return current
 
 
-_MAX_NEARBY_TEXTS = 200
+_PRECEDING_BODY_TEXT = etree.XPath("preceding::text()[ancestor::body]")
 
 
-def texts_near(anchor: etree._Element, container: etree._Element) -> Iterator[str]:
-    """Texts around the story's start, nearest first, for finding its visible dateline.
+def text_before(anchor: etree._Element) -> str:
+    """The page's visible text before ``anchor``, white space collapsed.
 
-    From the anchor (the attribution's element) up to the root: at each level the
-    preceding siblings, closest first; above the container also the following
-    ones. Inside the container, text after the anchor is story text and is not
-    searched. Lazy: the search usually stops at the first few.
+    Text nodes are joined with a space, as the lexical reader joins the text
+    between tags, so both readers give the same text. Scripts are already gone.
     """
-    current = anchor
-    inside = anchor is not container
-    budget = _MAX_NEARBY_TEXTS
-    while budget > 0:
-        parent = current.getparent()
-        if parent is None:
-            return
-        siblings = list(islice(current.itersiblings(preceding=True), budget))
-        if parent.text:
-            siblings.append(parent)  # stands for the parent's own leading text
-        if not inside:
-            siblings.extend(islice(current.itersiblings(), budget))
-        for sibling in siblings:
-            yield parent.text or "" if sibling is parent else _text(sibling)
-        budget -= len(siblings)
-        if parent is container:
-            inside = False
-        current = parent
-
-
-def _text(element: etree._Element) -> str:
-    return etree.tostring(element, method="text", encoding="unicode", with_tail=True)
+    return " ".join(" ".join(select_strings(_PRECEDING_BODY_TEXT, anchor)).split())

@@ -13,10 +13,8 @@ from lxml import etree
 from crawler.extract.dateline import (
     Dateline,
     arbitrate,
-    first_dated_text,
-    parse_dateline,
+    nearest_dateline,
     parse_structured,
-    stated_offset,
 )
 from crawler.extract.document import (
     Document,
@@ -27,9 +25,10 @@ from crawler.extract.document import (
 from crawler.extract.encoding import decode_body, header_value
 from crawler.extract.generic import extract_generic, looks_like_error_page, looks_like_listing
 from crawler.extract.language import first_language
-from crawler.extract.locate import Markers, Verdict, locate, texts_near
+from crawler.extract.locate import Markers, Verdict, locate, text_before
 from crawler.extract.paragraphs import clean_paragraphs, raw_paragraphs
-from crawler.extract.title import find_title
+from crawler.extract.title import find_title, first_heading
+from crawler.extract.wire_page import WirePage
 from wirewatch.record import ArticleRecord, Rejection, RejectReason
 from wirewatch.urls import canonicalize_url
 
@@ -98,7 +97,7 @@ def _extract(url: str, body: bytes, headers: Mapping[str, str] | None) -> Articl
     if markers.verdict is Verdict.LISTING:
         raise _Reject(RejectReason.NOT_AN_ARTICLE, "several wire stories on one page: a listing")
     if markers.verdict is Verdict.ARTICLE:
-        return _wire_record(url, document, markers)
+        return _wire_record(url, _tree_wire_page(document, markers))
     return _generic_record(url, document, decoded.text)
 
 
@@ -113,26 +112,46 @@ def _check_payload(body: bytes, content_type: str) -> None:
         raise _Reject(RejectReason.NOT_AN_ARTICLE, "a feed or sitemap, not an article page")
 
 
-def _wire_record(url: str, document: Document, markers: Markers) -> ArticleRecord:
+def _tree_wire_page(document: Document, markers: Markers) -> WirePage:
+    """The tree reader's view of a wire page."""
     assert markers.container is not None
-    title = find_title(document.metadata, document.root, url)
-    keep = _marker_path(markers)
-    raw = raw_paragraphs(markers.container, keep)
-    provider, paragraphs = clean_paragraphs(raw, title)
+    anchor = markers.attribution_element
+    if anchor is None:
+        anchor = markers.wire_element
+    assert anchor is not None
+    root = document.root
+    return WirePage(
+        metadata=document.metadata,
+        paragraphs=raw_paragraphs(markers.container, _marker_path(markers)),
+        provider=markers.provider,
+        wire_id=markers.wire_id,
+        heading=lambda: first_heading(root),
+        text_before=lambda: text_before(anchor),
+        page_text=lambda: etree.tostring(root, method="text", encoding="unicode"),
+    )
+
+
+def _wire_record(url: str, page: WirePage) -> ArticleRecord:
+    """One record from a wire page, whichever reader read it."""
+    title = find_title(page.metadata, page.heading, url)
+    provider, paragraphs = clean_paragraphs(page.paragraphs, title)
     if not title:
         raise _Reject(RejectReason.NO_TITLE, "a wire page without a headline")
     _check_length(paragraphs, MIN_WIRE_WORDS)
-    wire_id = markers.wire_id
-    published = arbitrate(_wire_dateline(document, markers), wire_id.wire_date if wire_id else None)
+    wire_id = page.wire_id
+    dateline = _structured_dateline(page.metadata) or nearest_dateline(
+        page.text_before(), page.page_text
+    )
+    published = arbitrate(dateline, wire_id.wire_date if wire_id else None)
     return ArticleRecord(
         canonical_url=canonicalize_url(url),
         title=title,
         paragraphs=tuple(paragraphs),
-        provider=provider or markers.provider or "",
+        provider=provider or page.provider or "",
         published_at=published.at,
         published_precision=published.precision,
         quality_flags=published.flags,
-        language=_language(document.metadata),
+        language=_language(page.metadata),
         wire_id=wire_id.wire_id if wire_id else None,
         article_number=wire_id.article_number if wire_id else None,
         wire_date=wire_id.wire_date if wire_id else None,
@@ -141,7 +160,7 @@ def _wire_record(url: str, document: Document, markers: Markers) -> ArticleRecor
 
 
 def _generic_record(url: str, document: Document, html: str) -> ArticleRecord:
-    title = find_title(document.metadata, document.root, url)
+    title = find_title(document.metadata, lambda: first_heading(document.root), url)
     if looks_like_error_page(title or document.metadata.title_tag):
         raise _Reject(RejectReason.NOT_AN_ARTICLE, f"an error page ({title!r})")
     if looks_like_listing(document.root):
@@ -183,26 +202,6 @@ def _marker_path(markers: Markers) -> set[etree._Element]:
             keep.add(element)
             keep.update(element.iterancestors())
     return keep
-
-
-def _wire_dateline(document: Document, markers: Markers) -> Dateline | None:
-    structured = _structured_dateline(document.metadata)
-    if structured is not None:
-        return structured
-    anchor = markers.attribution_element
-    if anchor is None:
-        anchor = markers.wire_element
-    assert anchor is not None and markers.container is not None
-    dated = first_dated_text(texts_near(anchor, markers.container))
-    if dated is None:
-        return None
-    text, found = dated
-    if not found.has_time or found.zone_shown:
-        return found
-    zone = stated_offset(etree.tostring(document.root, method="text", encoding="unicode"))
-    if zone is None:
-        return found
-    return parse_dateline(text, zone)
 
 
 def _structured_dateline(metadata: PageMetadata) -> Dateline | None:

@@ -10,24 +10,25 @@ the markers are never skipped, whatever their classes say.
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from functools import lru_cache
 
 from lxml import etree
 
 from crawler.extract.attribution import strip_attribution
 
-_BLOCK_TAGS = frozenset(
+BLOCK_TAGS = frozenset(
     {"p", "div", "section", "article", "main", "header", "footer", "blockquote", "h1", "h2", "h3",
      "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd", "table", "thead", "tbody", "tfoot",
      "tr", "td", "th", "caption", "pre", "address", "hr", "center", "details", "summary", "body",
      "html", "fieldset", "amp-story", "amp-fit-text"}
 )  # fmt: skip
-_SKIP_TAGS = frozenset(
+SKIP_TAGS = frozenset(
     {"nav", "aside", "form", "button", "input", "select", "textarea", "label", "figure",
      "figcaption", "img", "picture", "video", "audio", "canvas", "embed", "head", "title", "meta",
      "link", "menu", "dialog"}
 )  # fmt: skip
-_BOLD_TAGS = frozenset({"b", "strong"})
+BOLD_TAGS = frozenset({"b", "strong"})
 _NAMING_ATTRIBUTES = frozenset({"class", "id", "role"})
 _BOILERPLATE_WORDS = frozenset(
     {"ad", "ads", "adv", "advert", "adverts", "advertisement", "adsbygoogle", "banner", "share",
@@ -45,16 +46,21 @@ _INVISIBLE = re.compile("[\u200b\u200c\u200d\ufeff]")
 
 
 def is_boilerplate_element(element: etree._Element) -> bool:
-    """An element that by its tag or its class/id words is page furniture, not story text."""
+    """An element that by its tag or its class/id/role words is page furniture, not story text."""
     tag = element.tag
     if not isinstance(tag, str):
         return True
-    if tag in _SKIP_TAGS or ("-" in tag and _is_boilerplate_name(tag)):
+    return is_boilerplate(tag, element.attrib)
+
+
+def is_boilerplate(tag: str, attributes: Mapping[str, str]) -> bool:
+    """Page furniture by tag name or by class/id/role words (both readers' rule)."""
+    if tag in SKIP_TAGS or ("-" in tag and _is_boilerplate_name(tag)):
         return True
-    names = element.keys()
-    return bool(names) and any(
-        name in _NAMING_ATTRIBUTES and _is_boilerplate_name(str(element.get(name)).lower())
-        for name in names
+    return bool(attributes) and any(
+        _is_boilerplate_name(str(attributes.get(name)).lower())
+        for name in _NAMING_ATTRIBUTES
+        if name in attributes
     )
 
 
@@ -64,7 +70,7 @@ def _is_boilerplate_name(name: str) -> bool:
     return _BOILERPLATE_NAMES.search(name) is not None
 
 
-class _Builder:
+class ParagraphBuilder:
     """Collects text into paragraphs as the walk reports text, line breaks and block edges."""
 
     def __init__(self) -> None:
@@ -119,7 +125,7 @@ def raw_paragraphs(container: etree._Element, keep: set[etree._Element]) -> list
     walk is lxml's ``iterwalk`` (iterative, in C), so deeply nested markup cannot
     exhaust the stack and long pages stay fast.
     """
-    builder = _Builder()
+    builder = ParagraphBuilder()
     bold = 0
     skipped: etree._Element | None = None
     walker = etree.iterwalk(container, events=("start", "end"))
@@ -133,9 +139,9 @@ def raw_paragraphs(container: etree._Element, keep: set[etree._Element]) -> list
                 walker.skip_subtree()
                 skipped = element
                 continue
-            if tag in _BLOCK_TAGS:
+            if tag in BLOCK_TAGS:
                 builder.flush()
-            elif tag in _BOLD_TAGS:
+            elif tag in BOLD_TAGS:
                 bold += 1
             text = element.text
             if text:
@@ -143,9 +149,9 @@ def raw_paragraphs(container: etree._Element, keep: set[etree._Element]) -> list
             continue
         if element is skipped:
             skipped = None
-        elif tag in _BOLD_TAGS:
+        elif tag in BOLD_TAGS:
             bold -= 1
-        if tag in _BLOCK_TAGS:
+        if tag in BLOCK_TAGS:
             builder.flush()
         if element is not container:
             tail = element.tail
@@ -194,7 +200,7 @@ def clean_paragraphs(paragraphs: list[str], title: str = "") -> tuple[str | None
         if paragraph[:1] in "LlMmWw":
             if _DISCLAIMER.match(paragraph):
                 break
-            if _WIRE_ID_LINE.match(paragraph):
+            if is_wire_id_line(paragraph):
                 if provider is not None:
                     break
                 continue
@@ -202,6 +208,16 @@ def clean_paragraphs(paragraphs: list[str], title: str = "") -> tuple[str | None
         if cleaned:
             story.append(cleaned)
     return provider, story
+
+
+def is_wire_id_line(paragraph: str) -> bool:
+    """A paragraph that is only the wire ID: it closes an attributed story."""
+    return _WIRE_ID_LINE.match(paragraph) is not None
+
+
+def is_disclaimer(paragraph: str) -> bool:
+    """The ``Legal Disclaimer`` block: it always closes the story."""
+    return _DISCLAIMER.match(paragraph) is not None
 
 
 def _drop_embedded_wire_ids(paragraph: str) -> str:

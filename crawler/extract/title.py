@@ -8,7 +8,7 @@ Wire, News, Times); a headline's own dashes are left alone.
 """
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -27,9 +27,13 @@ _SITE_WORDS = re.compile(
 _MAX_TITLE_CHARS = 400
 
 
-def find_title(metadata: PageMetadata, root: etree._Element, url: str) -> str:
-    """The page's headline, or "" when it has none."""
-    for candidate in _candidates(metadata, root):
+def find_title(metadata: PageMetadata, heading: Callable[[], str | None], url: str) -> str:
+    """The page's headline, or "" when it has none.
+
+    ``heading()`` gives the text of the page's first ``<h1>`` (called only when the
+    metadata names no headline).
+    """
+    for candidate in _candidates(metadata, heading):
         title = normalize_paragraph(candidate)
         if _SUFFIX.match(title) or _PREFIX.match(title):
             title = strip_site_suffix(title, _site_names(metadata, url))
@@ -38,22 +42,20 @@ def find_title(metadata: PageMetadata, root: etree._Element, url: str) -> str:
     return ""
 
 
-def _candidates(metadata: PageMetadata, root: etree._Element) -> Iterator[str]:
+def _candidates(metadata: PageMetadata, heading: Callable[[], str | None]) -> Iterator[str]:
     """Headline candidates, best first, computed only as far as needed."""
     yield json_ld_value(metadata, "headline") or ""
     yield metadata.meta.get("og:title", "")
     yield metadata.meta.get("twitter:title", "")
-    heading = _first_heading(root)
-    if heading is not None:
-        yield etree.tostring(heading, method="text", encoding="unicode", with_tail=False)
+    yield heading() or ""
     yield metadata.title_tag
 
 
-def _first_heading(root: etree._Element) -> etree._Element | None:
-    """The first ``<h1>`` inside a ``<body>`` (tag filtering in C, unlike an XPath)."""
+def first_heading(root: etree._Element) -> str | None:
+    """The text of the first ``<h1>`` inside a ``<body>`` (tag filtering in C, unlike an XPath)."""
     for heading in root.iter("h1"):
         if next(heading.iterancestors("body"), None) is not None:
-            return heading
+            return etree.tostring(heading, method="text", encoding="unicode", with_tail=False)
     return None
 
 
