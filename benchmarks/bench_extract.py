@@ -63,6 +63,65 @@ def build_pages(count: int, seed: int = 7) -> list[Page]:
     ]
 
 
+_HEAD_END = re.compile(rb"(?i)</head\s*>")
+_BODY_START = re.compile(rb"(?i)<body[^>]*>")
+_BODY_END = re.compile(rb"(?i)</body\s*>")
+
+
+def _page_weight(rng: random.Random) -> tuple[bytes, bytes, bytes]:
+    """Head, top and bottom markup of the weight real news pages carry around a story.
+
+    A tracking and ad script, a stylesheet, social and app metadata, a menu,
+    a most-read list and a footer of links: no markers, no dates, so the
+    record stays the same.
+    """
+    words = [w.decode() for w in _SENTENCE_WORDS]
+    script = "".join(
+        f"window.dataLayer.push({{'event':'{rng.choice(words)}','slot':'div-gpt-{i}',"
+        f"'sizes':[[300,250],[728,90]],'targeting':{{'section':'{rng.choice(words)}'}}}});\n"
+        for i in range(120)
+    )
+    style = "".join(f".c{i}{{margin:{i % 7}px;color:#{i:06x}}}\n" for i in range(400))
+    metas = "".join(
+        f'<meta name="app-{i}" content="{rng.choice(words)} {rng.choice(words)}">\n'
+        f'<link rel="preload" href="/static/{i}.js" as="script">\n'
+        for i in range(30)
+    )
+    head = f"<script>{script}</script>\n<style>{style}</style>\n{metas}"
+    links = "".join(
+        f'<li class="menu-item"><a href="/section/{i}/{rng.choice(words)}">'
+        f"{rng.choice(words).title()} {rng.choice(words)}</a></li>\n"
+        for i in range(150)
+    )
+    top = f'<nav class="main-menu"><ul>{links}</ul></nav>\n'
+    most_read = "".join(
+        f'<li><a href="/story/{i}">{" ".join(rng.choice(words) for _ in range(9))}</a></li>\n'
+        for i in range(40)
+    )
+    bottom = (
+        f'<aside class="most-read"><ol>{most_read}</ol></aside>\n'
+        f'<footer class="site-footer"><ul>{links}</ul></footer>\n'
+        f'<script src="/static/app.js"></script><script>{script[:3000]}</script>\n'
+    )
+    return head.encode(), top.encode(), bottom.encode()
+
+
+def _wrap(body: bytes, head: bytes, top: bytes, bottom: bytes) -> bytes:
+    body = _HEAD_END.sub(lambda m: head + m[0], body, count=1)
+    body = _BODY_START.sub(lambda m: m[0] + top, body, count=1)
+    return _BODY_END.sub(lambda m: bottom + m[0], body, count=1)
+
+
+def with_page_weight(pages: list[Page], seed: int = 11) -> list[Page]:
+    """The same pages with a real page's head, menu, lists and footer around the story."""
+    rng = random.Random(seed)
+    weighted = []
+    for url, body, headers in pages:
+        head, top, bottom = _page_weight(rng)
+        weighted.append((url, _wrap(body, head, top, bottom), headers))
+    return weighted
+
+
 def _ours(page: Page) -> object:
     return extract(*page)
 
@@ -138,14 +197,32 @@ def main() -> None:
         args.pages, args.repeats, args.trafilatura_repeats = 140, 2, 1
     clock = time.process_time if args.clock == "cpu" else time.perf_counter
 
-    pages = build_pages(args.pages)
+    fixtures = build_pages(args.pages)
+    for title, pages in (
+        ("fixture-size pages", fixtures),
+        ("the same pages with a real page's weight", with_page_weight(fixtures)),
+    ):
+        print(f"\n== {title} ==")
+        _report(pages, args.repeats, args.trafilatura_repeats, args.clock, clock)
+
+
+def _report(
+    pages: list[Page],
+    repeats: int,
+    trafilatura_repeats: int,
+    clock_name: str,
+    clock: Callable[[], float],
+) -> None:
     records = sum(isinstance(_ours(page), ArticleRecord) for page in pages)
     templates = len({url for url, _, _ in pages})
-    print(f"{len(pages)} pages from {templates} templates; {records} became records")
+    size = statistics.median(len(body) for _, body, _ in pages) / 1024
     print(
-        f"clock: {args.clock}; median of {args.repeats} passes ({args.trafilatura_repeats} for trafilatura)"
+        f"{len(pages)} pages from {templates} templates, median {size:.1f} KiB; {records} became records"
     )
-    rates = measure(pages, args.repeats, args.trafilatura_repeats, clock)
+    print(
+        f"clock: {clock_name}; median of {repeats} passes ({trafilatura_repeats} for trafilatura)"
+    )
+    rates = measure(pages, repeats, trafilatura_repeats, clock)
     for name, rate in rates.items():
         print(f"{name:<26} {rate:10.0f} pages/s")
     ours = rates["crawler.extract.extract"]

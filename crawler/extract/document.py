@@ -88,7 +88,7 @@ def _read_metadata(root: etree._Element) -> PageMetadata:
     return metadata
 
 
-def add_meta(metadata: PageMetadata, attributes: Mapping[str, str]) -> None:
+def add_meta(metadata: PageMetadata, attributes: Mapping[str, str] | etree._Attrib) -> None:
     """Record a ``<meta>`` element's content under its property/name (the first one seen wins)."""
     content = attributes.get("content")
     if content is None:

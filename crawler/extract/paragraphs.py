@@ -53,7 +53,7 @@ def is_boilerplate_element(element: etree._Element) -> bool:
     return is_boilerplate(tag, element.attrib)
 
 
-def is_boilerplate(tag: str, attributes: Mapping[str, str]) -> bool:
+def is_boilerplate(tag: str, attributes: Mapping[str, str] | etree._Attrib) -> bool:
     """Page furniture by tag name or by class/id/role words (both readers' rule)."""
     if tag in SKIP_TAGS or ("-" in tag and _is_boilerplate_name(tag)):
         return True
