@@ -170,7 +170,11 @@ def test_slow_crawl_never_overlaps_hang_times_out_and_sigterm_interrupts(
 ) -> None:
     url = f"sqlite:///{tmp_path / 'wirewatch.db'}"
     engine = migrated(url)
-    slow = Source("slow", [slow_site.base + web.feed_url.removeprefix(web.wire_base)])
+    # Every 1 s: even a crawl of the unchanged site (the feed alone, 0.7 s late, after
+    # the child's start-up) outlasts the interval, so runs must queue, never overlap.
+    slow = Source(
+        "slow", [slow_site.base + web.feed_url.removeprefix(web.wire_base)], schedule="every 1s"
+    )
     hang = Source("hang", [hanging_site.base + "/rss/feed.xml"])
     # The crawler keeps its download timeout under half the grace period: a long
     # grace lets a request to the hanging site outlast run_timeout.
@@ -189,20 +193,29 @@ def test_slow_crawl_never_overlaps_hang_times_out_and_sigterm_interrupts(
     )[0]
     assert hung.error and "timed out after 8 s (run_timeout)" in hung.error
 
-    # The slow source (each crawl well over its 2 s interval) ran more than once.
+    # The slow source (each crawl over its 1 s interval) ran more than once.
     wait_until(lambda: len(succeeded(engine, "slow")) >= 2, 60, "two slow runs")
     assert all(
-        r.finished_at and (r.finished_at - r.started_at).total_seconds() > 2
+        r.finished_at and (r.finished_at - r.started_at).total_seconds() > 1
         for r in succeeded(engine, "slow")
     )
 
     # Reload with a short grace period and without the hanging source, then SIGTERM
     # mid-crawl: exit 0 within the grace period (+ the SIGKILL window), run interrupted.
-    brief = DaemonSettings(run_timeout=8, grace_period=2, crawl={"per_host_concurrency": 8})
-    write_config(config, url, [slow], brief)
+    # The crawl now reads the feed, the sitemaps and a listing one page at a time, each
+    # 0.9 s late (just under the 1 s download timeout a 2 s grace period allows): well
+    # over the grace period, however fast the child starts.
+    brief = DaemonSettings(run_timeout=8, grace_period=2, crawl={"per_host_concurrency": 1})
+    discovery = [web.feed_url, web.sitemap_url, web.listing_url]
+    slow_everywhere = Source(
+        "slow",
+        [slow_site.base + page.removeprefix(web.wire_base) for page in discovery],
+        schedule="every 1s",
+    )
+    write_config(config, url, [slow_everywhere], brief)
     daemon.send(signal.SIGHUP)
     daemon.wait_for_log("removed: hang")
-    slow_site.delay = 6  # the next crawl surely outlasts the grace period
+    slow_site.delay = 0.9
     last = max(r.id for r in all_runs(engine))
     row = wait_until(
         lambda: (run := running_row(engine, "slow")) and run.id > last and run,
