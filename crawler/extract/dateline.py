@@ -11,14 +11,28 @@ dateline within a day of the wire date is kept (``datetime`` precision, or
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
 
+from crawler.extract.document import PageMetadata, json_ld_value
 from wirewatch.record import Precision, QualityFlag
 
 MAX_DAYS_APART = 1
+_STRUCTURED_DATE_KEYS = (
+    "article:published_time",
+    "og:article:published_time",
+    "datepublished",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "date",
+    "dc.date.issued",
+    "dc.date",
+    "parsely-pub-date",
+    "sailthru.date",
+)
 
 _MONTHS = {
     "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3,
@@ -240,3 +254,25 @@ def _zone_cached(text: str) -> tzinfo | None:
         return None
     sign = -1 if match.group(1) == "-" else 1
     return timezone(timedelta(minutes=sign * minutes))
+
+
+def structured_dateline(metadata: PageMetadata) -> Dateline | None:
+    """JSON-LD ``datePublished``, then the ``<meta>`` dates, then ``itemprop`` markup."""
+    for candidate in _structured_dates(metadata):
+        found = parse_structured(candidate)
+        if found is not None:
+            return found
+    return None
+
+
+def _structured_dates(metadata: PageMetadata) -> Iterator[str]:
+    if metadata.json_ld:
+        published = json_ld_value(metadata, "datePublished")
+        if published:
+            yield published
+    meta = metadata.meta
+    for key in _STRUCTURED_DATE_KEYS:
+        value = meta.get(key)
+        if value:
+            yield value
+    yield from metadata.date_published

@@ -17,6 +17,7 @@ both readers to the same record on every page this one reads.
 """
 
 import html
+import html.entities
 import itertools
 import re
 from bisect import bisect_right
@@ -26,7 +27,7 @@ from functools import lru_cache
 from typing import NoReturn
 
 from crawler.extract.attribution import match_attribution
-from crawler.extract.dateline import BEFORE_STORY_CHARS
+from crawler.extract.dateline import BEFORE_STORY_CHARS, structured_dateline
 from crawler.extract.document import (
     PageMetadata,
     add_meta,
@@ -94,8 +95,23 @@ _HEAD_MARKUP = re.compile(
     r"(?i:<!doctype)[^>]*>|</?(?:html|head|meta|link|base)(?=[ \t\n\r\f/>])[^>]*>"
 )
 # A named reference without ";" decodes in text but not always in an attribute value.
-_NUMERIC_REFERENCE = re.compile(r"&#(?:[xX]([0-9A-Fa-f]{1,8})|([0-9]{1,10}))")
-_BARE_NAMED_REFERENCE = re.compile(r"&[A-Za-z][A-Za-z0-9]*+(?!;)")
+# Numeric references to controls and noncharacters: Python drops them, libxml2 keeps them.
+_DROPPED_NUMERIC_REFERENCE = re.compile(
+    r"&#(?:0*+(?:[0-9]|[12][0-9]|3[01]|127|6(?:49[7-9][0-9]|[5-9][0-9]{3})|[7-9][0-9]{4}"
+    r"|[1-9][0-9]{5,})(?![0-9])"
+    r"|[xX]0*+(?:1?[0-9A-Fa-f]|7[fF]|[fF][dD][d-fD-F][0-9A-Fa-f]|[fF][eEfF][0-9A-Fa-f]{2}"
+    r"|[1-9A-Fa-f][0-9A-Fa-f]{4,})(?![0-9A-Fa-f]))"
+)
+# A legacy named reference (one Python decodes without ";") before a letter, digit or
+# "=": decoded in text, left alone in an attribute value (HTML5), decoded by Python.
+_LEGACY_REFERENCE = re.compile(
+    "&(?:"
+    + "|".join(
+        sorted((n for n in html.entities.html5 if not n.endswith(";")), key=len, reverse=True)
+    )
+    + r")(?=[A-Za-z0-9=])"
+)
+_NAME_TAIL = re.compile(r"[A-Za-z0-9]*;")
 _VOID = frozenset(
     {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
      "source", "track", "wbr", "keygen"}
@@ -123,14 +139,12 @@ def read_wire_page(text: str) -> WirePage | None:
 
 def _has_ambiguous_references(text: str) -> bool:
     """References Python's ``html.unescape`` decodes otherwise than libxml2 may."""
-    for match in _BARE_NAMED_REFERENCE.finditer(text):
-        if html.unescape(match.group()) != match.group():
-            return True  # decoded in text, maybe not in an attribute value
-    for match in _NUMERIC_REFERENCE.finditer(text):
-        hexadecimal, decimal = match.groups()
-        value = int(hexadecimal, 16) if hexadecimal else int(decimal or "0")
-        if value < 0x20 or value == 0x7F or 0xFDD0 <= value <= 0xFDEF or value & 0xFFFE == 0xFFFE:
-            return True  # a control or noncharacter: Python drops it, libxml2 keeps it
+    if _DROPPED_NUMERIC_REFERENCE.search(text):
+        return True
+    for match in _LEGACY_REFERENCE.finditer(text):
+        tail = _NAME_TAIL.match(text, match.end())
+        if tail is None or match.group()[1:] + tail.group() not in html.entities.html5:
+            return True  # not the start of a longer, complete name such as "&notin;"
     return False
 
 
@@ -701,7 +715,9 @@ class _LexicalPage:
         paragraphs = self._story_paragraphs(attribution, wire, wire_id, others)
         metadata = self._metadata()
         heading = None if _names_headline(metadata) else self._heading()
-        text_before = self._text_before(attribution.start)
+        # Read now, while the page can still be declined, and only when it will be used.
+        needed = structured_dateline(metadata) is None
+        text_before = self._text_before(attribution.start) if needed else ""
         return WirePage(
             metadata=metadata,
             paragraphs=paragraphs,

@@ -6,15 +6,14 @@ a ``parse_error`` rejection: extraction never raises.
 """
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 
 from lxml import etree
 
 from crawler.extract.dateline import (
-    Dateline,
     arbitrate,
     nearest_dateline,
-    parse_structured,
+    structured_dateline,
 )
 from crawler.extract.document import (
     Document,
@@ -45,19 +44,6 @@ _NOT_BLANK = re.compile(rb"\S")
 _FEED_SNIFF = re.compile(
     rb"(?is)^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*|<\?[^>]*>\s*)*"
     rb"<(?:rss|feed|urlset|sitemapindex|rdf:RDF)\b"
-)
-_STRUCTURED_DATE_KEYS = (
-    "article:published_time",
-    "og:article:published_time",
-    "datepublished",
-    "pubdate",
-    "publishdate",
-    "publish-date",
-    "date",
-    "dc.date.issued",
-    "dc.date",
-    "parsely-pub-date",
-    "sailthru.date",
 )
 
 
@@ -151,7 +137,7 @@ def _wire_record(url: str, page: WirePage) -> ArticleRecord:
         raise _Reject(RejectReason.NO_TITLE, "a wire page without a headline")
     _check_length(paragraphs, MIN_WIRE_WORDS)
     wire_id = page.wire_id
-    dateline = _structured_dateline(page.metadata) or nearest_dateline(
+    dateline = structured_dateline(page.metadata) or nearest_dateline(
         page.text_before(), page.page_text
     )
     published = arbitrate(dateline, wire_id.wire_date if wire_id else None)
@@ -184,7 +170,7 @@ def _generic_record(url: str, document: Document, html: str) -> ArticleRecord:
         raise _Reject(RejectReason.NO_BODY, "no main text found")
     paragraphs = [p for p in story.paragraphs if p != title]
     _check_length(paragraphs, MIN_GENERIC_WORDS)
-    dateline = _structured_dateline(document.metadata) or story.dateline
+    dateline = structured_dateline(document.metadata) or story.dateline
     published = arbitrate(dateline, None)
     return ArticleRecord(
         canonical_url=canonicalize_url(url),
@@ -214,28 +200,6 @@ def _marker_path(markers: Markers) -> set[etree._Element]:
             keep.add(element)
             keep.update(element.iterancestors())
     return keep
-
-
-def _structured_dateline(metadata: PageMetadata) -> Dateline | None:
-    """JSON-LD ``datePublished``, then the ``<meta>`` dates, then ``itemprop`` markup."""
-    for candidate in _structured_dates(metadata):
-        found = parse_structured(candidate)
-        if found is not None:
-            return found
-    return None
-
-
-def _structured_dates(metadata: PageMetadata) -> Iterator[str]:
-    if metadata.json_ld:
-        published = json_ld_value(metadata, "datePublished")
-        if published:
-            yield published
-    meta = metadata.meta
-    for key in _STRUCTURED_DATE_KEYS:
-        value = meta.get(key)
-        if value:
-            yield value
-    yield from metadata.date_published
 
 
 def _language(metadata: PageMetadata) -> str | None:
