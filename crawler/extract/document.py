@@ -7,7 +7,6 @@ tracking snippet, say) for article text.
 """
 
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -74,10 +73,10 @@ def _read_metadata(root: etree._Element) -> PageMetadata:
     for element in root.iter("meta", "script", "title", "time"):
         tag = element.tag
         if tag == "meta":
-            add_meta(metadata, element.attrib)
+            _read_meta(element, metadata)
         elif tag == "script":
-            if is_json_ld(element.get("type")) and element.text:
-                metadata.json_ld.extend(json_ld_objects(element.text))
+            if "ld+json" in (element.get("type") or "").lower() and element.text:
+                metadata.json_ld.extend(_json_ld_objects(element.text))
         elif tag == "title":
             if not metadata.title_tag:
                 metadata.title_tag = element.text or ""
@@ -88,22 +87,17 @@ def _read_metadata(root: etree._Element) -> PageMetadata:
     return metadata
 
 
-def add_meta(metadata: PageMetadata, attributes: Mapping[str, str] | etree._Attrib) -> None:
-    """Record a ``<meta>`` element's content under its property/name (the first one seen wins)."""
-    content = attributes.get("content")
+def _read_meta(element: etree._Element, metadata: PageMetadata) -> None:
+    content = element.get("content")
     if content is None:
         return
-    key = attributes.get("property") or attributes.get("name") or attributes.get("itemprop")
-    key = key or attributes.get("http-equiv")
+    key = element.get("property") or element.get("name") or element.get("itemprop")
+    key = key or element.get("http-equiv")
     if key:
         metadata.meta.setdefault(key.strip().lower(), content.strip())
 
 
-def is_json_ld(script_type: str | None) -> bool:
-    return "ld+json" in (script_type or "").lower()
-
-
-def json_ld_objects(raw: str) -> list[dict[str, object]]:
+def _json_ld_objects(raw: str) -> list[dict[str, object]]:
     """Every JSON object in a JSON-LD block, ``@graph`` and top-level lists flattened."""
     if len(raw) > _MAX_JSON_LD_CHARS:
         return []

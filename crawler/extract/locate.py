@@ -18,8 +18,8 @@ from crawler.extract.wire_id import WireId, iter_wire_ids
 
 _MENAFN_TEXTS = etree.XPath("body/descendant::text()[contains(., 'MENAFN')]")
 _MAX_CANDIDATES = 200
-MAX_PAIRED = 20  # attributions and wire IDs paired at most
-INLINE_TAGS = frozenset(
+_MAX_PAIRED = 20
+_INLINE_TAGS = frozenset(
     {"p", "span", "b", "strong", "i", "em", "u", "a", "font", "small", "big", "sup", "sub", "h2",
      "h3", "h4", "h5", "h6", "mark", "cite", "q", "abbr", "time"}
 )  # fmt: skip
@@ -86,9 +86,9 @@ def _pair(
 ) -> Markers:
     """The attribution and wire ID sharing the deepest common ancestor (first such pair)."""
     best: tuple[int, etree._Element, int, int] | None = None
-    for w_index, (w_element, _) in enumerate(wire_ids[:MAX_PAIRED]):
+    for w_index, (w_element, _) in enumerate(wire_ids[:_MAX_PAIRED]):
         chain = _Chain(w_element)
-        for a_index, (a_element, _) in enumerate(attributions[:MAX_PAIRED]):
+        for a_index, (a_element, _) in enumerate(attributions[:_MAX_PAIRED]):
             depth, common = chain.meet(a_element)
             if best is None or depth > best[0]:
                 best = (depth, common, a_index, w_index)
@@ -137,7 +137,7 @@ def lowest_common_ancestor(first: etree._Element, second: etree._Element) -> etr
 def _enclosing_block(element: etree._Element) -> etree._Element:
     """Climb out of paragraph-level elements to the block that holds the whole story."""
     current = element
-    while current.tag in INLINE_TAGS:
+    while current.tag in _INLINE_TAGS:
         parent = current.getparent()
         if parent is None:
             break
@@ -151,7 +151,7 @@ _PRECEDING_BODY_TEXT = etree.XPath("preceding::text()[ancestor::body]")
 def text_before(anchor: etree._Element) -> str:
     """The page's visible text before ``anchor``, white space collapsed.
 
-    Text nodes are joined with a space, as the lexical reader joins the text
-    between tags, so both readers give the same text. Scripts are already gone.
+    Text nodes are joined with a space, so text in neighbouring elements never
+    runs together into something that reads as a date. Scripts are already gone.
     """
     return " ".join(" ".join(select_strings(_PRECEDING_BODY_TEXT, anchor)).split())

@@ -24,7 +24,6 @@ from crawler.extract.document import (
 from crawler.extract.encoding import decode_body, header_value
 from crawler.extract.generic import extract_generic, looks_like_error_page, looks_like_listing
 from crawler.extract.language import first_language
-from crawler.extract.lexical import read_wire_page
 from crawler.extract.locate import Markers, Verdict, locate, text_before
 from crawler.extract.paragraphs import clean_paragraphs, raw_paragraphs
 from crawler.extract.title import find_title, first_heading
@@ -57,16 +56,11 @@ class _Reject(Exception):
 
 
 def extract(
-    url: str, body: bytes, headers: Mapping[str, str] | None = None, *, lexical: bool = True
+    url: str, body: bytes, headers: Mapping[str, str] | None = None
 ) -> ArticleRecord | Rejection:
-    """The record a page carries, or why it carries none. Pure; never raises.
-
-    A plain wire page is read lexically, without a parse (``lexical.py``); any
-    other page, or every page with ``lexical=False``, is parsed into a tree.
-    Both readers give the same record for a page the lexical one reads.
-    """
+    """The record a page carries, or why it carries none. Pure; never raises."""
     try:
-        return _extract(url, body, headers, lexical)
+        return _extract(url, body, headers)
     except _Reject as rejection:
         return Rejection(url=url, reason=rejection.reason, detail=rejection.detail)
     except Exception as error:  # the contract: any failure is a rejection, never a crash
@@ -74,18 +68,12 @@ def extract(
         return Rejection(url=url, reason=RejectReason.PARSE_ERROR, detail=detail)
 
 
-def _extract(
-    url: str, body: bytes, headers: Mapping[str, str] | None, lexical: bool
-) -> ArticleRecord:
+def _extract(url: str, body: bytes, headers: Mapping[str, str] | None) -> ArticleRecord:
     content_type = header_value(headers, "Content-Type")
     _check_payload(body, content_type)
     decoded = decode_body(body, content_type)
     if decoded is None:
         raise _Reject(RejectReason.BAD_ENCODING, "the body does not decode to text in any charset")
-    if lexical:
-        page = read_wire_page(decoded.text)
-        if page is not None:
-            return _wire_record(url, page)
     # Bytes that strictly decoded as UTF-8 go to the parser as they are; others re-encoded.
     strict_utf8 = decoded.encoding == "utf-8" and decoded.source in ("http", "meta", "utf-8")
     document = parse_document(body if strict_utf8 else decoded.text.encode("utf-8"))
@@ -111,7 +99,7 @@ def _check_payload(body: bytes, content_type: str) -> None:
 
 
 def _tree_wire_page(document: Document, markers: Markers) -> WirePage:
-    """The tree reader's view of a wire page."""
+    """What the located markers and their container give."""
     assert markers.container is not None
     anchor = markers.attribution_element
     if anchor is None:
@@ -130,7 +118,7 @@ def _tree_wire_page(document: Document, markers: Markers) -> WirePage:
 
 
 def _wire_record(url: str, page: WirePage) -> ArticleRecord:
-    """One record from a wire page, whichever reader read it."""
+    """One record from a wire page."""
     title = find_title(page.metadata, page.heading, url)
     provider, paragraphs = clean_paragraphs(page.paragraphs, title)
     if not title:

@@ -10,25 +10,24 @@ the markers are never skipped, whatever their classes say.
 
 import re
 import unicodedata
-from collections.abc import Mapping
 from functools import lru_cache
 
 from lxml import etree
 
 from crawler.extract.attribution import strip_attribution
 
-BLOCK_TAGS = frozenset(
+_BLOCK_TAGS = frozenset(
     {"p", "div", "section", "article", "main", "header", "footer", "blockquote", "h1", "h2", "h3",
      "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd", "table", "thead", "tbody", "tfoot",
      "tr", "td", "th", "caption", "pre", "address", "hr", "center", "details", "summary", "body",
      "html", "fieldset", "amp-story", "amp-fit-text"}
 )  # fmt: skip
-SKIP_TAGS = frozenset(
+_SKIP_TAGS = frozenset(
     {"nav", "aside", "form", "button", "input", "select", "textarea", "label", "figure",
      "figcaption", "img", "picture", "video", "audio", "canvas", "embed", "head", "title", "meta",
      "link", "menu", "dialog"}
 )  # fmt: skip
-BOLD_TAGS = frozenset({"b", "strong"})
+_BOLD_TAGS = frozenset({"b", "strong"})
 _NAMING_ATTRIBUTES = frozenset({"class", "id", "role"})
 _BOILERPLATE_WORDS = frozenset(
     {"ad", "ads", "adv", "advert", "adverts", "advertisement", "adsbygoogle", "banner", "share",
@@ -46,21 +45,16 @@ _INVISIBLE = re.compile("[\u200b\u200c\u200d\ufeff]")
 
 
 def is_boilerplate_element(element: etree._Element) -> bool:
-    """An element that by its tag or its class/id/role words is page furniture, not story text."""
+    """An element that by its tag or its class/id words is page furniture, not story text."""
     tag = element.tag
     if not isinstance(tag, str):
         return True
-    return is_boilerplate(tag, element.attrib)
-
-
-def is_boilerplate(tag: str, attributes: Mapping[str, str] | etree._Attrib) -> bool:
-    """Page furniture by tag name or by class/id/role words (both readers' rule)."""
-    if tag in SKIP_TAGS or ("-" in tag and _is_boilerplate_name(tag)):
+    if tag in _SKIP_TAGS or ("-" in tag and _is_boilerplate_name(tag)):
         return True
-    return bool(attributes) and any(
-        _is_boilerplate_name(str(attributes.get(name)).lower())
-        for name in _NAMING_ATTRIBUTES
-        if name in attributes
+    names = element.keys()
+    return bool(names) and any(
+        name in _NAMING_ATTRIBUTES and _is_boilerplate_name(str(element.get(name)).lower())
+        for name in names
     )
 
 
@@ -70,7 +64,7 @@ def _is_boilerplate_name(name: str) -> bool:
     return _BOILERPLATE_NAMES.search(name) is not None
 
 
-class ParagraphBuilder:
+class _Builder:
     """Collects text into paragraphs as the walk reports text, line breaks and block edges."""
 
     def __init__(self) -> None:
@@ -125,7 +119,7 @@ def raw_paragraphs(container: etree._Element, keep: set[etree._Element]) -> list
     walk is lxml's ``iterwalk`` (iterative, in C), so deeply nested markup cannot
     exhaust the stack and long pages stay fast.
     """
-    builder = ParagraphBuilder()
+    builder = _Builder()
     bold = 0
     skipped: etree._Element | None = None
     walker = etree.iterwalk(container, events=("start", "end"))
@@ -139,9 +133,9 @@ def raw_paragraphs(container: etree._Element, keep: set[etree._Element]) -> list
                 walker.skip_subtree()
                 skipped = element
                 continue
-            if tag in BLOCK_TAGS:
+            if tag in _BLOCK_TAGS:
                 builder.flush()
-            elif tag in BOLD_TAGS:
+            elif tag in _BOLD_TAGS:
                 bold += 1
             text = element.text
             if text:
@@ -149,9 +143,9 @@ def raw_paragraphs(container: etree._Element, keep: set[etree._Element]) -> list
             continue
         if element is skipped:
             skipped = None
-        elif tag in BOLD_TAGS:
+        elif tag in _BOLD_TAGS:
             bold -= 1
-        if tag in BLOCK_TAGS:
+        if tag in _BLOCK_TAGS:
             builder.flush()
         if element is not container:
             tail = element.tail
@@ -200,7 +194,7 @@ def clean_paragraphs(paragraphs: list[str], title: str = "") -> tuple[str | None
         if paragraph[:1] in "LlMmWw":
             if _DISCLAIMER.match(paragraph):
                 break
-            if is_wire_id_line(paragraph):
+            if _WIRE_ID_LINE.match(paragraph):
                 if provider is not None:
                     break
                 continue
@@ -208,16 +202,6 @@ def clean_paragraphs(paragraphs: list[str], title: str = "") -> tuple[str | None
         if cleaned:
             story.append(cleaned)
     return provider, story
-
-
-def is_wire_id_line(paragraph: str) -> bool:
-    """A paragraph that is only the wire ID: it closes an attributed story."""
-    return _WIRE_ID_LINE.match(paragraph) is not None
-
-
-def is_disclaimer(paragraph: str) -> bool:
-    """The ``Legal Disclaimer`` block: it always closes the story."""
-    return _DISCLAIMER.match(paragraph) is not None
 
 
 def _drop_embedded_wire_ids(paragraph: str) -> str:

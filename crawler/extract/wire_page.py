@@ -1,4 +1,4 @@
-"""A wire page as a reader found it: what one record is built from, whichever reader read it."""
+"""A wire page as read from its tree: what the record is built from."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,8 +13,9 @@ class WirePage:
 
     ``paragraphs`` hold the story somewhere among them (from its attribution to
     its closing wire-ID line, at least); cleaning them is left to the record
-    builder, so both readers share it. The callables are only called when
-    needed: a page with a structured date never has its visible text flattened.
+    builder. The callables are only called when needed: ``text_before`` for a
+    page without a structured date, ``heading`` when the metadata names no
+    headline, ``page_text`` when a dateline shows a time without a zone.
     """
 
     metadata: PageMetadata

@@ -104,17 +104,14 @@ def test_pages_over_the_size_limit_are_too_large() -> None:
     assert result.reason is RejectReason.TOO_LARGE
 
 
-@pytest.mark.parametrize("reader", ["read_wire_page", "locate"], ids=["lexical", "tree"])
-def test_unexpected_errors_become_parse_error_rejections(
-    monkeypatch: pytest.MonkeyPatch, reader: str
-) -> None:
+def test_unexpected_errors_become_parse_error_rejections(monkeypatch: pytest.MonkeyPatch) -> None:
     import crawler.extract.page as page
 
     def explode(*_: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(page, reader, explode)
-    result = page.extract(URL, wire_page().encode(), HTML, lexical=reader == "read_wire_page")
+    monkeypatch.setattr(page, "locate", explode)
+    result = page.extract(URL, wire_page().encode(), HTML)
     assert isinstance(result, Rejection)
     assert result.reason is RejectReason.PARSE_ERROR
     assert "boom" in result.detail
