@@ -145,13 +145,28 @@ def _enclosing_block(element: etree._Element) -> etree._Element:
     return current
 
 
-_PRECEDING_BODY_TEXT = etree.XPath("preceding::text()[ancestor::body]")
+def text_before(anchor: etree._Element, wanted: int) -> str:
+    """The body's visible text before ``anchor``, white space collapsed: at least its
+    last ``wanted`` characters (all of it when there is less).
 
-
-def text_before(anchor: etree._Element) -> str:
-    """The page's visible text before ``anchor``, white space collapsed.
-
-    Text nodes are joined with a space, so text in neighbouring elements never
-    runs together into something that reads as a date. Scripts are already gone.
+    Read backwards, nearest first, a level of preceding siblings at a time up to
+    the body, so the text far above the story is never flattened. Within the
+    window, text nodes are joined with a space, so a date and a time in
+    neighbouring elements still read as one dateline; a sibling reaching past
+    the window is flattened whole (in C). Scripts are already gone.
     """
-    return " ".join(" ".join(select_strings(_PRECEDING_BODY_TEXT, anchor)).split())
+    pieces: list[str] = []  # nearest first
+    size = 0
+    current = anchor
+    while size < wanted and (parent := current.getparent()) is not None:
+        for sibling in current.itersiblings(preceding=True):
+            text = etree.tostring(sibling, method="text", encoding="unicode", with_tail=True)
+            if size + len(text) <= wanted:  # wholly inside the window: keep its nodes apart
+                text = " ".join([*map(str, sibling.itertext()), sibling.tail or ""])
+            pieces.append(text)
+            size += len(text)
+        pieces.append(parent.text or "")
+        if parent.tag == "body":
+            break
+        current = parent
+    return " ".join(" ".join(reversed(pieces)).split())

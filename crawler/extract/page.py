@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from lxml import etree
 
 from crawler.extract.dateline import (
+    BEFORE_STORY_CHARS,
     arbitrate,
     nearest_dateline,
     structured_dateline,
@@ -112,7 +113,7 @@ def _tree_wire_page(document: Document, markers: Markers) -> WirePage:
         provider=markers.provider,
         wire_id=markers.wire_id,
         heading=lambda: first_heading(root),
-        text_before=lambda: text_before(anchor),
+        text_before=lambda: text_before(anchor, BEFORE_STORY_CHARS),
         page_text=lambda: etree.tostring(root, method="text", encoding="unicode"),
     )
 
