@@ -16,7 +16,6 @@ _PARSER = etree.HTMLParser(
     encoding="utf-8",
     remove_comments=True,
     remove_pis=True,
-    remove_blank_text=True,  # fewer text nodes to search and walk; inline spaces are kept
     collect_ids=False,
     no_network=True,
     recover=True,

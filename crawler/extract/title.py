@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from crawler.extract.document import PageMetadata, json_ld_value
+from crawler.extract.document import PageMetadata, json_ld_value, select_elements
 from crawler.extract.paragraphs import normalize_paragraph
 
 _SUFFIX = re.compile(
@@ -51,11 +51,13 @@ def _candidates(metadata: PageMetadata, heading: Callable[[], str | None]) -> It
     yield metadata.title_tag
 
 
+_FIRST_HEADING = etree.XPath("body/descendant::h1[1]")
+
+
 def first_heading(root: etree._Element) -> str | None:
-    """The text of the first ``<h1>`` inside a ``<body>`` (tag filtering in C, unlike an XPath)."""
-    for heading in root.iter("h1"):
-        if next(heading.iterancestors("body"), None) is not None:
-            return etree.tostring(heading, method="text", encoding="unicode", with_tail=False)
+    """The text of the first ``<h1>`` inside the ``<body>`` (libxml2 stops at it)."""
+    for heading in select_elements(_FIRST_HEADING, root):
+        return etree.tostring(heading, method="text", encoding="unicode", with_tail=False)
     return None
 
 
