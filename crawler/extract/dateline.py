@@ -11,28 +11,14 @@ dateline within a day of the wire date is kept (``datetime`` precision, or
 """
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
 
-from crawler.extract.document import PageMetadata, json_ld_value
 from wirewatch.record import Precision, QualityFlag
 
 MAX_DAYS_APART = 1
-_STRUCTURED_DATE_KEYS = (
-    "article:published_time",
-    "og:article:published_time",
-    "datepublished",
-    "pubdate",
-    "publishdate",
-    "publish-date",
-    "date",
-    "dc.date.issued",
-    "dc.date",
-    "parsely-pub-date",
-    "sailthru.date",
-)
 
 _MONTHS = {
     "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3,
@@ -78,7 +64,7 @@ _OFFSET = re.compile(r"([+-])\s*(\d{1,2})(?::?(\d{2}))?$")
 _STATED_OFFSET = re.compile(
     r"all\s+times\s+(?:are\s+)?(?:shown\s+)?(?:in\s+)?(?:gmt|utc)\s*([+-]\s*\d{1,2}(?::?\d{2})?)"
 )
-BEFORE_STORY_CHARS = 1_000
+_MAX_SCAN_CHARS = 20_000
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 _WINDOW_BEFORE = 40
 _WINDOW_AFTER = 40
@@ -129,36 +115,19 @@ def parse_structured(value: str) -> Dateline | None:
     return parse_dateline(value)
 
 
-def nearest_dateline(text_before: str, page_text: Callable[[], str]) -> Dateline | None:
-    """The dateline printed nearest above the story: the last one in ``text_before``.
+def first_dated_text(
+    texts: Iterable[str], default_zone: tzinfo | None = None
+) -> tuple[str, Dateline] | None:
+    """The first text that holds a dateline (as scanned) and that dateline.
 
-    ``text_before`` is the page's visible text before the story, white space
-    collapsed; only its last ``BEFORE_STORY_CHARS`` are searched. A time shown
-    without a zone is read in the page's stated offset (``All times are GMT+4``),
-    looked for in ``page_text()`` only then.
+    Whether a text holds a dateline does not depend on the zone, so a caller that
+    learns the page's zone afterwards re-reads only this text.
     """
-    text = text_before[-BEFORE_STORY_CHARS:]
-    years = list(_YEAR.finditer(text))[-_MAX_YEARS:]
-    for year in reversed(years):
-        offset = max(0, year.start() - _WINDOW_BEFORE)
-        window = text[offset : year.end() + _WINDOW_AFTER]
-        match = _match_around(window, year.start() - offset)
-        if match is None:
-            continue
-        found = _build(match, None)
-        if found is None or not found.has_time or found.zone_shown:
-            return found
-        zone = stated_offset(page_text())
-        return found if zone is None else _build(match, zone)
-    return None
-
-
-def _match_around(window: str, year_at: int) -> re.Match[str] | None:
-    """The first format that reads a valid date around the year at ``year_at``."""
-    for pattern in _VISIBLE_PATTERNS:
-        for match in pattern.finditer(window):
-            if match.start() <= year_at < match.end() and _build(match, None) is not None:
-                return match
+    for text in texts:
+        scanned = text[:_MAX_SCAN_CHARS]
+        found = parse_dateline(scanned, default_zone)
+        if found is not None:
+            return scanned, found
     return None
 
 
@@ -254,25 +223,3 @@ def _zone_cached(text: str) -> tzinfo | None:
         return None
     sign = -1 if match.group(1) == "-" else 1
     return timezone(timedelta(minutes=sign * minutes))
-
-
-def structured_dateline(metadata: PageMetadata) -> Dateline | None:
-    """JSON-LD ``datePublished``, then the ``<meta>`` dates, then ``itemprop`` markup."""
-    for candidate in _structured_dates(metadata):
-        found = parse_structured(candidate)
-        if found is not None:
-            return found
-    return None
-
-
-def _structured_dates(metadata: PageMetadata) -> Iterator[str]:
-    if metadata.json_ld:
-        published = json_ld_value(metadata, "datePublished")
-        if published:
-            yield published
-    meta = metadata.meta
-    for key in _STRUCTURED_DATE_KEYS:
-        value = meta.get(key)
-        if value:
-            yield value
-    yield from metadata.date_published

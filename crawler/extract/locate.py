@@ -6,8 +6,10 @@ template never seen before still works. Scripts are already stripped from the
 tree, so a wire ID that only occurs in a ``<script>`` is not a marker.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
+from itertools import islice
 from typing import Any
 
 from lxml import etree
@@ -145,28 +147,36 @@ def _enclosing_block(element: etree._Element) -> etree._Element:
     return current
 
 
-def text_before(anchor: etree._Element, wanted: int) -> str:
-    """The body's visible text before ``anchor``, white space collapsed: at least its
-    last ``wanted`` characters (all of it when there is less).
+_MAX_NEARBY_TEXTS = 200
 
-    Read backwards, nearest first, a level of preceding siblings at a time up to
-    the body, so the text far above the story is never flattened. Within the
-    window, text nodes are joined with a space, so a date and a time in
-    neighbouring elements still read as one dateline; a sibling reaching past
-    the window is flattened whole (in C). Scripts are already gone.
+
+def texts_near(anchor: etree._Element, container: etree._Element) -> Iterator[str]:
+    """Texts around the story's start, nearest first, for finding its visible dateline.
+
+    From the anchor (the attribution's element) up to the root: at each level the
+    preceding siblings, closest first; above the container also the following
+    ones. Inside the container, text after the anchor is story text and is not
+    searched. Lazy: the search usually stops at the first few.
     """
-    pieces: list[str] = []  # nearest first
-    size = 0
     current = anchor
-    while size < wanted and (parent := current.getparent()) is not None:
-        for sibling in current.itersiblings(preceding=True):
-            text = etree.tostring(sibling, method="text", encoding="unicode", with_tail=True)
-            if size + len(text) <= wanted:  # wholly inside the window: keep its nodes apart
-                text = " ".join([*map(str, sibling.itertext()), sibling.tail or ""])
-            pieces.append(text)
-            size += len(text)
-        pieces.append(parent.text or "")
-        if parent.tag == "body":
-            break
+    inside = anchor is not container
+    budget = _MAX_NEARBY_TEXTS
+    while budget > 0:
+        parent = current.getparent()
+        if parent is None:
+            return
+        siblings = list(islice(current.itersiblings(preceding=True), budget))
+        if parent.text:
+            siblings.append(parent)  # stands for the parent's own leading text
+        if not inside:
+            siblings.extend(islice(current.itersiblings(), budget))
+        for sibling in siblings:
+            yield parent.text or "" if sibling is parent else _text(sibling)
+        budget -= len(siblings)
+        if parent is container:
+            inside = False
         current = parent
-    return " ".join(" ".join(reversed(pieces)).split())
+
+
+def _text(element: etree._Element) -> str:
+    return etree.tostring(element, method="text", encoding="unicode", with_tail=True)

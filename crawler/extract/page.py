@@ -6,15 +6,17 @@ a ``parse_error`` rejection: extraction never raises.
 """
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 from lxml import etree
 
 from crawler.extract.dateline import (
-    BEFORE_STORY_CHARS,
+    Dateline,
     arbitrate,
-    nearest_dateline,
-    structured_dateline,
+    first_dated_text,
+    parse_dateline,
+    parse_structured,
+    stated_offset,
 )
 from crawler.extract.document import (
     Document,
@@ -25,10 +27,9 @@ from crawler.extract.document import (
 from crawler.extract.encoding import decode_body, header_value
 from crawler.extract.generic import extract_generic, looks_like_error_page, looks_like_listing
 from crawler.extract.language import first_language
-from crawler.extract.locate import Markers, Verdict, locate, text_before
+from crawler.extract.locate import Markers, Verdict, locate, texts_near
 from crawler.extract.paragraphs import clean_paragraphs, raw_paragraphs
-from crawler.extract.title import find_title, first_heading
-from crawler.extract.wire_page import WirePage
+from crawler.extract.title import find_title
 from wirewatch.record import ArticleRecord, Rejection, RejectReason
 from wirewatch.urls import canonicalize_url
 
@@ -44,6 +45,19 @@ _NOT_BLANK = re.compile(rb"\S")
 _FEED_SNIFF = re.compile(
     rb"(?is)^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*|<\?[^>]*>\s*)*"
     rb"<(?:rss|feed|urlset|sitemapindex|rdf:RDF)\b"
+)
+_STRUCTURED_DATE_KEYS = (
+    "article:published_time",
+    "og:article:published_time",
+    "datepublished",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "date",
+    "dc.date.issued",
+    "dc.date",
+    "parsely-pub-date",
+    "sailthru.date",
 )
 
 
@@ -84,7 +98,7 @@ def _extract(url: str, body: bytes, headers: Mapping[str, str] | None) -> Articl
     if markers.verdict is Verdict.LISTING:
         raise _Reject(RejectReason.NOT_AN_ARTICLE, "several wire stories on one page: a listing")
     if markers.verdict is Verdict.ARTICLE:
-        return _wire_record(url, _tree_wire_page(document, markers))
+        return _wire_record(url, document, markers)
     return _generic_record(url, document, decoded.text)
 
 
@@ -99,46 +113,26 @@ def _check_payload(body: bytes, content_type: str) -> None:
         raise _Reject(RejectReason.NOT_AN_ARTICLE, "a feed or sitemap, not an article page")
 
 
-def _tree_wire_page(document: Document, markers: Markers) -> WirePage:
-    """What the located markers and their container give."""
+def _wire_record(url: str, document: Document, markers: Markers) -> ArticleRecord:
     assert markers.container is not None
-    anchor = markers.attribution_element
-    if anchor is None:
-        anchor = markers.wire_element
-    assert anchor is not None
-    root = document.root
-    return WirePage(
-        metadata=document.metadata,
-        paragraphs=raw_paragraphs(markers.container, _marker_path(markers)),
-        provider=markers.provider,
-        wire_id=markers.wire_id,
-        heading=lambda: first_heading(root),
-        text_before=lambda: text_before(anchor, BEFORE_STORY_CHARS),
-        page_text=lambda: etree.tostring(root, method="text", encoding="unicode"),
-    )
-
-
-def _wire_record(url: str, page: WirePage) -> ArticleRecord:
-    """One record from a wire page."""
-    title = find_title(page.metadata, page.heading, url)
-    provider, paragraphs = clean_paragraphs(page.paragraphs, title)
+    title = find_title(document.metadata, document.root, url)
+    keep = _marker_path(markers)
+    raw = raw_paragraphs(markers.container, keep)
+    provider, paragraphs = clean_paragraphs(raw, title)
     if not title:
         raise _Reject(RejectReason.NO_TITLE, "a wire page without a headline")
     _check_length(paragraphs, MIN_WIRE_WORDS)
-    wire_id = page.wire_id
-    dateline = structured_dateline(page.metadata) or nearest_dateline(
-        page.text_before(), page.page_text
-    )
-    published = arbitrate(dateline, wire_id.wire_date if wire_id else None)
+    wire_id = markers.wire_id
+    published = arbitrate(_wire_dateline(document, markers), wire_id.wire_date if wire_id else None)
     return ArticleRecord(
         canonical_url=canonicalize_url(url),
         title=title,
         paragraphs=tuple(paragraphs),
-        provider=provider or page.provider or "",
+        provider=provider or markers.provider or "",
         published_at=published.at,
         published_precision=published.precision,
         quality_flags=published.flags,
-        language=_language(page.metadata),
+        language=_language(document.metadata),
         wire_id=wire_id.wire_id if wire_id else None,
         article_number=wire_id.article_number if wire_id else None,
         wire_date=wire_id.wire_date if wire_id else None,
@@ -147,7 +141,7 @@ def _wire_record(url: str, page: WirePage) -> ArticleRecord:
 
 
 def _generic_record(url: str, document: Document, html: str) -> ArticleRecord:
-    title = find_title(document.metadata, lambda: first_heading(document.root), url)
+    title = find_title(document.metadata, document.root, url)
     if looks_like_error_page(title or document.metadata.title_tag):
         raise _Reject(RejectReason.NOT_AN_ARTICLE, f"an error page ({title!r})")
     if looks_like_listing(document.root):
@@ -159,7 +153,7 @@ def _generic_record(url: str, document: Document, html: str) -> ArticleRecord:
         raise _Reject(RejectReason.NO_BODY, "no main text found")
     paragraphs = [p for p in story.paragraphs if p != title]
     _check_length(paragraphs, MIN_GENERIC_WORDS)
-    dateline = structured_dateline(document.metadata) or story.dateline
+    dateline = _structured_dateline(document.metadata) or story.dateline
     published = arbitrate(dateline, None)
     return ArticleRecord(
         canonical_url=canonicalize_url(url),
@@ -189,6 +183,48 @@ def _marker_path(markers: Markers) -> set[etree._Element]:
             keep.add(element)
             keep.update(element.iterancestors())
     return keep
+
+
+def _wire_dateline(document: Document, markers: Markers) -> Dateline | None:
+    structured = _structured_dateline(document.metadata)
+    if structured is not None:
+        return structured
+    anchor = markers.attribution_element
+    if anchor is None:
+        anchor = markers.wire_element
+    assert anchor is not None and markers.container is not None
+    dated = first_dated_text(texts_near(anchor, markers.container))
+    if dated is None:
+        return None
+    text, found = dated
+    if not found.has_time or found.zone_shown:
+        return found
+    zone = stated_offset(etree.tostring(document.root, method="text", encoding="unicode"))
+    if zone is None:
+        return found
+    return parse_dateline(text, zone)
+
+
+def _structured_dateline(metadata: PageMetadata) -> Dateline | None:
+    """JSON-LD ``datePublished``, then the ``<meta>`` dates, then ``itemprop`` markup."""
+    for candidate in _structured_dates(metadata):
+        found = parse_structured(candidate)
+        if found is not None:
+            return found
+    return None
+
+
+def _structured_dates(metadata: PageMetadata) -> Iterator[str]:
+    if metadata.json_ld:
+        published = json_ld_value(metadata, "datePublished")
+        if published:
+            yield published
+    meta = metadata.meta
+    for key in _STRUCTURED_DATE_KEYS:
+        value = meta.get(key)
+        if value:
+            yield value
+    yield from metadata.date_published
 
 
 def _language(metadata: PageMetadata) -> str | None:

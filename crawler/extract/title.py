@@ -8,7 +8,7 @@ Wire, News, Times); a headline's own dashes are left alone.
 """
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -25,15 +25,13 @@ _SITE_WORDS = re.compile(
     r"\bpress\b|\bpost\b|\bgazette\b|\bherald\b|\btribune\b|\bdaily\b|\bonline\b|\bagency\b)"
 )
 _MAX_TITLE_CHARS = 400
+# Positional: libxml2 stops at the first <h1> instead of walking past a long menu.
+_FIRST_HEADING = etree.XPath("body/descendant::h1[1]")
 
 
-def find_title(metadata: PageMetadata, heading: Callable[[], str | None], url: str) -> str:
-    """The page's headline, or "" when it has none.
-
-    ``heading()`` gives the text of the page's first ``<h1>`` (called only when the
-    metadata names no headline).
-    """
-    for candidate in _candidates(metadata, heading):
+def find_title(metadata: PageMetadata, root: etree._Element, url: str) -> str:
+    """The page's headline, or "" when it has none."""
+    for candidate in _candidates(metadata, root):
         title = normalize_paragraph(candidate)
         if _SUFFIX.match(title) or _PREFIX.match(title):
             title = strip_site_suffix(title, _site_names(metadata, url))
@@ -42,23 +40,14 @@ def find_title(metadata: PageMetadata, heading: Callable[[], str | None], url: s
     return ""
 
 
-def _candidates(metadata: PageMetadata, heading: Callable[[], str | None]) -> Iterator[str]:
+def _candidates(metadata: PageMetadata, root: etree._Element) -> Iterator[str]:
     """Headline candidates, best first, computed only as far as needed."""
     yield json_ld_value(metadata, "headline") or ""
     yield metadata.meta.get("og:title", "")
     yield metadata.meta.get("twitter:title", "")
-    yield heading() or ""
-    yield metadata.title_tag
-
-
-_FIRST_HEADING = etree.XPath("body/descendant::h1[1]")
-
-
-def first_heading(root: etree._Element) -> str | None:
-    """The text of the first ``<h1>`` inside the ``<body>`` (libxml2 stops at it)."""
     for heading in select_elements(_FIRST_HEADING, root):
-        return etree.tostring(heading, method="text", encoding="unicode", with_tail=False)
-    return None
+        yield etree.tostring(heading, method="text", encoding="unicode", with_tail=False)
+    yield metadata.title_tag
 
 
 def strip_site_suffix(title: str, sites: frozenset[str] = frozenset()) -> str:

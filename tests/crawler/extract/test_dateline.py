@@ -3,10 +3,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 
 from crawler.extract.dateline import (
-    BEFORE_STORY_CHARS,
     Dateline,
     arbitrate,
-    nearest_dateline,
     parse_dateline,
     parse_structured,
     stated_offset,
@@ -121,19 +119,3 @@ def test_without_wire_date_the_dateline_stands() -> None:
 
 def test_nothing_known_gives_no_date() -> None:
     assert arbitrate(None, None).at is None
-
-
-def test_the_dateline_nearest_above_the_story_wins() -> None:
-    found = nearest_dateline("Published 17 Nov 2025 | Updated 18 Nov 2025, 10:15 GMT", str)
-    assert found == Dateline(_utc(2025, 11, 18, 10, 15), has_time=True, zone_shown=True)
-
-
-def test_a_dateline_further_back_than_the_search_window_is_not_seen() -> None:
-    text = "17 Nov 2025 " + "menu " * (BEFORE_STORY_CHARS // 5)
-    assert nearest_dateline(text, str) is None
-
-
-def test_a_time_without_zone_is_read_in_the_pages_stated_offset() -> None:
-    found = nearest_dateline("18 Nov 2025, 10:15 AM", lambda: "All times are GMT+3.")
-    assert found is not None
-    assert found.value == _utc(2025, 11, 18, 7, 15)

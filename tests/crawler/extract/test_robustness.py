@@ -2,7 +2,6 @@
 
 import time
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -104,13 +103,13 @@ def test_pages_over_the_size_limit_are_too_large() -> None:
     assert result.reason is RejectReason.TOO_LARGE
 
 
-def test_unexpected_errors_become_parse_error_rejections(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unexpected_errors_become_parse_error_rejections(monkeypatch: object) -> None:
     import crawler.extract.page as page
 
     def explode(*_: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(page, "locate", explode)
+    monkeypatch.setattr(page, "locate", explode)  # type: ignore[attr-defined]
     result = page.extract(URL, wire_page().encode(), HTML)
     assert isinstance(result, Rejection)
     assert result.reason is RejectReason.PARSE_ERROR
