@@ -90,6 +90,21 @@ def test_binary_data_does_not_decode() -> None:
     assert decode_body(noise, "text/html") is None
 
 
+@pytest.mark.parametrize("charset", ["windows-1252", "utf-16-le", "cp037"])
+def test_binary_data_declared_in_any_code_page_does_not_decode(charset: str) -> None:
+    controls = "".join(chr(code) for code in range(32) if chr(code) not in "\t\n\f\r")
+    noise = (controls * 3 + "abc" * 10).encode(charset)
+    assert decode_body(noise, f"text/html; charset={charset}") is None
+
+
+@pytest.mark.parametrize("charset", ["windows-1252", "utf-16-le", "cp037"])
+def test_text_with_a_few_control_characters_still_decodes(charset: str) -> None:
+    text = "<p>Caf\u00e9 \x07 owners \x1b welcome a new fund.</p>" * 3
+    decoded = decode_body(text.encode(charset), f"text/html; charset={charset}")
+    assert decoded is not None
+    assert decoded.text == text
+
+
 def test_unknown_labels_are_ignored() -> None:
     assert codec_name("no-such-charset") is None
     decoded = decode_body(TEXT.encode("utf-8"), "text/html; charset=no-such-charset")
