@@ -16,6 +16,7 @@ from lxml import etree
 
 from crawler.extract.attribution import match_attribution
 from crawler.extract.document import select_strings
+from crawler.extract.speedups import treewalk
 from crawler.extract.wire_id import WireId, iter_wire_ids
 
 _MENAFN_TEXTS = etree.XPath("body/descendant::text()[contains(., 'MENAFN')]")
@@ -51,17 +52,35 @@ def locate(root: etree._Element) -> Markers:
     """The article container and its markers, a listing verdict, or ``Verdict.NONE``."""
     attributions: list[tuple[etree._Element, str]] = []
     wire_ids: list[tuple[etree._Element, WireId]] = []
-    for node in select_strings(_MENAFN_TEXTS, root)[:_MAX_CANDIDATES]:
-        element = _flow_element(node)
-        if element is None:
-            continue
-        if "(" in node:
-            attribution = match_attribution(node)
+    for element, text in marker_texts(root):
+        if "(" in text:
+            attribution = match_attribution(text)
             if attribution is not None:
                 attributions.append((element, attribution.provider))
-        if "ID" in node:
-            wire_ids.extend((element, wire_id) for wire_id in iter_wire_ids(node))
+        if "ID" in text:
+            wire_ids.extend((element, wire_id) for wire_id in iter_wire_ids(text))
     return _decide(attributions, wire_ids)
+
+
+def marker_texts(root: etree._Element) -> list[tuple[etree._Element, str]]:
+    """Each text under ``<body>`` that holds ``MENAFN``, with the element whose content it is.
+
+    Compiled when ``_treewalk`` is built; ``search_marker_texts`` is the reference
+    it is tested against.
+    """
+    if treewalk is not None:
+        return treewalk.marker_texts(root, _MAX_CANDIDATES)
+    return search_marker_texts(root)
+
+
+def search_marker_texts(root: etree._Element) -> list[tuple[etree._Element, str]]:
+    """``marker_texts`` by XPath."""
+    found = []
+    for node in select_strings(_MENAFN_TEXTS, root)[:_MAX_CANDIDATES]:
+        element = _flow_element(node)
+        if element is not None:
+            found.append((element, str(node)))
+    return found
 
 
 def _decide(

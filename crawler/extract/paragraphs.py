@@ -15,6 +15,7 @@ from functools import lru_cache
 from lxml import etree
 
 from crawler.extract.attribution import strip_attribution
+from crawler.extract.speedups import treewalk
 
 _BLOCK_TAGS = frozenset(
     {"p", "div", "section", "article", "main", "header", "footer", "blockquote", "h1", "h2", "h3",
@@ -49,19 +50,18 @@ def is_boilerplate_element(element: etree._Element) -> bool:
     tag = element.tag
     if not isinstance(tag, str):
         return True
-    if tag in _SKIP_TAGS or ("-" in tag and _is_boilerplate_name(tag)):
+    if tag in _SKIP_TAGS or ("-" in tag and is_boilerplate_name(tag)):
         return True
     names = element.keys()
     return bool(names) and any(
-        name in _NAMING_ATTRIBUTES and _is_boilerplate_name(str(element.get(name)).lower())
-        for name in names
+        name in _NAMING_ATTRIBUTES and is_boilerplate_name(str(element.get(name))) for name in names
     )
 
 
 @lru_cache(maxsize=4096)
-def _is_boilerplate_name(name: str) -> bool:
-    """Cached: templates repeat the same class names on every page."""
-    return _BOILERPLATE_NAMES.search(name) is not None
+def is_boilerplate_name(name: str) -> bool:
+    """A tag, class, id or role naming page furniture. Cached: templates repeat their names."""
+    return _BOILERPLATE_NAMES.search(name.lower()) is not None
 
 
 class _Builder:
@@ -115,9 +115,19 @@ def normalize_paragraph(text: str) -> str:
 def raw_paragraphs(container: etree._Element, keep: set[etree._Element]) -> list[str]:
     """Every paragraph of ``container`` in order, boilerplate elements skipped.
 
-    ``keep`` holds elements never skipped (the markers and their ancestors). The
-    walk is lxml's ``iterwalk`` (iterative, in C), so deeply nested markup cannot
-    exhaust the stack and long pages stay fast.
+    ``keep`` holds elements never skipped (the markers and their ancestors).
+    Compiled when ``_treewalk`` is built, with this module's rules passed in;
+    ``walk_paragraphs`` is the reference it is tested against.
+    """
+    if _COMPILED_RULES is not None:
+        return treewalk.raw_paragraphs(container, keep, _COMPILED_RULES)  # type: ignore[union-attr]
+    return walk_paragraphs(container, keep)
+
+
+def walk_paragraphs(container: etree._Element, keep: set[etree._Element]) -> list[str]:
+    """``raw_paragraphs`` in Python, over lxml's ``iterwalk`` (iterative, in C).
+
+    Deeply nested markup cannot exhaust the stack and long pages stay fast.
     """
     builder = _Builder()
     bold = 0
@@ -154,6 +164,20 @@ def raw_paragraphs(container: etree._Element, keep: set[etree._Element]) -> list
     builder.flush()
     return builder.paragraphs
 
+
+_COMPILED_RULES = (
+    treewalk.ParagraphRules(
+        block_tags=_BLOCK_TAGS,
+        bold_tags=_BOLD_TAGS,
+        skip_tags=_SKIP_TAGS,
+        naming_attributes=_NAMING_ATTRIBUTES,
+        is_boilerplate_name=is_boilerplate_name,
+        is_boilerplate_element=is_boilerplate_element,
+        normalize=normalize_paragraph,
+    )
+    if treewalk is not None
+    else None
+)
 
 _WIRE_ID_LINE = re.compile(r"(?i)^(?:wire\s*id\s*:?\s*)?MENAFN\d{8}\d{12}ID\d{9,11}\.?$")
 _WIRE_ID_ANYWHERE = re.compile(r"MENAFN\d{8}\d{12}ID\d{9,11}")

@@ -1,0 +1,21 @@
+from collections.abc import Callable, Set
+
+from lxml import etree
+
+class ParagraphRules:
+    def __init__(
+        self,
+        *,
+        block_tags: frozenset[str],
+        bold_tags: frozenset[str],
+        skip_tags: frozenset[str],
+        naming_attributes: frozenset[str],
+        is_boilerplate_name: Callable[[str], bool],
+        is_boilerplate_element: Callable[[etree._Element], bool],
+        normalize: Callable[[str], str],
+    ) -> None: ...
+
+def marker_texts(root: etree._Element, limit: int) -> list[tuple[etree._Element, str]]: ...
+def raw_paragraphs(
+    container: etree._Element, keep: Set[etree._Element], rules: ParagraphRules
+) -> list[str]: ...

@@ -1,0 +1,209 @@
+# cython: language_level=3
+"""The two tree walks that dominate extraction time, compiled.
+
+Optional: ``crawler.extract.treewalk`` falls back to its pure-Python twins when
+this module is not built, and the tests check that both give the same results.
+Both walk libxml2's nodes directly instead of creating a Python object for every
+node: the marker search reads every text node of a page, the paragraph walk every
+node of the story.
+"""
+
+from cpython.unicode cimport PyUnicode_DecodeUTF8
+from libc.string cimport strcmp, strlen, strstr, strchr
+from lxml.includes cimport tree
+from lxml.includes.etreepublic cimport (
+    _Element,
+    _isElement,
+    attributeValue,
+    elementFactory,
+    import_lxml__etree,
+)
+
+import_lxml__etree()
+
+
+cdef inline bint _is_text(tree.xmlNode* node) noexcept:
+    return node.type == tree.XML_TEXT_NODE or node.type == tree.XML_CDATA_SECTION_NODE
+
+
+cdef inline str _decode(const tree.xmlChar* text):
+    return PyUnicode_DecodeUTF8(<const char*>text, strlen(<const char*>text), NULL)
+
+
+def marker_texts(_Element root, int limit):
+    """(element, text) of each text node under ``<body>`` holding ``MENAFN``, in order.
+
+    The element is the one whose content the text belongs to (a tail's parent).
+    At most ``limit`` pairs.
+    """
+    cdef list found = []
+    cdef tree.xmlNode* body = root._c_node.children
+    cdef tree.xmlNode* node
+    while body is not NULL:
+        if body.type == tree.XML_ELEMENT_NODE and body.ns is NULL and strcmp(<const char*>body.name, "body") == 0:
+            node = body.children
+            while node is not NULL:
+                if _is_text(node):
+                    if node.content is not NULL and strstr(<const char*>node.content, "MENAFN") is not NULL:
+                        found.append((elementFactory(root._doc, node.parent), _decode(node.content)))
+                        if len(found) >= limit:
+                            return found
+                elif node.type == tree.XML_ELEMENT_NODE and node.children is not NULL:
+                    node = node.children
+                    continue
+                while node is not NULL and node.next is NULL:
+                    node = node.parent
+                    if node is body:
+                        node = NULL
+                if node is not NULL:
+                    node = node.next
+        body = body.next
+    return found
+
+
+cdef class ParagraphRules:
+    """What ``paragraphs`` decides, handed to the compiled walk (one source of truth)."""
+
+    cdef frozenset block_tags
+    cdef frozenset bold_tags
+    cdef frozenset skip_tags
+    cdef frozenset naming_attributes
+    cdef object is_boilerplate_name
+    cdef object is_boilerplate_element
+    cdef object normalize
+
+    def __init__(
+        self,
+        *,
+        frozenset block_tags,
+        frozenset bold_tags,
+        frozenset skip_tags,
+        frozenset naming_attributes,
+        is_boilerplate_name,
+        is_boilerplate_element,
+        normalize,
+    ):
+        self.block_tags = block_tags
+        self.bold_tags = bold_tags
+        self.skip_tags = skip_tags
+        self.naming_attributes = naming_attributes
+        self.is_boilerplate_name = is_boilerplate_name
+        self.is_boilerplate_element = is_boilerplate_element
+        self.normalize = normalize
+
+    cdef bint is_boilerplate(self, tree.xmlNode* node, _Element container) except -1:
+        """``is_boilerplate_element`` without a Python object for the element."""
+        cdef tree.xmlAttr* attribute
+        if node.type != tree.XML_ELEMENT_NODE:
+            return True  # a comment or processing instruction
+        if node.ns is not NULL:
+            return bool(self.is_boilerplate_element(elementFactory(container._doc, node)))
+        tag = _decode(node.name)
+        if tag in self.skip_tags:
+            return True
+        if strchr(<const char*>node.name, 45) is not NULL and self.is_boilerplate_name(tag):
+            return True
+        attribute = node.properties
+        while attribute is not NULL:
+            if attribute.ns is NULL and _decode(attribute.name) in self.naming_attributes:
+                if self.is_boilerplate_name(attributeValue(node, attribute)):
+                    return True
+            attribute = attribute.next
+        return False
+
+
+cdef class _Paragraphs:
+    """The paragraph builder of ``paragraphs.walk_paragraphs``, state in C fields."""
+
+    cdef list paragraphs
+    cdef list parts
+    cdef bint all_bold
+    cdef int breaks
+    cdef object normalize
+
+    def __cinit__(self, normalize):
+        self.paragraphs = []
+        self.parts = []
+        self.all_bold = True
+        self.breaks = 0
+        self.normalize = normalize
+
+    cdef void flush(self) except *:
+        if not self.parts:
+            return
+        paragraph = self.normalize("".join(self.parts))
+        if paragraph:
+            self.paragraphs.append(paragraph)
+        self.parts = []
+        self.all_bold = True
+        self.breaks = 0
+
+    cdef void text(self, str text, bint bold) except *:
+        if not text:
+            return
+        if text.isspace():
+            if self.parts:
+                self.parts.append(" ")
+            return
+        if self.breaks >= 2 or (self.breaks == 1 and self.all_bold and self.parts):
+            self.flush()
+        elif self.breaks:
+            self.parts.append(" ")
+        self.breaks = 0
+        self.parts.append(text)
+        self.all_bold = self.all_bold and bold
+
+
+def raw_paragraphs(_Element container, keep, ParagraphRules rules):
+    """``paragraphs.walk_paragraphs`` over libxml2's nodes, by the same rules.
+
+    Elements start and end, and text nodes come, in the order ``etree.iterwalk``
+    gives elements with their texts and tails.
+    """
+    cdef _Paragraphs builder = _Paragraphs(rules.normalize)
+    cdef tree.xmlNode* top = container._c_node
+    cdef tree.xmlNode* node = top
+    cdef tree.xmlNode* skipped = NULL
+    cdef int bold = 0
+    cdef str tag
+    while True:
+        if _is_text(node):
+            if node.content is not NULL:
+                builder.text(_decode(node.content), bold > 0)
+        elif _isElement(node):
+            tag = _decode(node.name) if node.type == tree.XML_ELEMENT_NODE else ""
+            if tag == "br":
+                if builder.parts:
+                    builder.breaks += 1
+            elif (
+                node is not top
+                and rules.is_boilerplate(node, container)
+                and elementFactory(container._doc, node) not in keep
+            ):
+                skipped = node
+            else:
+                if tag in rules.block_tags:
+                    builder.flush()
+                elif tag in rules.bold_tags:
+                    bold += 1
+                if node.children is not NULL:
+                    node = node.children
+                    continue
+        while True:  # the node is done: end it, and every ancestor it was the last child of
+            if node.type == tree.XML_ELEMENT_NODE:
+                tag = _decode(node.name)
+                if node is skipped:
+                    skipped = NULL
+                elif tag in rules.bold_tags:
+                    bold -= 1
+                if tag in rules.block_tags:
+                    builder.flush()
+            elif node is skipped:
+                skipped = NULL
+            if node is top:
+                builder.flush()
+                return builder.paragraphs
+            if node.next is not NULL:
+                node = node.next
+                break
+            node = node.parent

@@ -1,0 +1,13 @@
+"""The compiled tree walks (``_treewalk.pyx``), or None when they were not built.
+
+Building them needs a C compiler at install time; without one, extraction runs
+the same rules in Python, slower.
+"""
+
+from types import ModuleType
+
+treewalk: ModuleType | None
+try:
+    from crawler.extract import _treewalk as treewalk
+except ImportError:  # not built: the Python walks stand in
+    treewalk = None

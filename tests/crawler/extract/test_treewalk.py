@@ -1,0 +1,100 @@
+"""The compiled tree walks give exactly what their Python references give."""
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+from crawler.extract.document import parse_document
+from crawler.extract.locate import search_marker_texts
+from crawler.extract.paragraphs import _COMPILED_RULES, walk_paragraphs
+from crawler.extract.speedups import treewalk
+from tests.crawler.extract.conftest import require_compiled_walks
+from tests.crawler.extract.golden import template_goldens
+
+TAGS = ["p", "div", "span", "b", "strong", "i", "a", "td", "tr", "table", "h2", "li", "ul", "font",
+        "section", "nav", "aside", "figure", "amp-ad", "x-share", "amp-img", "blockquote", "center"]  # fmt: skip
+ATTRIBUTES = ["", ' class="share-bar"', ' class="story body"', ' id="related"', ' role="navigation"',
+              ' class="x_comment"', ' data-x="ad"', " hidden", ' class=""', ' ID="Sidebar"']  # fmt: skip
+TEXTS = ["(MENAFN- Jordan Times) The ministry said", "(MENAFN)", "MENAFN", " ", "\n  ",
+         "MENAFN19112025000029011111ID1110361234", "MENAFN31022025000029011111ID1110361234",
+         "&amp; co", "&nbsp;", "caf\u00e9", "e\u0301", "\u200b", "Share", "word " * 9,
+         "<!-- a comment -->", "<![CDATA[x]]>", "MENA<b>FN</b>", "\u00a0\u2003"]  # fmt: skip
+
+
+@st.composite
+def markup(draw: st.DrawFn, depth: int = 0) -> str:
+    """Nested story-like markup: blocks, inline and bold runs, line breaks, boilerplate."""
+    pieces = []
+    for _ in range(draw(st.integers(1, 5))):
+        kind = draw(st.sampled_from(["text", "text", "br", "element"] if depth < 5 else ["text"]))
+        if kind == "text":
+            pieces.append(draw(st.sampled_from(TEXTS)))
+        elif kind == "br":
+            pieces.append("<br>" * draw(st.integers(1, 3)))
+        else:
+            tag = draw(st.sampled_from(TAGS))
+            inner = draw(markup(depth + 1))
+            close = "" if draw(st.integers(0, 19)) == 0 else f"</{tag}>"
+            pieces.append(f"<{tag}{draw(st.sampled_from(ATTRIBUTES))}>{inner}{close}")
+    return "".join(pieces)
+
+
+def _root(body_markup: str) -> etree._Element:
+    document = parse_document(f"<html><body>{body_markup}</body></html>".encode())
+    assert document is not None
+    return document.root
+
+
+def _compare_everywhere(root: etree._Element) -> None:
+    """Marker texts of the page, and paragraphs of every element with and without ``keep``."""
+    assert treewalk is not None and _COMPILED_RULES is not None
+    assert treewalk.marker_texts(root, 200) == search_marker_texts(root)
+    for container in root.iter():
+        for keep in (set(), {*container.iterdescendants()}):
+            compiled = treewalk.raw_paragraphs(container, keep, _COMPILED_RULES)
+            assert compiled == walk_paragraphs(container, keep)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(markup())
+def test_compiled_walks_match_python_on_generated_markup(body_markup: str) -> None:
+    require_compiled_walks()
+    _compare_everywhere(_root(body_markup))
+
+
+def test_compiled_walks_match_python_on_every_golden_page() -> None:
+    require_compiled_walks()
+    for golden in template_goldens():
+        document = parse_document(golden.body())
+        assert document is not None
+        _compare_everywhere(document.root)
+
+
+def test_compiled_marker_search_stops_at_its_limit() -> None:
+    require_compiled_walks()
+    assert treewalk is not None
+    root = _root("".join(f"<p>MENAFN teaser {n}</p>" for n in range(250)))
+    found = treewalk.marker_texts(root, 200)
+    assert [text for _, text in found] == [f"MENAFN teaser {n}" for n in range(200)]
+    assert found == search_marker_texts(root)
+
+
+def test_compiled_walks_read_only_the_body_and_never_script_text() -> None:
+    require_compiled_walks()
+    assert treewalk is not None
+    document = parse_document(
+        b"<html><head><title>MENAFN head</title></head><body><p>MENAFN in body</p>"
+        b"<script>var id='MENAFN19112025000029011111ID1110361234'</script></body></html>"
+    )
+    assert document is not None
+    assert [text for _, text in treewalk.marker_texts(document.root, 200)] == ["MENAFN in body"]
+
+
+def test_compiled_paragraph_walk_survives_deep_nesting() -> None:
+    require_compiled_walks()
+    assert treewalk is not None and _COMPILED_RULES is not None
+    depth = 5000
+    root = _root("<div>" * depth + "deep (MENAFN) text" + "</div>" * depth)
+    body = root.find("body")
+    assert body is not None
+    assert treewalk.raw_paragraphs(body, set(), _COMPILED_RULES) == walk_paragraphs(body, set())
