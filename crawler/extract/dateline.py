@@ -124,6 +124,8 @@ def first_dated_text(
     learns the page's zone afterwards re-reads only this text.
     """
     for text in texts:
+        if not text or text.isspace():
+            continue
         scanned = text[:_MAX_SCAN_CHARS]
         found = parse_dateline(scanned, default_zone)
         if found is not None:
