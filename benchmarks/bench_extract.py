@@ -5,7 +5,9 @@ its own wire ID, article number and shuffled sentences), then times, in the same
 run and on the same pages, our extraction, trafilatura's, and
 ``lxml.html.fromstring`` alone (the floor no extractor beats). Prints pages per
 second for each (median of the repeats) and the ratios against the targets:
-at least 10x trafilatura, within 3x of the bare parse.
+at least 10x trafilatura, within 3x of the bare parse. When the compiled tree
+walks are built, our extraction is also timed with the Python walks instead,
+the speed of an install without a C compiler.
 
 Run: ``.venv/bin/python benchmarks/bench_extract.py [--pages N] [--repeats R]``
 """
@@ -26,7 +28,8 @@ import trafilatura
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from crawler.extract import extract  # noqa: E402
+from crawler.extract import extract, locate, paragraphs  # noqa: E402
+from crawler.extract.speedups import treewalk  # noqa: E402
 from wirewatch.record import ArticleRecord  # noqa: E402
 
 TEMPLATES = REPO_ROOT / "tests" / "crawler" / "extract" / "templates"
@@ -126,6 +129,16 @@ def _ours(page: Page) -> object:
     return extract(*page)
 
 
+def _ours_python_walks(page: Page) -> object:
+    """Our extraction as installed without a C compiler: the Python tree walks."""
+    compiled = locate.treewalk, paragraphs._COMPILED_RULES
+    locate.treewalk, paragraphs._COMPILED_RULES = None, None
+    try:
+        return extract(*page)
+    finally:
+        locate.treewalk, paragraphs._COMPILED_RULES = compiled
+
+
 def _trafilatura(page: Page) -> object:
     return trafilatura.extract(page[1], url=page[0])
 
@@ -135,6 +148,7 @@ def _bare_parse(page: Page) -> object:
 
 
 CHUNK = 70
+PYTHON_WALKS = "  ...with the Python walks"
 
 
 def _one_pass(
@@ -169,6 +183,8 @@ def measure(
         "trafilatura.extract": _trafilatura,
         "lxml.html.fromstring": _bare_parse,
     }
+    if treewalk is not None:
+        everyone[PYTHON_WALKS] = _ours_python_walks
     without_trafilatura = {k: v for k, v in everyone.items() if k != "trafilatura.extract"}
     rates: dict[str, list[float]] = {name: [] for name in everyone}
     for round_number in range(repeats):
@@ -220,7 +236,8 @@ def _report(
         f"{len(pages)} pages from {templates} templates, median {size:.1f} KiB; {records} became records"
     )
     print(
-        f"clock: {clock_name}; median of {repeats} passes ({trafilatura_repeats} for trafilatura)"
+        f"clock: {clock_name}; median of {repeats} passes ({trafilatura_repeats} for trafilatura); "
+        f"tree walks: {'compiled' if treewalk is not None else 'Python (extension not built)'}"
     )
     rates = measure(pages, repeats, trafilatura_repeats, clock)
     for name, rate in rates.items():
@@ -230,6 +247,8 @@ def _report(
     bare = rates["lxml.html.fromstring"]
     print(f"ours / trafilatura = {ours / trafila:5.1f}x  (target >= 10x)")
     print(f"bare parse / ours  = {bare / ours:5.1f}x  (target <= 3x)")
+    if PYTHON_WALKS in rates:
+        print(f"compiled / Python walks = {ours / rates[PYTHON_WALKS]:4.2f}x")
 
 
 if __name__ == "__main__":

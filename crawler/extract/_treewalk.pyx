@@ -8,8 +8,9 @@ node: the marker search reads every text node of a page, the paragraph walk ever
 node of the story.
 """
 
-from cpython.unicode cimport PyUnicode_DecodeUTF8
-from libc.string cimport strcmp, strlen, strstr, strchr
+from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from cpython.unicode cimport PyUnicode_DecodeASCII, PyUnicode_DecodeUTF8
+from libc.string cimport strchr, strcmp, strlen, strstr
 from lxml.includes cimport tree
 from lxml.includes.etreepublic cimport (
     _Element,
@@ -112,6 +113,35 @@ cdef class ParagraphRules:
         return False
 
 
+cdef str _collapse_ascii(str text):
+    """``" ".join(text.split())`` for ASCII text (``normalize_paragraph`` has nothing else to do)."""
+    cdef bytes raw = text.encode("ascii")
+    cdef const char* source = raw
+    cdef Py_ssize_t size = len(raw)
+    cdef Py_ssize_t index
+    cdef Py_ssize_t length = 0
+    cdef bint gap = False
+    cdef char c
+    cdef char* out = <char*>PyMem_Malloc(size + 1)
+    if out is NULL:
+        raise MemoryError()
+    try:
+        for index in range(size):
+            c = source[index]
+            if c == 32 or 9 <= c <= 13 or 28 <= c <= 31:  # what str.split() splits ASCII on
+                gap = length > 0
+            else:
+                if gap:
+                    out[length] = 32
+                    length += 1
+                    gap = False
+                out[length] = c
+                length += 1
+        return PyUnicode_DecodeASCII(out, length, NULL)
+    finally:
+        PyMem_Free(out)
+
+
 cdef class _Paragraphs:
     """The paragraph builder of ``paragraphs.walk_paragraphs``, state in C fields."""
 
@@ -131,7 +161,8 @@ cdef class _Paragraphs:
     cdef void flush(self) except *:
         if not self.parts:
             return
-        paragraph = self.normalize("".join(self.parts))
+        text = "".join(self.parts)
+        paragraph = _collapse_ascii(text) if text.isascii() else self.normalize(text)
         if paragraph:
             self.paragraphs.append(paragraph)
         self.parts = []

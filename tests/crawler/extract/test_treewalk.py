@@ -18,7 +18,8 @@ ATTRIBUTES = ["", ' class="share-bar"', ' class="story body"', ' id="related"', 
 TEXTS = ["(MENAFN- Jordan Times) The ministry said", "(MENAFN)", "MENAFN", " ", "\n  ",
          "MENAFN19112025000029011111ID1110361234", "MENAFN31022025000029011111ID1110361234",
          "&amp; co", "&nbsp;", "caf\u00e9", "e\u0301", "\u200b", "Share", "word " * 9,
-         "<!-- a comment -->", "<![CDATA[x]]>", "MENA<b>FN</b>", "\u00a0\u2003"]  # fmt: skip
+         "<!-- a comment -->", "<![CDATA[x]]>", "MENA<b>FN</b>", "\u00a0\u2003",
+         " a\x1c\x1fb \x0b\x0cc\t\r\x7f\x01 d "]  # fmt: skip
 
 
 @st.composite
