@@ -6,7 +6,7 @@ provider name may hold one level of parentheses itself:
 """
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 MENAFN_PROVIDER = "MENAFN"
 
@@ -14,11 +14,10 @@ ATTRIBUTION_PATTERN = re.compile(
     r"\(\s*MENAFN\s*(?:[-\u2010\u2011\u2012\u2013\u2014\u2212:]\s*"
     r"(?P<name>[^()]*(?:\([^()]*\)[^()]*)*?))?\s*\)"
 )
-_LEADING = re.compile(r"\s*")
+_AT_START = re.compile(r"\s*" + ATTRIBUTION_PATTERN.pattern)
 
 
-@dataclass(frozen=True, slots=True)
-class Attribution:
+class Attribution(NamedTuple):
     """Who supplied the story, and where the attribution ends in the text it was read from."""
 
     provider: str
@@ -27,9 +26,7 @@ class Attribution:
 
 def match_attribution(text: str) -> Attribution | None:
     """The attribution at the very start of ``text`` (leading white space allowed), or None."""
-    start = _LEADING.match(text)
-    offset = start.end() if start else 0
-    match = ATTRIBUTION_PATTERN.match(text, offset)
+    match = _AT_START.match(text)
     if match is None:
         return None
     name = " ".join((match["name"] or "").split())

@@ -12,9 +12,9 @@ dateline within a day of the wire date is kept (``datetime`` precision, or
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
+from typing import NamedTuple
 
 from wirewatch.record import Precision, QualityFlag
 
@@ -71,8 +71,7 @@ _WINDOW_AFTER = 40
 _MAX_YEARS = 50
 
 
-@dataclass(frozen=True, slots=True)
-class Dateline:
+class Dateline(NamedTuple):
     """A point in time read from the page: UTC, and whether a time of day was shown."""
 
     value: datetime
@@ -80,8 +79,7 @@ class Dateline:
     zone_shown: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Published:
+class Published(NamedTuple):
     """What the record stores: ``published_at``, its precision, and any flag raised."""
 
     at: datetime | None

@@ -38,7 +38,7 @@ def select_strings(query: etree.XPath, root: etree._Element) -> list[str]:
 class PageMetadata:
     """What the page states about itself, outside its visible text."""
 
-    json_ld: list[dict[str, object]] = field(default_factory=list)
+    json_ld: list[dict[str, object]] = field(default_factory=list)  # articles first
     meta: dict[str, str] = field(default_factory=dict)
     date_published: list[str] = field(default_factory=list)
     html_lang: str | None = None
@@ -83,6 +83,8 @@ def _read_metadata(root: etree._Element) -> PageMetadata:
             value = element.get("datetime") or element.text or ""
             if value.strip():
                 metadata.date_published.append(value.strip())
+    if metadata.json_ld:
+        metadata.json_ld.sort(key=_is_other_than_article)  # stable: page order kept within each
     return metadata
 
 
@@ -120,15 +122,14 @@ def _json_ld_objects(raw: str) -> list[dict[str, object]]:
 
 def json_ld_value(metadata: PageMetadata, key: str) -> str | None:
     """The first string value of ``key`` among the page's JSON-LD objects, article types first."""
-    articles = [obj for obj in metadata.json_ld if _is_article(obj)]
-    for obj in articles + metadata.json_ld if articles else metadata.json_ld:
+    for obj in metadata.json_ld:
         value = obj.get(key)
         if isinstance(value, str) and value.strip():
             return value.strip()
     return None
 
 
-def _is_article(obj: dict[str, object]) -> bool:
+def _is_other_than_article(obj: dict[str, object]) -> bool:
     kind = obj.get("@type")
     kinds = kind if isinstance(kind, list) else [kind]
-    return any(isinstance(k, str) and ("Article" in k or k == "BlogPosting") for k in kinds)
+    return not any(isinstance(k, str) and ("Article" in k or k == "BlogPosting") for k in kinds)

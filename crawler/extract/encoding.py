@@ -9,8 +9,8 @@ Encoding standard requires, so curly quotes in "latin-1" pages come out right.
 import codecs
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from charset_normalizer import from_bytes
 
@@ -39,8 +39,7 @@ _C0_CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f]")
 _C0_BYTES = bytes([*range(0x00, 0x09), 0x0B, *range(0x0E, 0x20)])
 
 
-@dataclass(frozen=True, slots=True)
-class Decoded:
+class Decoded(NamedTuple):
     """The page's text and the codec it was decoded with (``source`` says which rule chose it)."""
 
     text: str

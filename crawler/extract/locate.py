@@ -7,10 +7,9 @@ tree, so a wire ID that only occurs in a ``<script>`` is not a marker.
 """
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from enum import Enum
 from itertools import islice
-from typing import Any
+from typing import Any, NamedTuple
 
 from lxml import etree
 
@@ -36,8 +35,7 @@ class Verdict(Enum):
     LISTING = "listing"
 
 
-@dataclass(frozen=True, slots=True)
-class Markers:
+class Markers(NamedTuple):
     """Where the story is and which markers were found in it."""
 
     verdict: Verdict

@@ -7,16 +7,15 @@ exist (month 13, 31 February) is not a wire ID.
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 WIRE_ID_PATTERN = re.compile(
     r"MENAFN(?P<day>\d{2})(?P<month>\d{2})(?P<year>\d{4})(?P<code>\d{12})ID(?P<number>\d{9,11})(?!\d)"
 )
 
 
-@dataclass(frozen=True, slots=True)
-class WireId:
+class WireId(NamedTuple):
     """A parsed wire ID."""
 
     wire_id: str

@@ -195,6 +195,19 @@ def test_structured_date_beats_the_visible_one() -> None:
     assert record.quality_flags == ()
 
 
+def test_json_ld_article_objects_are_read_before_other_objects() -> None:
+    head = (
+        '<script type="application/ld+json">[{"@type":"WebPage","headline":"Business News",'
+        '"datePublished":"2020-01-01T00:00:00Z","inLanguage":"fr"},{"@type":["NewsArticle"],'
+        '"headline":"Jordan Exports Rise 6 Percent","datePublished":"2025-11-19T06:00:00Z",'
+        '"inLanguage":"ar"}]</script>'
+    )
+    record = _record(wire_page(head=head, title="Home").replace(" lang='en'", ""))
+    assert record.title == "Jordan Exports Rise 6 Percent"
+    assert record.published_at == datetime(2025, 11, 19, 6, 0, tzinfo=UTC)
+    assert record.language == "ar"
+
+
 def test_stale_structured_date_is_replaced_by_the_wire_date_and_flagged() -> None:
     head = (
         '<script type="application/ld+json">{"@type":"NewsArticle",'
