@@ -109,7 +109,7 @@ def _check_payload(body: bytes, content_type: str) -> None:
         raise _Reject(RejectReason.NO_BODY, "empty response body")
     if not _HTML_TYPES.match(content_type) and "html" not in content_type.lower():
         raise _Reject(RejectReason.NOT_AN_ARTICLE, f"content type {content_type!r} is not HTML")
-    if _FEED_SNIFF.match(body[:2048]):
+    if _FEED_SNIFF.match(body, 0, 2048):
         raise _Reject(RejectReason.NOT_AN_ARTICLE, "a feed or sitemap, not an article page")
 
 

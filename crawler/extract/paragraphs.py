@@ -213,7 +213,9 @@ def clean_paragraphs(paragraphs: list[str], title: str = "") -> tuple[str | None
             break
     story: list[str] = []
     for paragraph in paragraphs[start:]:
-        if _is_furniture(paragraph, title if not story else ""):
+        if (len(paragraph) < _SHORT or paragraph == title) and _is_furniture(
+            paragraph, title if not story else ""
+        ):
             continue
         if paragraph[:1] in "LlMmWw":
             if _DISCLAIMER.match(paragraph):
@@ -222,16 +224,11 @@ def clean_paragraphs(paragraphs: list[str], title: str = "") -> tuple[str | None
                 if provider is not None:
                     break
                 continue
-        cleaned = _drop_embedded_wire_ids(paragraph)
-        if cleaned:
-            story.append(cleaned)
+        if "MENAFN" in paragraph:
+            paragraph = normalize_paragraph(_WIRE_ID_ANYWHERE.sub(" ", paragraph))
+        if paragraph:
+            story.append(paragraph)
     return provider, story
-
-
-def _drop_embedded_wire_ids(paragraph: str) -> str:
-    if "MENAFN" not in paragraph:
-        return paragraph
-    return normalize_paragraph(_WIRE_ID_ANYWHERE.sub(" ", paragraph))
 
 
 def _is_furniture(paragraph: str, title: str) -> bool:
