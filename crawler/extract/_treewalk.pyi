@@ -12,7 +12,7 @@ class ParagraphRules:
         naming_attributes: frozenset[str],
         is_boilerplate_name: Callable[[str], bool],
         is_boilerplate_element: Callable[[etree._Element], bool],
-        normalize: Callable[[str], str],
+        invisible_characters: str,
     ) -> None: ...
 
 def marker_texts(root: etree._Element, limit: int) -> list[tuple[etree._Element, str]]: ...

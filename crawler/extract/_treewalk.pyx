@@ -8,9 +8,16 @@ node: the marker search reads every text node of a page, the paragraph walk ever
 node of the story.
 """
 
+from unicodedata import normalize as unicode_normalize
+
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
-from cpython.unicode cimport PyUnicode_DecodeASCII, PyUnicode_DecodeUTF8
+from cpython.unicode cimport PyUnicode_DecodeASCII, PyUnicode_DecodeUTF8, Py_UNICODE_ISSPACE
 from libc.string cimport strchr, strcmp, strlen, strstr
+
+
+cdef extern from "Python.h":
+    object PyUnicode_FromKindAndData(int kind, const void* buffer, Py_ssize_t size)
+    int PyUnicode_4BYTE_KIND
 from lxml.includes cimport tree
 from lxml.includes.etreepublic cimport (
     _Element,
@@ -71,7 +78,7 @@ cdef class ParagraphRules:
     cdef frozenset naming_attributes
     cdef object is_boilerplate_name
     cdef object is_boilerplate_element
-    cdef object normalize
+    cdef str invisible_characters
 
     def __init__(
         self,
@@ -82,7 +89,7 @@ cdef class ParagraphRules:
         frozenset naming_attributes,
         is_boilerplate_name,
         is_boilerplate_element,
-        normalize,
+        str invisible_characters,
     ):
         self.block_tags = block_tags
         self.bold_tags = bold_tags
@@ -90,7 +97,35 @@ cdef class ParagraphRules:
         self.naming_attributes = naming_attributes
         self.is_boilerplate_name = is_boilerplate_name
         self.is_boilerplate_element = is_boilerplate_element
-        self.normalize = normalize
+        self.invisible_characters = invisible_characters
+
+    cdef str normalize(self, str text):
+        """``paragraphs.normalize_paragraph``: NFC, invisible characters dropped, white space
+        collapsed (on what ``str.split()`` splits on), in one pass over the characters."""
+        cdef Py_ssize_t length = 0
+        cdef bint gap = False
+        cdef Py_UCS4 character
+        cdef Py_UCS4* out
+        if text.isascii():
+            return _collapse_ascii(text)
+        text = unicode_normalize("NFC", text)
+        out = <Py_UCS4*>PyMem_Malloc((len(text) + 1) * sizeof(Py_UCS4))
+        if out is NULL:
+            raise MemoryError()
+        try:
+            for character in text:
+                if Py_UNICODE_ISSPACE(character):
+                    gap = length > 0
+                elif character < 0x80 or character not in self.invisible_characters:
+                    if gap:
+                        out[length] = 32
+                        length += 1
+                        gap = False
+                    out[length] = character
+                    length += 1
+            return PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, length)
+        finally:
+            PyMem_Free(out)
 
     cdef bint is_boilerplate(self, tree.xmlNode* node, _Element container) except -1:
         """``is_boilerplate_element`` without a Python object for the element."""
@@ -149,20 +184,19 @@ cdef class _Paragraphs:
     cdef list parts
     cdef bint all_bold
     cdef int breaks
-    cdef object normalize
+    cdef ParagraphRules rules
 
-    def __cinit__(self, normalize):
+    def __cinit__(self, ParagraphRules rules):
         self.paragraphs = []
         self.parts = []
         self.all_bold = True
         self.breaks = 0
-        self.normalize = normalize
+        self.rules = rules
 
     cdef void flush(self) except *:
         if not self.parts:
             return
-        text = "".join(self.parts)
-        paragraph = _collapse_ascii(text) if text.isascii() else self.normalize(text)
+        paragraph = self.rules.normalize("".join(self.parts))
         if paragraph:
             self.paragraphs.append(paragraph)
         self.parts = []
@@ -191,7 +225,7 @@ def raw_paragraphs(_Element container, keep, ParagraphRules rules):
     Elements start and end, and text nodes come, in the order ``etree.iterwalk``
     gives elements with their texts and tails.
     """
-    cdef _Paragraphs builder = _Paragraphs(rules.normalize)
+    cdef _Paragraphs builder = _Paragraphs(rules)
     cdef tree.xmlNode* top = container._c_node
     cdef tree.xmlNode* node = top
     cdef tree.xmlNode* skipped = NULL

@@ -42,7 +42,8 @@ _BOILERPLATE_NAMES = re.compile(
     + "|".join(sorted(_BOILERPLATE_WORDS, key=len, reverse=True))
     + r")(?=$|[\s_-])"
 )  # matched against lower-cased names: IGNORECASE makes it several times slower
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\ufeff]")
+INVISIBLE_CHARACTERS = "\u200b\u200c\u200d\ufeff"  # zero-width spaces and joiners, BOM
+_INVISIBLE = re.compile(f"[{INVISIBLE_CHARACTERS}]")
 
 
 def is_boilerplate_element(element: etree._Element) -> bool:
@@ -107,7 +108,7 @@ def normalize_paragraph(text: str) -> str:
     """NFC, invisible characters dropped, white space collapsed."""
     if not text.isascii():
         text = unicodedata.normalize("NFC", text)
-        if "\u200b" in text or "\u200c" in text or "\u200d" in text or "\ufeff" in text:
+        if _INVISIBLE.search(text):
             text = _INVISIBLE.sub("", text)
     return " ".join(text.split())
 
@@ -173,7 +174,7 @@ _COMPILED_RULES = (
         naming_attributes=_NAMING_ATTRIBUTES,
         is_boilerplate_name=is_boilerplate_name,
         is_boilerplate_element=is_boilerplate_element,
-        normalize=normalize_paragraph,
+        invisible_characters=INVISIBLE_CHARACTERS,
     )
     if treewalk is not None
     else None
