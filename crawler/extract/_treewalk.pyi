@@ -1,4 +1,4 @@
-from collections.abc import Callable, Set
+from collections.abc import Callable, Iterator, Set
 
 from lxml import etree
 
@@ -19,3 +19,6 @@ def marker_texts(root: etree._Element, limit: int) -> list[tuple[etree._Element,
 def raw_paragraphs(
     container: etree._Element, keep: Set[etree._Element], rules: ParagraphRules
 ) -> list[str]: ...
+def texts_near(
+    anchor: etree._Element, container: etree._Element, budget: int
+) -> Iterator[str]: ...

@@ -272,3 +272,86 @@ def raw_paragraphs(_Element container, keep, ParagraphRules rules):
                 node = node.next
                 break
             node = node.parent
+
+
+def texts_near(_Element anchor, _Element container, int budget):
+    """``locate.texts_near`` over libxml2's nodes: texts around the story's start, nearest first.
+
+    Lazy, as the search usually stops at the first few. Each sibling's text is what
+    ``etree.tostring(sibling, method="text", with_tail=True)`` gives; a parent's
+    own leading text comes after its children before the anchor.
+    """
+    cdef tree.xmlNode* current = anchor._c_node
+    cdef tree.xmlNode* top = container._c_node
+    cdef tree.xmlNode* parent
+    cdef tree.xmlNode* sibling
+    cdef bint inside = current is not top
+    cdef int preceding, following
+    while budget > 0:
+        parent = current.parent
+        if parent is NULL or not _isElement(parent):
+            return
+        preceding = 0
+        sibling = current.prev
+        while sibling is not NULL and preceding < budget:
+            if _isElement(sibling):
+                preceding += 1
+                yield _node_text(sibling)
+            sibling = sibling.prev
+        leading = _leading_text(parent)
+        if leading:
+            preceding += 1
+            yield leading
+        following = 0
+        if not inside:
+            sibling = current.next
+            while sibling is not NULL and following < budget:
+                if _isElement(sibling):
+                    following += 1
+                    yield _node_text(sibling)
+                sibling = sibling.next
+        budget -= preceding + following
+        if parent is top:
+            inside = False
+        current = parent
+
+
+cdef str _leading_text(tree.xmlNode* element):
+    """An element's ``.text``: its text nodes before its first other child."""
+    cdef list pieces = []
+    cdef tree.xmlNode* node = element.children
+    while node is not NULL and _is_text(node):
+        if node.content is not NULL:
+            pieces.append(_decode(node.content))
+        node = node.next
+    return "".join(pieces)
+
+
+cdef str _node_text(tree.xmlNode* top):
+    """What ``etree.tostring(node, method="text", with_tail=True)`` gives."""
+    cdef list pieces = []
+    cdef tree.xmlNode* node
+    if top.type != tree.XML_ELEMENT_NODE:
+        if top.content is not NULL:
+            pieces.append(_decode(top.content))
+    else:
+        node = top.children
+        while node is not NULL:
+            if _is_text(node):
+                if node.content is not NULL:
+                    pieces.append(_decode(node.content))
+            elif node.type == tree.XML_ELEMENT_NODE and node.children is not NULL:
+                node = node.children
+                continue
+            while node is not NULL and node.next is NULL:
+                node = node.parent
+                if node is top:
+                    node = NULL
+            if node is not NULL:
+                node = node.next
+    node = top.next
+    while node is not NULL and _is_text(node):
+        if node.content is not NULL:
+            pieces.append(_decode(node.content))
+        node = node.next
+    return "".join(pieces)

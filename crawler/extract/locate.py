@@ -173,8 +173,16 @@ def texts_near(anchor: etree._Element, container: etree._Element) -> Iterator[st
     From the anchor (the attribution's element) up to the root: at each level the
     preceding siblings, closest first; above the container also the following
     ones. Inside the container, text after the anchor is story text and is not
-    searched. Lazy: the search usually stops at the first few.
+    searched. Lazy: the search usually stops at the first few. Compiled when
+    ``_treewalk`` is built; ``walk_texts_near`` is the reference it is tested against.
     """
+    if treewalk is not None:
+        return treewalk.texts_near(anchor, container, _MAX_NEARBY_TEXTS)
+    return walk_texts_near(anchor, container)
+
+
+def walk_texts_near(anchor: etree._Element, container: etree._Element) -> Iterator[str]:
+    """``texts_near`` over lxml's elements."""
     current = anchor
     inside = anchor is not container
     budget = _MAX_NEARBY_TEXTS

@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from crawler.extract.document import parse_document
-from crawler.extract.locate import search_marker_texts
+from crawler.extract.locate import search_marker_texts, walk_texts_near
 from crawler.extract.paragraphs import _COMPILED_RULES, walk_paragraphs
 from crawler.extract.speedups import treewalk
 from tests.crawler.extract.conftest import require_compiled_walks
@@ -47,13 +47,18 @@ def _root(body_markup: str) -> etree._Element:
 
 
 def _compare_everywhere(root: etree._Element) -> None:
-    """Marker texts of the page, and paragraphs of every element with and without ``keep``."""
+    """Marker texts of the page; for every element, its paragraphs with and without ``keep``,
+    and the texts near it inside the page, its parent and itself."""
     assert treewalk is not None and _COMPILED_RULES is not None
     assert treewalk.marker_texts(root, 200) == search_marker_texts(root)
-    for container in root.iter():
-        for keep in (set(), {*container.iterdescendants()}):
-            compiled = treewalk.raw_paragraphs(container, keep, _COMPILED_RULES)
-            assert compiled == walk_paragraphs(container, keep)
+    for element in root.iter():
+        for keep in (set(), {*element.iterdescendants()}):
+            compiled = treewalk.raw_paragraphs(element, keep, _COMPILED_RULES)
+            assert compiled == walk_paragraphs(element, keep)
+        parent = element.getparent()
+        for container in (root, element if parent is None else parent, element):
+            compiled_texts = list(treewalk.texts_near(element, container, 200))
+            assert compiled_texts == list(walk_texts_near(element, container))
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -99,3 +104,14 @@ def test_compiled_paragraph_walk_survives_deep_nesting() -> None:
     body = root.find("body")
     assert body is not None
     assert treewalk.raw_paragraphs(body, set(), _COMPILED_RULES) == walk_paragraphs(body, set())
+
+
+def test_compiled_texts_near_stop_at_the_budget_as_the_python_ones_do() -> None:
+    require_compiled_walks()
+    assert treewalk is not None
+    root = _root("<p>x</p>" * 250 + "<p id='a'>(MENAFN) story</p>" + "<p>y</p>" * 250)
+    anchor = root.find(".//p[@id='a']")
+    assert anchor is not None
+    compiled = list(treewalk.texts_near(anchor, anchor, 200))
+    assert compiled == list(walk_texts_near(anchor, anchor))
+    assert compiled == ["x"] * 200 + ["y"] * 200
