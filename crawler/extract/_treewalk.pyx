@@ -38,6 +38,20 @@ cdef inline str _decode(const tree.xmlChar* text):
     return PyUnicode_DecodeUTF8(<const char*>text, strlen(<const char*>text), NULL)
 
 
+cdef inline tree.xmlNode* _next_in(tree.xmlNode* node, tree.xmlNode* top, bint descend) noexcept:
+    """The node after ``node`` in document order within ``top``'s subtree, or NULL.
+
+    ``descend``: whether to enter ``node``'s children.
+    """
+    if descend and node.children is not NULL:
+        return node.children
+    while node is not top:
+        if node.next is not NULL:
+            return node.next
+        node = node.parent
+    return NULL
+
+
 def marker_texts(_Element root, int limit):
     """(element, text) of each text node under ``<body>`` holding ``MENAFN``, in order.
 
@@ -49,22 +63,14 @@ def marker_texts(_Element root, int limit):
     cdef tree.xmlNode* node
     while body is not NULL:
         if body.type == tree.XML_ELEMENT_NODE and body.ns is NULL and strcmp(<const char*>body.name, "body") == 0:
-            node = body.children
+            node = _next_in(body, body, True)
             while node is not NULL:
-                if _is_text(node):
-                    if node.content is not NULL and strstr(<const char*>node.content, "MENAFN") is not NULL:
+                if _is_text(node) and node.content is not NULL:
+                    if strstr(<const char*>node.content, "MENAFN") is not NULL:
                         found.append((elementFactory(root._doc, node.parent), _decode(node.content)))
                         if len(found) >= limit:
                             return found
-                elif node.type == tree.XML_ELEMENT_NODE and node.children is not NULL:
-                    node = node.children
-                    continue
-                while node is not NULL and node.next is NULL:
-                    node = node.parent
-                    if node is body:
-                        node = NULL
-                if node is not NULL:
-                    node = node.next
+                node = _next_in(node, body, node.type == tree.XML_ELEMENT_NODE)
         body = body.next
     return found
 
@@ -335,23 +341,66 @@ cdef str _node_text(tree.xmlNode* top):
         if top.content is not NULL:
             pieces.append(_decode(top.content))
     else:
-        node = top.children
+        node = _next_in(top, top, True)
         while node is not NULL:
-            if _is_text(node):
-                if node.content is not NULL:
-                    pieces.append(_decode(node.content))
-            elif node.type == tree.XML_ELEMENT_NODE and node.children is not NULL:
-                node = node.children
-                continue
-            while node is not NULL and node.next is NULL:
-                node = node.parent
-                if node is top:
-                    node = NULL
-            if node is not NULL:
-                node = node.next
+            if _is_text(node) and node.content is not NULL:
+                pieces.append(_decode(node.content))
+            node = _next_in(node, top, node.type == tree.XML_ELEMENT_NODE)
     node = top.next
     while node is not NULL and _is_text(node):
         if node.content is not NULL:
             pieces.append(_decode(node.content))
         node = node.next
     return "".join(pieces)
+
+
+def collect_metadata(_Element root, metadata, json_ld_objects):
+    """``document.collect_metadata`` without a Python object per element: fills ``metadata``.
+
+    ``json_ld_objects`` turns the text of a JSON-LD script into its objects.
+    """
+    cdef tree.xmlNode* node = root._c_node
+    cdef const char* name
+    while node is not NULL:
+        if node.type == tree.XML_ELEMENT_NODE and node.ns is NULL:
+            name = <const char*>node.name
+            if strcmp(name, "meta") == 0:
+                _collect_meta(node, metadata.meta)
+            elif strcmp(name, "script") == 0:
+                kind = _attribute(node, b"type")
+                if kind is not None and "ld+json" in kind.lower():
+                    text = _leading_text(node)
+                    if text:
+                        metadata.json_ld.extend(json_ld_objects(text))
+            elif strcmp(name, "title") == 0:
+                if not metadata.title_tag:
+                    metadata.title_tag = _leading_text(node)
+            elif strcmp(name, "time") == 0 and _attribute(node, b"itemprop") == "datePublished":
+                value = (_attribute(node, b"datetime") or _leading_text(node)).strip()
+                if value:
+                    metadata.date_published.append(value)
+        node = _next_in(node, root._c_node, node.type == tree.XML_ELEMENT_NODE)
+
+
+cdef void _collect_meta(tree.xmlNode* node, dict meta) except *:
+    content = _attribute(node, b"content")
+    if content is None:
+        return
+    key = (
+        _attribute(node, b"property")
+        or _attribute(node, b"name")
+        or _attribute(node, b"itemprop")
+        or _attribute(node, b"http-equiv")
+    )
+    if key:
+        meta.setdefault(key.strip().lower(), content.strip())
+
+
+cdef object _attribute(tree.xmlNode* node, const char* name):
+    """``element.get(name)``: the first attribute of that name outside any namespace, or None."""
+    cdef tree.xmlAttr* attribute = node.properties
+    while attribute is not NULL:
+        if attribute.ns is NULL and strcmp(<const char*>attribute.name, name) == 0:
+            return attributeValue(node, attribute)
+        attribute = attribute.next
+    return None

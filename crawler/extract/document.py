@@ -12,6 +12,8 @@ from typing import cast
 
 from lxml import etree
 
+from crawler.extract.speedups import treewalk
+
 _PARSER = etree.HTMLParser(
     encoding="utf-8",
     remove_comments=True,
@@ -67,8 +69,22 @@ def parse_document(data: bytes) -> Document | None:
 
 
 def _read_metadata(root: etree._Element) -> PageMetadata:
-    """One pass over the elements that carry metadata (C-level tag filtering)."""
+    """The page's metadata, read in one pass over its elements."""
     metadata = PageMetadata(html_lang=root.get("lang") or root.get("xml:lang"))
+    if treewalk is not None:
+        treewalk.collect_metadata(root, metadata, _json_ld_objects)
+    else:
+        collect_metadata(root, metadata)
+    if metadata.json_ld:
+        metadata.json_ld.sort(key=_is_other_than_article)  # stable: page order kept within each
+    return metadata
+
+
+def collect_metadata(root: etree._Element, metadata: PageMetadata) -> None:
+    """Meta tags, JSON-LD, the ``<title>`` and ``<time itemprop=datePublished>``, in page order.
+
+    Compiled when ``_treewalk`` is built; this is the reference it is tested against.
+    """
     for element in root.iter("meta", "script", "title", "time"):
         tag = element.tag
         if tag == "meta":
@@ -83,9 +99,6 @@ def _read_metadata(root: etree._Element) -> PageMetadata:
             value = element.get("datetime") or element.text or ""
             if value.strip():
                 metadata.date_published.append(value.strip())
-    if metadata.json_ld:
-        metadata.json_ld.sort(key=_is_other_than_article)  # stable: page order kept within each
-    return metadata
 
 
 def _read_meta(element: etree._Element, metadata: PageMetadata) -> None:

@@ -4,7 +4,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from crawler.extract.document import parse_document
+from crawler.extract.document import (
+    _PARSER,
+    PageMetadata,
+    _json_ld_objects,
+    collect_metadata,
+    parse_document,
+)
 from crawler.extract.locate import search_marker_texts, walk_texts_near
 from crawler.extract.paragraphs import _COMPILED_RULES, walk_paragraphs
 from crawler.extract.speedups import treewalk
@@ -115,3 +121,41 @@ def test_compiled_texts_near_stop_at_the_budget_as_the_python_ones_do() -> None:
     compiled = list(treewalk.texts_near(anchor, anchor, 200))
     assert compiled == list(walk_texts_near(anchor, anchor))
     assert compiled == ["x"] * 200 + ["y"] * 200
+
+
+METADATA = ['<meta property="og:title" content=" Big News - Wire ">', '<meta name="OG:Title" content="x">',
+            '<meta itemprop="datePublished" content="2025-11-19">', '<meta http-equiv="Content-Language" content="ar">',
+            '<meta content="orphan">', '<meta name="description">', '<meta name="" property="" content="empty key">',
+            '<script type="application/ld+json">{"@type":"NewsArticle","headline":"H"}</script>',
+            '<script type="Application/LD+JSON">[{"@type":"WebPage"},{"@graph":[{"@type":"Article"}]}]</script>',
+            '<script type="application/ld+json">not json</script>', "<script>var x = 1;</script>",
+            "<title>First &amp; title</title>", "<title>Second</title>", "<title></title>",
+            '<time itemprop="datePublished" datetime=" 2025-11-18T10:00:00Z ">18 Nov</time>',
+            '<time itemprop="datePublished">  19 Nov 2025 </time>', '<time datetime="2020-01-01">x</time>',
+            '<span itemprop="datePublished">2021-01-01</span>']  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from(METADATA), max_size=8), st.lists(st.sampled_from(METADATA), max_size=4)
+)
+def test_compiled_metadata_matches_python(head: list[str], body: list[str]) -> None:
+    require_compiled_walks()
+    assert treewalk is not None
+    html = f"<html><head>{''.join(head)}</head><body><p>x</p>{''.join(body)}</body></html>"
+    root = etree.fromstring(html.encode(), _PARSER)
+    compiled, reference = PageMetadata(), PageMetadata()
+    treewalk.collect_metadata(root, compiled, _json_ld_objects)
+    collect_metadata(root, reference)
+    assert compiled == reference
+
+
+def test_compiled_metadata_matches_python_on_every_golden_page() -> None:
+    require_compiled_walks()
+    assert treewalk is not None
+    for golden in template_goldens():
+        root = etree.fromstring(golden.body(), _PARSER)
+        compiled, reference = PageMetadata(), PageMetadata()
+        treewalk.collect_metadata(root, compiled, _json_ld_objects)
+        collect_metadata(root, reference)
+        assert compiled == reference, golden.name
