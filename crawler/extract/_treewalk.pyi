@@ -1,4 +1,4 @@
-from collections.abc import Callable, Iterator, Set
+from collections.abc import Callable, Iterator
 
 from lxml import etree
 
@@ -17,8 +17,11 @@ class ParagraphRules:
 
 def marker_texts(root: etree._Element, limit: int) -> list[tuple[etree._Element, str]]: ...
 def raw_paragraphs(
-    container: etree._Element, keep: Set[etree._Element], rules: ParagraphRules
+    container: etree._Element, markers: list[etree._Element], rules: ParagraphRules
 ) -> list[str]: ...
+def common_ancestor(
+    first: etree._Element, second: etree._Element
+) -> tuple[int, etree._Element]: ...
 def texts_near(anchor: etree._Element, container: etree._Element, budget: int) -> Iterator[str]: ...
 def collect_metadata(
     root: etree._Element,

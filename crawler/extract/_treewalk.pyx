@@ -225,11 +225,12 @@ cdef class _Paragraphs:
         self.all_bold = self.all_bold and bold
 
 
-def raw_paragraphs(_Element container, keep, ParagraphRules rules):
+def raw_paragraphs(_Element container, list markers, ParagraphRules rules):
     """``paragraphs.walk_paragraphs`` over libxml2's nodes, by the same rules.
 
     Elements start and end, and text nodes come, in the order ``etree.iterwalk``
-    gives elements with their texts and tails.
+    gives elements with their texts and tails. ``markers`` and their ancestors
+    are never skipped.
     """
     cdef _Paragraphs builder = _Paragraphs(rules)
     cdef tree.xmlNode* top = container._c_node
@@ -249,7 +250,7 @@ def raw_paragraphs(_Element container, keep, ParagraphRules rules):
             elif (
                 node is not top
                 and rules.is_boilerplate(node, container)
-                and elementFactory(container._doc, node) not in keep
+                and not _on_path_to(node, markers)
             ):
                 skipped = node
             else:
@@ -278,6 +279,41 @@ def raw_paragraphs(_Element container, keep, ParagraphRules rules):
                 node = node.next
                 break
             node = node.parent
+
+
+cdef bint _on_path_to(tree.xmlNode* node, list markers) except -1:
+    """Whether ``node`` is one of the marker elements or an ancestor of one."""
+    cdef tree.xmlNode* current
+    for marker in markers:
+        current = (<_Element>marker)._c_node
+        while current is not NULL:
+            if current is node:
+                return True
+            current = current.parent
+    return False
+
+
+def common_ancestor(_Element first, _Element second):
+    """``locate``'s ``_Chain(first).meet(second)``: (depth from the top, element) where the
+    ancestries of ``first`` and ``second`` meet; (0, ``first``'s topmost ancestor) if never."""
+    cdef tree.xmlNode* mine
+    cdef tree.xmlNode* theirs = second._c_node
+    cdef tree.xmlNode* top = first._c_node
+    cdef Py_ssize_t height
+    while top.parent is not NULL and _isElement(top.parent):
+        top = top.parent
+    while theirs is not NULL and _isElement(theirs):
+        mine = first._c_node
+        while mine is not NULL and _isElement(mine):
+            if mine is theirs:
+                height = 0
+                while mine is not top:
+                    mine = mine.parent
+                    height += 1
+                return height, elementFactory(first._doc, theirs)
+            mine = mine.parent
+        theirs = theirs.parent
+    return 0, elementFactory(first._doc, top)
 
 
 def texts_near(_Element anchor, _Element container, int budget):

@@ -89,7 +89,7 @@ def _large_page_story(root: etree._Element) -> GenericStory | None:
     found = select_elements(_MAIN_CONTENT, root)
     if not found:
         return None
-    return GenericStory(paragraphs=raw_paragraphs(found[0], set()), dateline=None)
+    return GenericStory(paragraphs=raw_paragraphs(found[0]), dateline=None)
 
 
 def _date(html: str, document: object) -> Dateline | None:

@@ -6,8 +6,9 @@ template never seen before still works. Scripts are already stripped from the
 tree, so a wire ID that only occurs in a ``<script>`` is not a marker.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from enum import Enum
+from functools import partial
 from itertools import islice
 from typing import Any, NamedTuple
 
@@ -106,9 +107,9 @@ def _pair(
     """The attribution and wire ID sharing the deepest common ancestor (first such pair)."""
     best: tuple[int, etree._Element, int, int] | None = None
     for w_index, (w_element, _) in enumerate(wire_ids[:_MAX_PAIRED]):
-        chain = _Chain(w_element)
+        meet = _meeting(w_element)
         for a_index, (a_element, _) in enumerate(attributions[:_MAX_PAIRED]):
-            depth, common = chain.meet(a_element)
+            depth, common = meet(a_element)
             if best is None or depth > best[0]:
                 best = (depth, common, a_index, w_index)
     assert best is not None
@@ -120,7 +121,14 @@ def _pair(
     )
 
 
-class _Chain:
+def _meeting(element: etree._Element) -> Callable[[etree._Element], tuple[int, etree._Element]]:
+    """Where another element's ancestry meets ``element``'s: (depth, element), compiled or not."""
+    if treewalk is not None:
+        return partial(treewalk.common_ancestor, element)
+    return Chain(element).meet
+
+
+class Chain:
     """An element and its ancestors, for finding where another element's ancestry meets it."""
 
     def __init__(self, element: etree._Element) -> None:
@@ -146,11 +154,6 @@ def _flow_element(node: Any) -> etree._Element | None:
     if element is not None and node.is_tail:
         element = element.getparent()
     return element
-
-
-def lowest_common_ancestor(first: etree._Element, second: etree._Element) -> etree._Element:
-    """The deepest element that is ``first`` or ``second`` or an ancestor of both."""
-    return _Chain(first).meet(second)[1]
 
 
 def _enclosing_block(element: etree._Element) -> etree._Element:

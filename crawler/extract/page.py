@@ -116,8 +116,8 @@ def _check_payload(body: bytes, content_type: str) -> None:
 def _wire_record(url: str, document: Document, markers: Markers) -> ArticleRecord:
     assert markers.container is not None
     title = find_title(document.metadata, document.root, url)
-    keep = _marker_path(markers)
-    raw = raw_paragraphs(markers.container, keep)
+    found = (markers.attribution_element, markers.wire_element)
+    raw = raw_paragraphs(markers.container, [element for element in found if element is not None])
     provider, paragraphs = clean_paragraphs(raw, title)
     if not title:
         raise _Reject(RejectReason.NO_TITLE, "a wire page without a headline")
@@ -173,16 +173,6 @@ def _check_length(paragraphs: list[str], minimum: int) -> None:
         raise _Reject(RejectReason.NO_BODY, "no article text")
     if words < minimum:
         raise _Reject(RejectReason.NO_BODY, f"{words} words: too short to be a story")
-
-
-def _marker_path(markers: Markers) -> set[etree._Element]:
-    """The marker elements and their ancestors: never skipped as boilerplate."""
-    keep: set[etree._Element] = set()
-    for element in (markers.attribution_element, markers.wire_element):
-        if element is not None:
-            keep.add(element)
-            keep.update(element.iterancestors())
-    return keep
 
 
 def _wire_dateline(document: Document, markers: Markers) -> Dateline | None:

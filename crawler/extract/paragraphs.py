@@ -10,6 +10,7 @@ the markers are never skipped, whatever their classes say.
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 
 from lxml import etree
@@ -113,16 +114,26 @@ def normalize_paragraph(text: str) -> str:
     return " ".join(text.split())
 
 
-def raw_paragraphs(container: etree._Element, keep: set[etree._Element]) -> list[str]:
+def raw_paragraphs(container: etree._Element, markers: Sequence[etree._Element] = ()) -> list[str]:
     """Every paragraph of ``container`` in order, boilerplate elements skipped.
 
-    ``keep`` holds elements never skipped (the markers and their ancestors).
-    Compiled when ``_treewalk`` is built, with this module's rules passed in;
-    ``walk_paragraphs`` is the reference it is tested against.
+    ``markers`` (the elements holding the attribution and the wire ID) and their
+    ancestors are never skipped, whatever their classes say. Compiled when
+    ``_treewalk`` is built, with this module's rules passed in; ``walk_paragraphs``
+    is the reference it is tested against.
     """
     if _COMPILED_RULES is not None:
-        return treewalk.raw_paragraphs(container, keep, _COMPILED_RULES)  # type: ignore[union-attr]
-    return walk_paragraphs(container, keep)
+        return treewalk.raw_paragraphs(container, list(markers), _COMPILED_RULES)  # type: ignore[union-attr]
+    return walk_paragraphs(container, marker_path(markers))
+
+
+def marker_path(markers: Sequence[etree._Element]) -> set[etree._Element]:
+    """The marker elements and their ancestors."""
+    keep: set[etree._Element] = set()
+    for element in markers:
+        keep.add(element)
+        keep.update(element.iterancestors())
+    return keep
 
 
 def walk_paragraphs(container: etree._Element, keep: set[etree._Element]) -> list[str]:

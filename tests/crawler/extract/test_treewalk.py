@@ -11,8 +11,8 @@ from crawler.extract.document import (
     collect_metadata,
     parse_document,
 )
-from crawler.extract.locate import search_marker_texts, walk_texts_near
-from crawler.extract.paragraphs import _COMPILED_RULES, walk_paragraphs
+from crawler.extract.locate import Chain, search_marker_texts, walk_texts_near
+from crawler.extract.paragraphs import _COMPILED_RULES, marker_path, walk_paragraphs
 from crawler.extract.speedups import treewalk
 from tests.crawler.extract.conftest import require_compiled_walks
 from tests.crawler.extract.golden import template_goldens
@@ -53,18 +53,23 @@ def _root(body_markup: str) -> etree._Element:
 
 
 def _compare_everywhere(root: etree._Element) -> None:
-    """Marker texts of the page; for every element, its paragraphs with and without ``keep``,
-    and the texts near it inside the page, its parent and itself."""
+    """Marker texts of the page; for every element: its paragraphs with and without markers
+    inside, the texts near it inside the page, its parent and itself, and where its
+    ancestry meets that of the page's first and last elements."""
     assert treewalk is not None and _COMPILED_RULES is not None
     assert treewalk.marker_texts(root, 200) == search_marker_texts(root)
-    for element in root.iter():
-        for keep in (set(), {*element.iterdescendants()}):
-            compiled = treewalk.raw_paragraphs(element, keep, _COMPILED_RULES)
-            assert compiled == walk_paragraphs(element, keep)
+    elements = list(root.iter())
+    for element in elements:
+        inside = list(element.iterdescendants())
+        for markers in ([], inside[:1] + inside[-1:]):
+            compiled = treewalk.raw_paragraphs(element, markers, _COMPILED_RULES)
+            assert compiled == walk_paragraphs(element, marker_path(markers))
         parent = element.getparent()
         for container in (root, element if parent is None else parent, element):
             compiled_texts = list(treewalk.texts_near(element, container, 200))
             assert compiled_texts == list(walk_texts_near(element, container))
+        for other in (elements[0], elements[-1]):
+            assert treewalk.common_ancestor(element, other) == Chain(element).meet(other)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -109,7 +114,7 @@ def test_compiled_paragraph_walk_survives_deep_nesting() -> None:
     root = _root("<div>" * depth + "deep (MENAFN) text" + "</div>" * depth)
     body = root.find("body")
     assert body is not None
-    assert treewalk.raw_paragraphs(body, set(), _COMPILED_RULES) == walk_paragraphs(body, set())
+    assert treewalk.raw_paragraphs(body, [], _COMPILED_RULES) == walk_paragraphs(body, set())
 
 
 def test_compiled_texts_near_stop_at_the_budget_as_the_python_ones_do() -> None:
@@ -159,3 +164,14 @@ def test_compiled_metadata_matches_python_on_every_golden_page() -> None:
         treewalk.collect_metadata(root, compiled, _json_ld_objects)
         collect_metadata(root, reference)
         assert compiled == reference, golden.name
+
+
+def test_compiled_common_ancestor_of_elements_in_different_pages_is_the_first_ones_top() -> None:
+    require_compiled_walks()
+    assert treewalk is not None
+    first, second = _root("<div><p>a</p></div>"), _root("<p>b</p>")
+    paragraph = first.find(".//p")
+    assert paragraph is not None
+    assert (
+        treewalk.common_ancestor(paragraph, second) == Chain(paragraph).meet(second) == (0, first)
+    )
