@@ -1,5 +1,6 @@
 """Address canonicalisation: one story address, however a feed decorated it."""
 
+import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 TRACKING_PARAMETERS = frozenset({"src", "ref", "fbclid", "gclid"})
@@ -11,12 +12,25 @@ def is_tracking_parameter(name: str) -> bool:
     return lowered in TRACKING_PARAMETERS or lowered.startswith(TRACKING_PREFIXES)
 
 
+# An address that is canonical already, but for an empty path: most story addresses.
+_PLAIN_ADDRESS = re.compile(r"(https?)://([a-z0-9.-]+)(/[^?#\s]*)?")
+
+
 def canonicalize_url(url: str) -> str:
     """Lower-case scheme and host, drop the fragment, default ports and tracking parameters.
 
     The path and the order of the remaining query parameters are kept: they can be
     meaningful to the site.
     """
+    plain = _PLAIN_ADDRESS.fullmatch(url)
+    if plain is not None:
+        scheme, host, path = plain.groups()
+        return f"{scheme}://{host}{path or '/'}"
+    return canonicalize_parts(url)
+
+
+def canonicalize_parts(url: str) -> str:
+    """``canonicalize_url`` for any address, through ``urllib.parse``."""
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()

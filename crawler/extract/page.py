@@ -168,7 +168,7 @@ def _generic_record(url: str, document: Document, html: str) -> ArticleRecord:
 
 
 def _check_length(paragraphs: list[str], minimum: int) -> None:
-    words = sum(paragraph.count(" ") + 1 for paragraph in paragraphs)  # already collapsed
+    words = " ".join(paragraphs).count(" ") + 1  # already collapsed: one space between words
     if not paragraphs:
         raise _Reject(RejectReason.NO_BODY, "no article text")
     if words < minimum:

@@ -32,6 +32,8 @@ _FIRST_HEADING = etree.XPath("body/descendant::h1[1]")
 def find_title(metadata: PageMetadata, root: etree._Element, url: str) -> str:
     """The page's headline, or "" when it has none."""
     for candidate in _candidates(metadata, root):
+        if not candidate:
+            continue
         title = normalize_paragraph(candidate)
         if _SUFFIX.match(title) or _PREFIX.match(title):
             title = strip_site_suffix(title, _site_names(metadata, url))

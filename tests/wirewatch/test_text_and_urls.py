@@ -1,9 +1,11 @@
 """Normalisation both extraction and storage rely on."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wirewatch.text import content_hash, fold_for_hash, word_count
-from wirewatch.urls import canonicalize_url
+from wirewatch.urls import canonicalize_parts, canonicalize_url
 
 
 def test_typographic_variants_hash_alike() -> None:
@@ -52,3 +54,21 @@ def test_word_count_counts_words_across_paragraphs() -> None:
 )
 def test_canonical_urls_drop_tracking_and_fragments(url: str, expected: str) -> None:
     assert canonicalize_url(url) == expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.sampled_from(["http://", "https://", "HTTPS://", "ftp://"]),
+    st.text(alphabet="abcXY09.-/:?#=&%_~@[]; \t", max_size=24),
+)
+def test_the_fast_path_for_plain_addresses_agrees_with_urllib(scheme: str, rest: str) -> None:
+    url = scheme + rest
+    try:
+        expected: object = canonicalize_parts(url)
+    except ValueError as error:
+        expected = type(error)
+    try:
+        actual: object = canonicalize_url(url)
+    except ValueError as error:
+        actual = type(error)
+    assert actual == expected
