@@ -12,8 +12,9 @@ def is_tracking_parameter(name: str) -> bool:
     return lowered in TRACKING_PARAMETERS or lowered.startswith(TRACKING_PREFIXES)
 
 
-# An address that is canonical already, but for an empty path: most story addresses.
-_PLAIN_ADDRESS = re.compile(r"(https?)://([a-z0-9.-]+)(/[^?#\s]*)?")
+# An address that is canonical already but for an empty path or tracking parameters:
+# most story addresses.
+_PLAIN_ADDRESS = re.compile(r"(https?)://([a-z0-9.-]+)(/[^?#\s]*)?(?:\?([^#\s]*))?")
 
 
 def canonicalize_url(url: str) -> str:
@@ -24,9 +25,15 @@ def canonicalize_url(url: str) -> str:
     """
     plain = _PLAIN_ADDRESS.fullmatch(url)
     if plain is not None:
-        scheme, host, path = plain.groups()
-        return f"{scheme}://{host}{path or '/'}"
+        scheme, host, path, query = plain.groups()
+        if not query or all(_is_dropped(part) for part in query.split("&")):
+            return f"{scheme}://{host}{path or '/'}"
     return canonicalize_parts(url)
+
+
+def _is_dropped(part: str) -> bool:
+    """An empty query part or a tracking parameter (still one once its name is unquoted)."""
+    return not part or is_tracking_parameter(part.partition("=")[0])
 
 
 def canonicalize_parts(url: str) -> str:

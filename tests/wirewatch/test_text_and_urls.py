@@ -72,3 +72,22 @@ def test_the_fast_path_for_plain_addresses_agrees_with_urllib(scheme: str, rest:
     except ValueError as error:
         actual = type(error)
     assert actual == expected
+
+
+QUERY_PARTS = ["src=RSS", "utm_source=x", "ref", "id=3", "UTM_Medium=y", "utm%5Fx=1", "a+b=1", "",
+               "=x", "fbclid=a=b", "gclid", "x=%20y"]  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.sampled_from(
+        ["https://menafn.com/1110354612/Kremlin", "http://a.example", "https://a.b/x/"]
+    ),
+    st.lists(st.sampled_from(QUERY_PARTS), max_size=4),
+    st.sampled_from(["", "#top"]),
+)
+def test_the_fast_path_for_tracking_queries_agrees_with_urllib(
+    base: str, parts: list[str], fragment: str
+) -> None:
+    url = f"{base}?{'&'.join(parts)}{fragment}"
+    assert canonicalize_url(url) == canonicalize_parts(url)
