@@ -12,9 +12,11 @@ def is_tracking_parameter(name: str) -> bool:
     return lowered in TRACKING_PARAMETERS or lowered.startswith(TRACKING_PREFIXES)
 
 
-# An address that is canonical already but for an empty path or tracking parameters:
-# most story addresses.
-_PLAIN_ADDRESS = re.compile(r"(https?)://([a-z0-9.-]+)(/[^?#\s]*)?(?:\?([^#\s]*))?")
+# Most story addresses: no port or user, query parameters whose names and values need no
+# quoting. Canonical once scheme and host are lower-cased and tracking parameters and
+# fragment dropped.
+_PLAIN_ADDRESS = re.compile(r"((?i:https?))://([A-Za-z0-9.-]+)(/[^?#\s]*)?(?:\?([^#\s]*))?(?:#.*)?")
+_PLAIN_PARAMETER = re.compile(r"([A-Za-z0-9_.~-]+)(?:=([A-Za-z0-9_.~-]*))?")
 
 
 def canonicalize_url(url: str) -> str:
@@ -26,14 +28,26 @@ def canonicalize_url(url: str) -> str:
     plain = _PLAIN_ADDRESS.fullmatch(url)
     if plain is not None:
         scheme, host, path, query = plain.groups()
-        if not query or all(_is_dropped(part) for part in query.split("&")):
-            return f"{scheme}://{host}{path or '/'}"
+        kept = _plain_query(query or "")
+        if kept is not None:
+            address = f"{scheme.lower()}://{host.lower()}{path or '/'}"
+            return f"{address}?{kept}" if kept else address
     return canonicalize_parts(url)
 
 
-def _is_dropped(part: str) -> bool:
-    """An empty query part or a tracking parameter (still one once its name is unquoted)."""
-    return not part or is_tracking_parameter(part.partition("=")[0])
+def _plain_query(query: str) -> str | None:
+    """The query without tracking parameters, or None when a parameter needs (un)quoting."""
+    kept = []
+    for part in query.split("&"):
+        if not part:
+            continue
+        parameter = _PLAIN_PARAMETER.fullmatch(part)
+        if parameter is None:
+            return None
+        name, value = parameter.groups()
+        if not is_tracking_parameter(name):
+            kept.append(f"{name}={value or ''}")
+    return "&".join(kept)
 
 
 def canonicalize_parts(url: str) -> str:

@@ -75,7 +75,8 @@ def test_the_fast_path_for_plain_addresses_agrees_with_urllib(scheme: str, rest:
 
 
 QUERY_PARTS = ["src=RSS", "utm_source=x", "ref", "id=3", "UTM_Medium=y", "utm%5Fx=1", "a+b=1", "",
-               "=x", "fbclid=a=b", "gclid", "x=%20y"]  # fmt: skip
+               "=x", "fbclid=a=b", "gclid", "x=%20y", "page", "k=v=w", "t=a~b.c-d_e", "q=caf\u00e9",
+               "empty="]  # fmt: skip
 
 
 @settings(max_examples=500, deadline=None)
