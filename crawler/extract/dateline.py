@@ -78,6 +78,10 @@ class Dateline(NamedTuple):
     has_time: bool
     zone_shown: bool = False
 
+    def read_in(self, zone: tzinfo) -> "Dateline":
+        """The same clock time read in ``zone``: for a dateline that showed none, read as UTC."""
+        return Dateline(self.value.replace(tzinfo=zone).astimezone(UTC), self.has_time, False)
+
 
 class Published(NamedTuple):
     """What the record stores: ``published_at``, its precision, and any flag raised."""
@@ -113,21 +117,18 @@ def parse_structured(value: str) -> Dateline | None:
     return parse_dateline(value)
 
 
-def first_dated_text(
-    texts: Iterable[str], default_zone: tzinfo | None = None
-) -> tuple[str, Dateline] | None:
-    """The first text that holds a dateline (as scanned) and that dateline.
+def first_dated_text(texts: Iterable[str]) -> Dateline | None:
+    """The first dateline in the first text that holds one, times without a zone read as UTC.
 
     Whether a text holds a dateline does not depend on the zone, so a caller that
-    learns the page's zone afterwards re-reads only this text.
+    learns the page's zone afterwards re-reads the time (``Dateline.read_in``).
     """
     for text in texts:
         if not text or text.isspace():
             continue
-        scanned = text[:_MAX_SCAN_CHARS]
-        found = parse_dateline(scanned, default_zone)
+        found = parse_dateline(text[:_MAX_SCAN_CHARS])
         if found is not None:
-            return scanned, found
+            return found
     return None
 
 

@@ -14,7 +14,6 @@ from crawler.extract.dateline import (
     Dateline,
     arbitrate,
     first_dated_text,
-    parse_dateline,
     parse_structured,
     stated_offset,
 )
@@ -183,16 +182,11 @@ def _wire_dateline(document: Document, markers: Markers) -> Dateline | None:
     if anchor is None:
         anchor = markers.wire_element
     assert anchor is not None and markers.container is not None
-    dated = first_dated_text(texts_near(anchor, markers.container))
-    if dated is None:
-        return None
-    text, found = dated
-    if not found.has_time or found.zone_shown:
+    found = first_dated_text(texts_near(anchor, markers.container))
+    if found is None or not found.has_time or found.zone_shown:
         return found
     zone = stated_offset(etree.tostring(document.root, method="text", encoding="unicode"))
-    if zone is None:
-        return found
-    return parse_dateline(text, zone)
+    return found if zone is None else found.read_in(zone)
 
 
 def _structured_dateline(metadata: PageMetadata) -> Dateline | None:

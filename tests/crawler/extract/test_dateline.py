@@ -62,6 +62,25 @@ def test_the_page_stated_offset_applies_when_the_dateline_shows_none() -> None:
     assert found.value == _utc(2025, 11, 18, 7, 15)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "18 Nov 2025, 10:15 AM",
+        "Tuesday, 02 January 2024 23:17",
+        "11/17/2025 00:30",
+        "2025-11-17 05:42",
+    ],
+)
+@pytest.mark.parametrize("hours", [-5, 0, 3, 14])
+def test_a_time_read_as_utc_then_in_the_page_zone_equals_reading_it_in_that_zone(
+    text: str, hours: int
+) -> None:
+    zone = timezone(timedelta(hours=hours))
+    read_as_utc = parse_dateline(text)
+    assert read_as_utc is not None
+    assert read_as_utc.read_in(zone) == parse_dateline(text, zone)
+
+
 def test_a_shown_zone_beats_the_page_offset() -> None:
     found = parse_dateline("18 Nov 2025, 10:15 AM GMT", timezone(timedelta(hours=3)))
     assert found is not None
