@@ -12,7 +12,7 @@ from unicodedata import normalize as unicode_normalize
 
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.unicode cimport PyUnicode_DecodeASCII, PyUnicode_DecodeUTF8, Py_UNICODE_ISSPACE
-from libc.string cimport strchr, strcmp, strlen, strstr
+from libc.string cimport memset, strchr, strcmp, strlen, strstr
 
 
 cdef extern from "Python.h":
@@ -75,6 +75,20 @@ def marker_texts(_Element root, int limit):
     return found
 
 
+cdef enum:
+    _BR = 1
+    _BLOCK = 2
+    _BOLD = 4
+    _SKIP = 8
+    _NAMING = 16
+    _KIND_SLOTS = 128
+
+
+cdef struct _KindSlot:
+    const tree.xmlChar* name
+    int kind
+
+
 cdef class ParagraphRules:
     """What ``paragraphs`` decides, handed to the compiled walk (one source of truth)."""
 
@@ -133,21 +147,42 @@ cdef class ParagraphRules:
         finally:
             PyMem_Free(out)
 
-    cdef bint is_boilerplate(self, tree.xmlNode* node, _Element container) except -1:
+    cdef int kind(self, const tree.xmlChar* name, _KindSlot* slots) except -1:
+        """What the rules say of a tag or attribute name, cached by the name's address
+        (libxml2 keeps one copy of each name per document)."""
+        cdef _KindSlot* slot = &slots[(<size_t>name >> 3) % _KIND_SLOTS]
+        if slot.name is name:
+            return slot.kind
+        text = _decode(name)
+        kind = (
+            (_BR if text == "br" else 0)
+            | (_BLOCK if text in self.block_tags else 0)
+            | (_BOLD if text in self.bold_tags else 0)
+            | (_SKIP if text in self.skip_tags else 0)
+            | (_NAMING if text in self.naming_attributes else 0)
+        )
+        slot.name = name
+        slot.kind = kind
+        return kind
+
+    cdef bint is_boilerplate(
+        self, tree.xmlNode* node, int kind, _Element container, _KindSlot* slots
+    ) except -1:
         """``is_boilerplate_element`` without a Python object for the element."""
         cdef tree.xmlAttr* attribute
         if node.type != tree.XML_ELEMENT_NODE:
             return True  # a comment or processing instruction
         if node.ns is not NULL:
             return bool(self.is_boilerplate_element(elementFactory(container._doc, node)))
-        tag = _decode(node.name)
-        if tag in self.skip_tags:
+        if kind & _SKIP:
             return True
-        if strchr(<const char*>node.name, 45) is not NULL and self.is_boilerplate_name(tag):
+        if strchr(<const char*>node.name, 45) is not NULL and self.is_boilerplate_name(
+            _decode(node.name)
+        ):
             return True
         attribute = node.properties
         while attribute is not NULL:
-            if attribute.ns is NULL and _decode(attribute.name) in self.naming_attributes:
+            if attribute.ns is NULL and self.kind(attribute.name, slots) & _NAMING:
                 if self.is_boilerplate_name(attributeValue(node, attribute)):
                     return True
             attribute = attribute.next
@@ -237,38 +272,40 @@ def raw_paragraphs(_Element container, list markers, ParagraphRules rules):
     cdef tree.xmlNode* node = top
     cdef tree.xmlNode* skipped = NULL
     cdef int bold = 0
-    cdef str tag
+    cdef int kind
+    cdef _KindSlot slots[_KIND_SLOTS]
+    memset(slots, 0, sizeof(slots))
     while True:
         if _is_text(node):
             if node.content is not NULL:
                 builder.text(_decode(node.content), bold > 0)
         elif _isElement(node):
-            tag = _decode(node.name) if node.type == tree.XML_ELEMENT_NODE else ""
-            if tag == "br":
+            kind = rules.kind(node.name, slots) if node.type == tree.XML_ELEMENT_NODE else 0
+            if kind & _BR:
                 if builder.parts:
                     builder.breaks += 1
             elif (
                 node is not top
-                and rules.is_boilerplate(node, container)
+                and rules.is_boilerplate(node, kind, container, slots)
                 and not _on_path_to(node, markers)
             ):
                 skipped = node
             else:
-                if tag in rules.block_tags:
+                if kind & _BLOCK:
                     builder.flush()
-                elif tag in rules.bold_tags:
+                elif kind & _BOLD:
                     bold += 1
                 if node.children is not NULL:
                     node = node.children
                     continue
         while True:  # the node is done: end it, and every ancestor it was the last child of
             if node.type == tree.XML_ELEMENT_NODE:
-                tag = _decode(node.name)
+                kind = rules.kind(node.name, slots)
                 if node is skipped:
                     skipped = NULL
-                elif tag in rules.bold_tags:
+                elif kind & _BOLD:
                     bold -= 1
-                if tag in rules.block_tags:
+                if kind & _BLOCK:
                     builder.flush()
             elif node is skipped:
                 skipped = NULL
