@@ -57,7 +57,8 @@ def locate(root: etree._Element) -> Markers:
             if attribution is not None:
                 attributions.append((element, attribution.provider))
         if "ID" in text:
-            wire_ids.extend((element, wire_id) for wire_id in iter_wire_ids(text))
+            for wire_id in iter_wire_ids(text):
+                wire_ids.append((element, wire_id))
     return _decide(attributions, wire_ids)
 
 
