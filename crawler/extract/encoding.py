@@ -27,6 +27,7 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
+_BOM_FIRST_BYTES = frozenset(mark[:1] for mark, _ in _BOMS)
 _WINDOWS_1252_ALIASES = frozenset({"latin_1", "ascii", "iso8859_1", "cp1252"})
 _MAX_BAD_CHAR_RATIO = 0.1
 _HIGH_BYTES = bytes(range(128, 256))
@@ -87,6 +88,8 @@ def _try_decode(body: bytes, encoding: str | None) -> str | None:
 
 
 def _bom(body: bytes) -> tuple[str, int] | None:
+    if body[:1] not in _BOM_FIRST_BYTES:
+        return None
     for mark, encoding in _BOMS:
         if body.startswith(mark):
             return encoding, len(mark)
