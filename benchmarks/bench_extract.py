@@ -28,8 +28,7 @@ import trafilatura
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from crawler.extract import extract, locate, paragraphs  # noqa: E402
-from crawler.extract.speedups import treewalk  # noqa: E402
+from crawler.extract import extract, speedups  # noqa: E402
 from wirewatch.record import ArticleRecord  # noqa: E402
 
 TEMPLATES = REPO_ROOT / "tests" / "crawler" / "extract" / "templates"
@@ -131,12 +130,11 @@ def _ours(page: Page) -> object:
 
 def _ours_python_walks(page: Page) -> object:
     """Our extraction as installed without a C compiler: the Python tree walks."""
-    compiled = locate.treewalk, paragraphs._COMPILED_RULES
-    locate.treewalk, paragraphs._COMPILED_RULES = None, None
+    compiled, speedups.treewalk = speedups.treewalk, None
     try:
         return extract(*page)
     finally:
-        locate.treewalk, paragraphs._COMPILED_RULES = compiled
+        speedups.treewalk = compiled
 
 
 def _trafilatura(page: Page) -> object:
@@ -183,7 +181,7 @@ def measure(
         "trafilatura.extract": _trafilatura,
         "lxml.html.fromstring": _bare_parse,
     }
-    if treewalk is not None:
+    if speedups.treewalk is not None:
         everyone[PYTHON_WALKS] = _ours_python_walks
     without_trafilatura = {k: v for k, v in everyone.items() if k != "trafilatura.extract"}
     rates: dict[str, list[float]] = {name: [] for name in everyone}
@@ -237,7 +235,7 @@ def _report(
     )
     print(
         f"clock: {clock_name}; median of {repeats} passes ({trafilatura_repeats} for trafilatura); "
-        f"tree walks: {'compiled' if treewalk is not None else 'Python (extension not built)'}"
+        f"tree walks: {'compiled' if speedups.treewalk is not None else 'Python (not built)'}"
     )
     rates = measure(pages, repeats, trafilatura_repeats, clock)
     for name, rate in rates.items():

@@ -52,29 +52,6 @@ cdef inline tree.xmlNode* _next_in(tree.xmlNode* node, tree.xmlNode* top, bint d
     return NULL
 
 
-def marker_texts(_Element root, int limit):
-    """(element, text) of each text node under ``<body>`` holding ``MENAFN``, in order.
-
-    The element is the one whose content the text belongs to (a tail's parent).
-    At most ``limit`` pairs.
-    """
-    cdef list found = []
-    cdef tree.xmlNode* body = root._c_node.children
-    cdef tree.xmlNode* node
-    while body is not NULL:
-        if body.type == tree.XML_ELEMENT_NODE and body.ns is NULL and strcmp(<const char*>body.name, "body") == 0:
-            node = _next_in(body, body, True)
-            while node is not NULL:
-                if _is_text(node) and node.content is not NULL:
-                    if strstr(<const char*>node.content, "MENAFN") is not NULL:
-                        found.append((elementFactory(root._doc, node.parent), _decode(node.content)))
-                        if len(found) >= limit:
-                            return found
-                node = _next_in(node, body, node.type == tree.XML_ELEMENT_NODE)
-        body = body.next
-    return found
-
-
 cdef enum:
     _BR = 1
     _BLOCK = 2
@@ -427,13 +404,18 @@ cdef str _node_text(tree.xmlNode* top):
     return "".join(pieces)
 
 
-def collect_metadata(_Element root, metadata, json_ld_objects):
-    """``document.collect_metadata`` without a Python object per element: fills ``metadata``.
+def survey(_Element root, metadata, json_ld_objects, frozenset stripped, int limit):
+    """One pass over the page, before ``stripped`` elements are removed from it.
 
-    ``json_ld_objects`` turns the text of a JSON-LD script into its objects.
+    Fills ``metadata`` as ``document.collect_metadata`` does (``json_ld_objects``
+    turns the text of a JSON-LD script into its objects) and returns what
+    ``document.search_marker_texts`` finds once they are removed: (element, text)
+    of each text under ``<body>`` holding ``MENAFN``, at most ``limit``.
     """
-    cdef tree.xmlNode* node = root._c_node
+    cdef tree.xmlNode* top = root._c_node
+    cdef tree.xmlNode* node = top
     cdef const char* name
+    cdef list found = []
     while node is not NULL:
         if node.type == tree.XML_ELEMENT_NODE and node.ns is NULL:
             name = <const char*>node.name
@@ -452,7 +434,34 @@ def collect_metadata(_Element root, metadata, json_ld_objects):
                 value = (_attribute(node, b"datetime") or _leading_text(node)).strip()
                 if value:
                     metadata.date_published.append(value)
-        node = _next_in(node, root._c_node, node.type == tree.XML_ELEMENT_NODE)
+        elif (
+            _is_text(node)
+            and node.content is not NULL
+            and len(found) < limit
+            and strstr(<const char*>node.content, "MENAFN") is not NULL
+            and _kept_in_body(node, top, stripped)
+        ):
+            found.append((elementFactory(root._doc, node.parent), _decode(node.content)))
+        node = _next_in(node, top, node.type == tree.XML_ELEMENT_NODE)
+    return found
+
+
+cdef bint _kept_in_body(tree.xmlNode* text, tree.xmlNode* root, frozenset stripped) except -1:
+    """Whether a text node is under a ``<body>`` child of ``root`` and inside no element
+    that stripping ``stripped`` would remove."""
+    cdef tree.xmlNode* node = text.parent
+    while node is not NULL and node.parent is not root:
+        if node.type != tree.XML_ELEMENT_NODE:
+            return False
+        if node.ns is NULL and _decode(node.name) in stripped:
+            return False
+        node = node.parent
+    return (
+        node is not NULL
+        and node.type == tree.XML_ELEMENT_NODE
+        and node.ns is NULL
+        and strcmp(<const char*>node.name, "body") == 0
+    )
 
 
 cdef void _collect_meta(tree.xmlNode* node, dict meta) except *:

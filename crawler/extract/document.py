@@ -1,18 +1,20 @@
-"""One parse per page: the lxml tree plus the page metadata read before scripts are stripped.
+"""One parse per page: the lxml tree, the page metadata and the texts holding MENAFN markers.
 
 Structured data lives in ``<script type="application/ld+json">`` and ``<meta>``; it is
 collected first, then every script, style and other non-text element is removed
 from the tree, so nothing downstream can mistake script text (a wire ID in a
-tracking snippet, say) for article text.
+tracking snippet, say) for article text. When ``_treewalk`` is built, one compiled
+pass over the page collects the metadata and the marker texts (those outside the
+elements about to be stripped) together.
 """
 
 import json
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Any, cast
 
 from lxml import etree
 
-from crawler.extract.speedups import treewalk
+from crawler.extract import speedups
 
 _PARSER = etree.HTMLParser(
     encoding="utf-8",
@@ -23,6 +25,9 @@ _PARSER = etree.HTMLParser(
     recover=True,
 )
 _NON_TEXT_TAGS = ("script", "style", "noscript", "template", "svg", "math", "iframe", "object")
+_MENAFN_TEXTS = etree.XPath("body/descendant::text()[contains(., 'MENAFN')]")
+_STRIPPED = frozenset(_NON_TEXT_TAGS)
+MAX_MARKER_TEXTS = 200
 _MAX_JSON_LD_CHARS = 200_000
 
 
@@ -49,10 +54,11 @@ class PageMetadata:
 
 @dataclass(slots=True)
 class Document:
-    """The parsed page (scripts removed) and its metadata."""
+    """The parsed page (scripts removed), its metadata and the texts holding markers."""
 
     root: etree._Element
     metadata: PageMetadata
+    marker_texts: list[tuple[etree._Element, str]]
 
 
 def parse_document(data: bytes) -> Document | None:
@@ -63,21 +69,43 @@ def parse_document(data: bytes) -> Document | None:
         return None
     if root is None:
         return None
-    metadata = _read_metadata(root)
-    etree.strip_elements(root, *_NON_TEXT_TAGS, with_tail=False)
-    return Document(root=root, metadata=metadata)
-
-
-def _read_metadata(root: etree._Element) -> PageMetadata:
-    """The page's metadata, read in one pass over its elements."""
     metadata = PageMetadata(html_lang=root.get("lang") or root.get("xml:lang"))
-    if treewalk is not None:
-        treewalk.collect_metadata(root, metadata, _json_ld_objects)
+    if speedups.treewalk is not None:
+        marker_texts = speedups.treewalk.survey(
+            root, metadata, _json_ld_objects, _STRIPPED, MAX_MARKER_TEXTS
+        )
+        etree.strip_elements(root, *_NON_TEXT_TAGS, with_tail=False)
     else:
         collect_metadata(root, metadata)
+        etree.strip_elements(root, *_NON_TEXT_TAGS, with_tail=False)
+        marker_texts = search_marker_texts(root)
     if metadata.json_ld:
         metadata.json_ld.sort(key=_is_other_than_article)  # stable: page order kept within each
-    return metadata
+    return Document(root=root, metadata=metadata, marker_texts=marker_texts)
+
+
+def search_marker_texts(root: etree._Element) -> list[tuple[etree._Element, str]]:
+    """Each text under ``<body>`` that holds ``MENAFN``, with the element whose content it is.
+
+    By XPath, on the stripped tree: the reference ``_treewalk.survey`` is tested against.
+    """
+    found = []
+    for node in select_strings(_MENAFN_TEXTS, root)[:MAX_MARKER_TEXTS]:
+        element = _flow_element(node)
+        if element is not None:
+            found.append((element, str(node)))
+    return found
+
+
+def _flow_element(node: Any) -> etree._Element | None:
+    """The element whose content flow a text node (an lxml smart string) belongs to.
+
+    A tail belongs to the parent of the element it follows.
+    """
+    element: etree._Element | None = node.getparent()
+    if element is not None and node.is_tail:
+        element = element.getparent()
+    return element
 
 
 def collect_metadata(root: etree._Element, metadata: PageMetadata) -> None:

@@ -2,25 +2,23 @@
 
 The markers are the lead attribution (``(MENAFN...)`` opening a text) and the wire
 ID. The article container is the lowest element holding both, so a partner
-template never seen before still works. Scripts are already stripped from the
-tree, so a wire ID that only occurs in a ``<script>`` is not a marker.
+template never seen before still works. The texts holding ``MENAFN`` come from
+``document`` (text in scripts is never among them, so a wire ID that only occurs
+in a ``<script>`` is not a marker).
 """
 
 from collections.abc import Callable, Iterator
 from enum import Enum
 from functools import partial
 from itertools import islice
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from lxml import etree
 
+from crawler.extract import speedups
 from crawler.extract.attribution import match_attribution
-from crawler.extract.document import select_strings
-from crawler.extract.speedups import treewalk
 from crawler.extract.wire_id import WireId, iter_wire_ids
 
-_MENAFN_TEXTS = etree.XPath("body/descendant::text()[contains(., 'MENAFN')]")
-_MAX_CANDIDATES = 200
 _MAX_PAIRED = 20
 _INLINE_TAGS = frozenset(
     {"p", "span", "b", "strong", "i", "em", "u", "a", "font", "small", "big", "sup", "sub", "h2",
@@ -47,11 +45,14 @@ class Markers(NamedTuple):
     attribution_element: etree._Element | None = None
 
 
-def locate(root: etree._Element) -> Markers:
-    """The article container and its markers, a listing verdict, or ``Verdict.NONE``."""
+def locate(marker_texts: list[tuple[etree._Element, str]]) -> Markers:
+    """The article container and its markers, a listing verdict, or ``Verdict.NONE``.
+
+    ``marker_texts``: each text holding ``MENAFN`` with the element whose content it is.
+    """
     attributions: list[tuple[etree._Element, str]] = []
     wire_ids: list[tuple[etree._Element, WireId]] = []
-    for element, text in marker_texts(root):
+    for element, text in marker_texts:
         if "(" in text:
             attribution = match_attribution(text)
             if attribution is not None:
@@ -60,27 +61,6 @@ def locate(root: etree._Element) -> Markers:
             for wire_id in iter_wire_ids(text):
                 wire_ids.append((element, wire_id))
     return _decide(attributions, wire_ids)
-
-
-def marker_texts(root: etree._Element) -> list[tuple[etree._Element, str]]:
-    """Each text under ``<body>`` that holds ``MENAFN``, with the element whose content it is.
-
-    Compiled when ``_treewalk`` is built; ``search_marker_texts`` is the reference
-    it is tested against.
-    """
-    if treewalk is not None:
-        return treewalk.marker_texts(root, _MAX_CANDIDATES)
-    return search_marker_texts(root)
-
-
-def search_marker_texts(root: etree._Element) -> list[tuple[etree._Element, str]]:
-    """``marker_texts`` by XPath."""
-    found = []
-    for node in select_strings(_MENAFN_TEXTS, root)[:_MAX_CANDIDATES]:
-        element = _flow_element(node)
-        if element is not None:
-            found.append((element, str(node)))
-    return found
 
 
 def _decide(
@@ -124,8 +104,8 @@ def _pair(
 
 def _meeting(element: etree._Element) -> Callable[[etree._Element], tuple[int, etree._Element]]:
     """Where another element's ancestry meets ``element``'s: (depth, element), compiled or not."""
-    if treewalk is not None:
-        return partial(treewalk.common_ancestor, element)
+    if speedups.treewalk is not None:
+        return partial(speedups.treewalk.common_ancestor, element)
     return Chain(element).meet
 
 
@@ -144,17 +124,6 @@ class Chain:
             if depth is not None:
                 return depth, node
         return 0, self._elements[-1]
-
-
-def _flow_element(node: Any) -> etree._Element | None:
-    """The element whose content flow a text node (an lxml smart string) belongs to.
-
-    A tail belongs to the parent of the element it follows.
-    """
-    element: etree._Element | None = node.getparent()
-    if element is not None and node.is_tail:
-        element = element.getparent()
-    return element
 
 
 def _enclosing_block(element: etree._Element) -> etree._Element:
@@ -180,8 +149,8 @@ def texts_near(anchor: etree._Element, container: etree._Element) -> Iterator[st
     searched. Lazy: the search usually stops at the first few. Compiled when
     ``_treewalk`` is built; ``walk_texts_near`` is the reference it is tested against.
     """
-    if treewalk is not None:
-        return treewalk.texts_near(anchor, container, _MAX_NEARBY_TEXTS)
+    if speedups.treewalk is not None:
+        return speedups.treewalk.texts_near(anchor, container, _MAX_NEARBY_TEXTS)
     return walk_texts_near(anchor, container)
 
 

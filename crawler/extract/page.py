@@ -93,7 +93,7 @@ def _extract(url: str, body: bytes, headers: Mapping[str, str] | None) -> Articl
     document = parse_document(body if strict_utf8 else decoded.text.encode("utf-8"))
     if document is None or not any(child.tag == "body" for child in document.root):
         raise _Reject(RejectReason.NO_BODY, "the page holds no HTML document")
-    markers = locate(document.root)
+    markers = locate(document.marker_texts)
     if markers.verdict is Verdict.LISTING:
         raise _Reject(RejectReason.NOT_AN_ARTICLE, "several wire stories on one page: a listing")
     if markers.verdict is Verdict.ARTICLE:

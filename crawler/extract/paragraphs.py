@@ -15,8 +15,8 @@ from functools import lru_cache
 
 from lxml import etree
 
+from crawler.extract import speedups
 from crawler.extract.attribution import strip_attribution
-from crawler.extract.speedups import treewalk
 
 _BLOCK_TAGS = frozenset(
     {"p", "div", "section", "article", "main", "header", "footer", "blockquote", "h1", "h2", "h3",
@@ -122,8 +122,8 @@ def raw_paragraphs(container: etree._Element, markers: Sequence[etree._Element] 
     ``_treewalk`` is built, with this module's rules passed in; ``walk_paragraphs``
     is the reference it is tested against.
     """
-    if _COMPILED_RULES is not None:
-        return treewalk.raw_paragraphs(container, list(markers), _COMPILED_RULES)  # type: ignore[union-attr]
+    if speedups.treewalk is not None and _COMPILED_RULES is not None:
+        return speedups.treewalk.raw_paragraphs(container, list(markers), _COMPILED_RULES)
     return walk_paragraphs(container, marker_path(markers))
 
 
@@ -178,7 +178,7 @@ def walk_paragraphs(container: etree._Element, keep: set[etree._Element]) -> lis
 
 
 _COMPILED_RULES = (
-    treewalk.ParagraphRules(
+    speedups.treewalk.ParagraphRules(
         block_tags=_BLOCK_TAGS,
         bold_tags=_BOLD_TAGS,
         skip_tags=_SKIP_TAGS,
@@ -187,7 +187,7 @@ _COMPILED_RULES = (
         is_boilerplate_element=is_boilerplate_element,
         invisible_characters=INVISIBLE_CHARACTERS,
     )
-    if treewalk is not None
+    if speedups.treewalk is not None
     else None
 )
 

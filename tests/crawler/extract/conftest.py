@@ -9,13 +9,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from crawler.extract import locate, paragraphs
-from crawler.extract.speedups import treewalk
+from crawler.extract import speedups
 
 
 def require_compiled_walks() -> None:
     """Skip (or fail under CI) when the compiled tree walks are not built."""
-    if treewalk is not None:
+    if speedups.treewalk is not None:
         return
     reason = "crawler.extract._treewalk is not built (no C compiler at install time?)"
     if os.environ.get("CI"):
@@ -29,6 +28,5 @@ def walks(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> It
     if request.param == "compiled":
         require_compiled_walks()
     else:
-        monkeypatch.setattr(locate, "treewalk", None)
-        monkeypatch.setattr(paragraphs, "_COMPILED_RULES", None)
+        monkeypatch.setattr(speedups, "treewalk", None)
     yield request.param

@@ -5,27 +5,40 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from crawler.extract.document import (
+    _NON_TEXT_TAGS,
     _PARSER,
+    _STRIPPED,
     PageMetadata,
     _json_ld_objects,
     collect_metadata,
-    parse_document,
+    search_marker_texts,
 )
-from crawler.extract.locate import Chain, search_marker_texts, walk_texts_near
+from crawler.extract.locate import Chain, walk_texts_near
 from crawler.extract.paragraphs import _COMPILED_RULES, marker_path, walk_paragraphs
 from crawler.extract.speedups import treewalk
 from tests.crawler.extract.conftest import require_compiled_walks
 from tests.crawler.extract.golden import template_goldens
 
 TAGS = ["p", "div", "span", "b", "strong", "i", "a", "td", "tr", "table", "h2", "li", "ul", "font",
-        "section", "nav", "aside", "figure", "amp-ad", "x-share", "amp-img", "blockquote", "center"]  # fmt: skip
+        "section", "nav", "aside", "figure", "amp-ad", "x-share", "amp-img", "blockquote", "center",
+        "noscript", "svg", "template", "body"]  # fmt: skip
 ATTRIBUTES = ["", ' class="share-bar"', ' class="story body"', ' id="related"', ' role="navigation"',
               ' class="x_comment"', ' data-x="ad"', " hidden", ' class=""', ' ID="Sidebar"']  # fmt: skip
 TEXTS = ["(MENAFN- Jordan Times) The ministry said", "(MENAFN)", "MENAFN", " ", "\n  ",
          "MENAFN19112025000029011111ID1110361234", "MENAFN31022025000029011111ID1110361234",
          "&amp; co", "&nbsp;", "caf\u00e9", "e\u0301", "\u200b", "Share", "word " * 9,
          "<!-- a comment -->", "<![CDATA[x]]>", "MENA<b>FN</b>", "\u00a0\u2003",
-         " a\x1c\x1fb \x0b\x0cc\t\r\x7f\x01 d "]  # fmt: skip
+         " a\x1c\x1fb \x0b\x0cc\t\r\x7f\x01 d ", "<script>var x = 'MENAFN';</script>MENAFN tail"]  # fmt: skip
+METADATA = ['<meta property="og:title" content=" Big News - Wire ">', '<meta name="OG:Title" content="x">',
+            '<meta itemprop="datePublished" content="2025-11-19">', '<meta http-equiv="Content-Language" content="ar">',
+            '<meta content="orphan">', '<meta name="description">', '<meta name="" property="" content="empty key">',
+            '<script type="application/ld+json">{"@type":"NewsArticle","headline":"H"}</script>',
+            '<script type="Application/LD+JSON">[{"@type":"WebPage"},{"@graph":[{"@type":"Article"}]}]</script>',
+            '<script type="application/ld+json">not json</script>', "<script>var x = 1;</script>",
+            "<title>First &amp; title</title>", "<title>Second</title>", "<title></title>",
+            '<time itemprop="datePublished" datetime=" 2025-11-18T10:00:00Z ">18 Nov</time>',
+            '<time itemprop="datePublished">  19 Nov 2025 </time>', '<time datetime="2020-01-01">x</time>',
+            '<span itemprop="datePublished">2021-01-01</span>', "<noscript><p>MENAFN</p></noscript>"]  # fmt: skip
 
 
 @st.composite
@@ -46,18 +59,29 @@ def markup(draw: st.DrawFn, depth: int = 0) -> str:
     return "".join(pieces)
 
 
+def _survey_both(html: bytes) -> etree._Element:
+    """Survey a page compiled, then collect, strip and search it in Python: the same
+    metadata and marker texts come out. Returns the stripped tree."""
+    assert treewalk is not None
+    root = etree.fromstring(html, _PARSER)
+    compiled, reference = PageMetadata(), PageMetadata()
+    compiled_markers = treewalk.survey(root, compiled, _json_ld_objects, _STRIPPED, 200)
+    collect_metadata(root, reference)
+    etree.strip_elements(root, *_NON_TEXT_TAGS, with_tail=False)
+    assert compiled == reference
+    assert compiled_markers == search_marker_texts(root)
+    return root
+
+
 def _root(body_markup: str) -> etree._Element:
-    document = parse_document(f"<html><body>{body_markup}</body></html>".encode())
-    assert document is not None
-    return document.root
+    return _survey_both(f"<html><body>{body_markup}</body></html>".encode())
 
 
 def _compare_everywhere(root: etree._Element) -> None:
-    """Marker texts of the page; for every element: its paragraphs with and without markers
+    """For every element of a surveyed page: its paragraphs with and without markers
     inside, the texts near it inside the page, its parent and itself, and where its
     ancestry meets that of the page's first and last elements."""
     assert treewalk is not None and _COMPILED_RULES is not None
-    assert treewalk.marker_texts(root, 200) == search_marker_texts(root)
     elements = list(root.iter())
     for element in elements:
         inside = list(element.iterdescendants())
@@ -82,29 +106,42 @@ def test_compiled_walks_match_python_on_generated_markup(body_markup: str) -> No
 def test_compiled_walks_match_python_on_every_golden_page() -> None:
     require_compiled_walks()
     for golden in template_goldens():
-        document = parse_document(golden.body())
-        assert document is not None
-        _compare_everywhere(document.root)
+        _compare_everywhere(_survey_both(golden.body()))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from(METADATA), max_size=8), st.lists(st.sampled_from(METADATA), max_size=4)
+)
+def test_compiled_survey_collects_what_python_does(head: list[str], body: list[str]) -> None:
+    require_compiled_walks()
+    _survey_both(
+        f"<html><head>{''.join(head)}</head><body><p>x</p>{''.join(body)}</body></html>".encode()
+    )
 
 
 def test_compiled_marker_search_stops_at_its_limit() -> None:
     require_compiled_walks()
     assert treewalk is not None
-    root = _root("".join(f"<p>MENAFN teaser {n}</p>" for n in range(250)))
-    found = treewalk.marker_texts(root, 200)
+    html = "".join(f"<p>MENAFN teaser {n}</p>" for n in range(250))
+    root = etree.fromstring(f"<html><body>{html}</body></html>".encode(), _PARSER)
+    found = treewalk.survey(root, PageMetadata(), _json_ld_objects, _STRIPPED, 200)
     assert [text for _, text in found] == [f"MENAFN teaser {n}" for n in range(200)]
-    assert found == search_marker_texts(root)
+    _root(html)
 
 
-def test_compiled_walks_read_only_the_body_and_never_script_text() -> None:
+def test_compiled_survey_reads_markers_in_the_body_only_and_never_in_scripts() -> None:
     require_compiled_walks()
     assert treewalk is not None
-    document = parse_document(
+    html = (
         b"<html><head><title>MENAFN head</title></head><body><p>MENAFN in body</p>"
-        b"<script>var id='MENAFN19112025000029011111ID1110361234'</script></body></html>"
+        b"<script>var id='MENAFN19112025000029011111ID1110361234'</script>MENAFN tail"
+        b"<noscript><p>MENAFN hidden</p></noscript></body></html>"
     )
-    assert document is not None
-    assert [text for _, text in treewalk.marker_texts(document.root, 200)] == ["MENAFN in body"]
+    root = etree.fromstring(html, _PARSER)
+    found = treewalk.survey(root, PageMetadata(), _json_ld_objects, _STRIPPED, 200)
+    assert [text for _, text in found] == ["MENAFN in body", "MENAFN tail"]
+    _survey_both(html)
 
 
 def test_compiled_paragraph_walk_survives_deep_nesting() -> None:
@@ -126,44 +163,6 @@ def test_compiled_texts_near_stop_at_the_budget_as_the_python_ones_do() -> None:
     compiled = list(treewalk.texts_near(anchor, anchor, 200))
     assert compiled == list(walk_texts_near(anchor, anchor))
     assert compiled == ["x"] * 200 + ["y"] * 200
-
-
-METADATA = ['<meta property="og:title" content=" Big News - Wire ">', '<meta name="OG:Title" content="x">',
-            '<meta itemprop="datePublished" content="2025-11-19">', '<meta http-equiv="Content-Language" content="ar">',
-            '<meta content="orphan">', '<meta name="description">', '<meta name="" property="" content="empty key">',
-            '<script type="application/ld+json">{"@type":"NewsArticle","headline":"H"}</script>',
-            '<script type="Application/LD+JSON">[{"@type":"WebPage"},{"@graph":[{"@type":"Article"}]}]</script>',
-            '<script type="application/ld+json">not json</script>', "<script>var x = 1;</script>",
-            "<title>First &amp; title</title>", "<title>Second</title>", "<title></title>",
-            '<time itemprop="datePublished" datetime=" 2025-11-18T10:00:00Z ">18 Nov</time>',
-            '<time itemprop="datePublished">  19 Nov 2025 </time>', '<time datetime="2020-01-01">x</time>',
-            '<span itemprop="datePublished">2021-01-01</span>']  # fmt: skip
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    st.lists(st.sampled_from(METADATA), max_size=8), st.lists(st.sampled_from(METADATA), max_size=4)
-)
-def test_compiled_metadata_matches_python(head: list[str], body: list[str]) -> None:
-    require_compiled_walks()
-    assert treewalk is not None
-    html = f"<html><head>{''.join(head)}</head><body><p>x</p>{''.join(body)}</body></html>"
-    root = etree.fromstring(html.encode(), _PARSER)
-    compiled, reference = PageMetadata(), PageMetadata()
-    treewalk.collect_metadata(root, compiled, _json_ld_objects)
-    collect_metadata(root, reference)
-    assert compiled == reference
-
-
-def test_compiled_metadata_matches_python_on_every_golden_page() -> None:
-    require_compiled_walks()
-    assert treewalk is not None
-    for golden in template_goldens():
-        root = etree.fromstring(golden.body(), _PARSER)
-        compiled, reference = PageMetadata(), PageMetadata()
-        treewalk.collect_metadata(root, compiled, _json_ld_objects)
-        collect_metadata(root, reference)
-        assert compiled == reference, golden.name
 
 
 def test_compiled_common_ancestor_of_elements_in_different_pages_is_the_first_ones_top() -> None:
