@@ -25,16 +25,12 @@ class WireId(NamedTuple):
 
 
 def _from_match(match: re.Match[str]) -> WireId | None:
+    day, month, year, code, number = match.groups()
     try:
-        wire_date = date(int(match["year"]), int(match["month"]), int(match["day"]))
+        wire_date = date(int(year), int(month), int(day))
     except ValueError:
         return None
-    return WireId(
-        wire_id=match.group(0),
-        wire_date=wire_date,
-        provider_code=match["code"],
-        article_number=int(match["number"]),
-    )
+    return WireId(match.group(0), wire_date, code, int(number))
 
 
 def iter_wire_ids(text: str) -> Iterator[WireId]:
