@@ -20,6 +20,8 @@ _SUFFIX = re.compile(
     r"^(?P<head>.+)\s+(?:[|\-\u2013\u2014:\u00bb\u2022]|::)\s+(?P<site>[^|]{1,60})$"
 )
 _PREFIX = re.compile(r"^(?P<site>[^|:]{1,40}?)\s+(?:\||::|\u00bb)\s+(?P<head>.+)$")
+# What both need, found without backtracking: a separator between white space.
+_SEPARATOR = re.compile(r"\s(?:[|\-\u2013\u2014:\u00bb\u2022]|::)\s")
 # The word boundaries stand outside the alternatives: most positions fail them at once.
 _SITE_WORDS = re.compile(
     r"(?i)(?:menafn|\.(?:com|net|org|ae|example)\b|"
@@ -36,7 +38,7 @@ def find_title(metadata: PageMetadata, root: etree._Element, url: str) -> str:
         if not candidate:
             continue
         title = normalize_paragraph(candidate)
-        if _SUFFIX.match(title) or _PREFIX.match(title):
+        if _SEPARATOR.search(title) and (_SUFFIX.match(title) or _PREFIX.match(title)):
             title = strip_site_suffix(title, _site_names(metadata, url))
         if title:
             return title[:_MAX_TITLE_CHARS]
