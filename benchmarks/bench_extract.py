@@ -243,8 +243,8 @@ def _report(
     ours = rates["crawler.extract.extract"]
     trafila = rates["trafilatura.extract"]
     bare = rates["lxml.html.fromstring"]
-    print(f"ours / trafilatura = {ours / trafila:5.1f}x  (target >= 10x)")
-    print(f"bare parse / ours  = {bare / ours:5.1f}x  (target <= 3x)")
+    print(f"ours / trafilatura = {ours / trafila:5.2f}x  (target >= 10x)")
+    print(f"bare parse / ours  = {bare / ours:5.2f}x  (target <= 3x)")
     if PYTHON_WALKS in rates:
         print(f"compiled / Python walks = {ours / rates[PYTHON_WALKS]:4.2f}x")
 

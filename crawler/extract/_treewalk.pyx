@@ -408,17 +408,25 @@ def survey(_Element root, metadata, json_ld_objects, frozenset stripped, int lim
     """One pass over the page, before ``stripped`` elements are removed from it.
 
     Fills ``metadata`` as ``document.collect_metadata`` does (``json_ld_objects``
-    turns the text of a JSON-LD script into its objects) and returns what
+    turns the text of a JSON-LD script into its objects). Returns what
     ``document.search_marker_texts`` finds once they are removed: (element, text)
-    of each text under ``<body>`` holding ``MENAFN``, at most ``limit``.
+    of each text under ``<body>`` holding ``MENAFN``, at most ``limit``; and the
+    names in ``stripped`` that the page's elements (below ``root``) have.
     """
     cdef tree.xmlNode* top = root._c_node
     cdef tree.xmlNode* node = top
     cdef const char* name
     cdef list found = []
+    cdef set present = set()
+    cdef bint initials[256]  # first bytes of the stripped names: most tags are ruled out at once
+    memset(initials, 0, sizeof(initials))
+    for stripped_name in stripped:
+        initials[(<bytes>stripped_name.encode())[0]] = True
     while node is not NULL:
         if node.type == tree.XML_ELEMENT_NODE and node.ns is NULL:
             name = <const char*>node.name
+            if node is not top and initials[node.name[0]] and _decode(node.name) in stripped:
+                present.add(_decode(node.name))
             if strcmp(name, "meta") == 0:
                 _collect_meta(node, metadata.meta)
             elif strcmp(name, "script") == 0:
@@ -443,7 +451,7 @@ def survey(_Element root, metadata, json_ld_objects, frozenset stripped, int lim
         ):
             found.append((elementFactory(root._doc, node.parent), _decode(node.content)))
         node = _next_in(node, top, node.type == tree.XML_ELEMENT_NODE)
-    return found
+    return found, present
 
 
 cdef bint _kept_in_body(tree.xmlNode* text, tree.xmlNode* root, frozenset stripped) except -1:

@@ -71,10 +71,11 @@ def parse_document(data: bytes) -> Document | None:
         return None
     metadata = PageMetadata(html_lang=root.get("lang") or root.get("xml:lang"))
     if speedups.treewalk is not None:
-        marker_texts = speedups.treewalk.survey(
+        marker_texts, present = speedups.treewalk.survey(
             root, metadata, _json_ld_objects, _STRIPPED, MAX_MARKER_TEXTS
         )
-        etree.strip_elements(root, *_NON_TEXT_TAGS, with_tail=False)
+        if present:  # stripping names the page does not use would find nothing
+            etree.strip_elements(root, *present, with_tail=False)
     else:
         collect_metadata(root, metadata)
         etree.strip_elements(root, *_NON_TEXT_TAGS, with_tail=False)

@@ -1,6 +1,7 @@
 """Page language as ISO 639-1 (``en-GB`` -> ``en``), from the page's own declarations."""
 
 import re
+from functools import lru_cache
 
 _PRIMARY = re.compile(r"\s*([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)*\s*$")
 _THREE_TO_TWO = {
@@ -23,6 +24,12 @@ def normalize_language(value: str | None) -> str | None:
     """``en-GB``/``en_US``/``EN``/``eng`` -> ``en``; None when it is not a language tag."""
     if not value:
         return None
+    return _primary_language(value)
+
+
+@lru_cache(maxsize=256)
+def _primary_language(value: str) -> str | None:
+    """Cached: a site states the same few tags on every page."""
     match = _PRIMARY.match(value)
     if match is None:
         return None

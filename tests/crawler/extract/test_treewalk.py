@@ -65,8 +65,9 @@ def _survey_both(html: bytes) -> etree._Element:
     assert treewalk is not None
     root = etree.fromstring(html, _PARSER)
     compiled, reference = PageMetadata(), PageMetadata()
-    compiled_markers = treewalk.survey(root, compiled, _json_ld_objects, _STRIPPED, 200)
+    compiled_markers, present = treewalk.survey(root, compiled, _json_ld_objects, _STRIPPED, 200)
     collect_metadata(root, reference)
+    assert present == {element.tag for element in root.iterdescendants(*_NON_TEXT_TAGS)}
     etree.strip_elements(root, *_NON_TEXT_TAGS, with_tail=False)
     assert compiled == reference
     assert compiled_markers == search_marker_texts(root)
@@ -125,7 +126,7 @@ def test_compiled_marker_search_stops_at_its_limit() -> None:
     assert treewalk is not None
     html = "".join(f"<p>MENAFN teaser {n}</p>" for n in range(250))
     root = etree.fromstring(f"<html><body>{html}</body></html>".encode(), _PARSER)
-    found = treewalk.survey(root, PageMetadata(), _json_ld_objects, _STRIPPED, 200)
+    found, _ = treewalk.survey(root, PageMetadata(), _json_ld_objects, _STRIPPED, 200)
     assert [text for _, text in found] == [f"MENAFN teaser {n}" for n in range(200)]
     _root(html)
 
@@ -139,8 +140,9 @@ def test_compiled_survey_reads_markers_in_the_body_only_and_never_in_scripts() -
         b"<noscript><p>MENAFN hidden</p></noscript></body></html>"
     )
     root = etree.fromstring(html, _PARSER)
-    found = treewalk.survey(root, PageMetadata(), _json_ld_objects, _STRIPPED, 200)
+    found, present = treewalk.survey(root, PageMetadata(), _json_ld_objects, _STRIPPED, 200)
     assert [text for _, text in found] == ["MENAFN in body", "MENAFN tail"]
+    assert present == {"script", "noscript"}
     _survey_both(html)
 
 
