@@ -80,7 +80,7 @@ def parse_document(data: bytes) -> Document | None:
         collect_metadata(root, metadata)
         etree.strip_elements(root, *_NON_TEXT_TAGS, with_tail=False)
         marker_texts = search_marker_texts(root)
-    if metadata.json_ld:
+    if len(metadata.json_ld) > 1:
         metadata.json_ld.sort(key=_is_other_than_article)  # stable: page order kept within each
     return Document(root=root, metadata=metadata, marker_texts=marker_texts)
 
