@@ -1,11 +1,12 @@
 # cython: language_level=3
-"""The two tree walks that dominate extraction time, compiled.
+"""The tree walks that dominate extraction time, compiled against lxml's C API.
 
-Optional: ``crawler.extract.treewalk`` falls back to its pure-Python twins when
-this module is not built, and the tests check that both give the same results.
-Both walk libxml2's nodes directly instead of creating a Python object for every
-node: the marker search reads every text node of a page, the paragraph walk every
-node of the story.
+``survey`` reads a page's metadata and finds the texts holding MENAFN markers in
+one pass; ``raw_paragraphs`` turns the story into paragraphs; ``texts_near`` reads
+the texts around the story's start for its dateline; ``common_ancestor`` pairs the
+markers. Each walks libxml2's nodes directly instead of making a Python object of
+every node, and each has a Python twin it is tested against, which runs where this
+module was not built (``crawler/extract/speedups.py``).
 """
 
 from unicodedata import normalize as unicode_normalize
@@ -13,11 +14,6 @@ from unicodedata import normalize as unicode_normalize
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.unicode cimport PyUnicode_DecodeASCII, PyUnicode_DecodeUTF8, Py_UNICODE_ISSPACE
 from libc.string cimport memset, strchr, strcmp, strlen, strstr
-
-
-cdef extern from "Python.h":
-    object PyUnicode_FromKindAndData(int kind, const void* buffer, Py_ssize_t size)
-    int PyUnicode_4BYTE_KIND
 from lxml.includes cimport tree
 from lxml.includes.etreepublic cimport (
     _Element,
@@ -26,6 +22,12 @@ from lxml.includes.etreepublic cimport (
     elementFactory,
     import_lxml__etree,
 )
+
+
+cdef extern from "Python.h":
+    object PyUnicode_FromKindAndData(int kind, const void* buffer, Py_ssize_t size)
+    int PyUnicode_4BYTE_KIND
+
 
 import_lxml__etree()
 
@@ -308,7 +310,7 @@ cdef bint _on_path_to(tree.xmlNode* node, list markers) except -1:
 
 
 def common_ancestor(_Element first, _Element second):
-    """``locate``'s ``_Chain(first).meet(second)``: (depth from the top, element) where the
+    """``locate.Chain(first).meet(second)``: (depth from the top, element) where the
     ancestries of ``first`` and ``second`` meet; (0, ``first``'s topmost ancestor) if never."""
     cdef tree.xmlNode* mine
     cdef tree.xmlNode* theirs = second._c_node
@@ -473,6 +475,7 @@ cdef bint _kept_in_body(tree.xmlNode* text, tree.xmlNode* root, frozenset stripp
 
 
 cdef void _collect_meta(tree.xmlNode* node, dict meta) except *:
+    """``document._read_meta``: a ``<meta>`` tag's content under its lower-cased name."""
     content = _attribute(node, b"content")
     if content is None:
         return
