@@ -219,7 +219,7 @@ cdef class _Paragraphs:
         paragraph = self.rules.normalize("".join(self.parts))
         if paragraph:
             self.paragraphs.append(paragraph)
-        self.parts = []
+        del self.parts[:]
         self.all_bold = True
         self.breaks = 0
 

@@ -40,7 +40,6 @@ MIN_GENERIC_WORDS = 40
 _HTML_TYPES = re.compile(
     r"(?i)^\s*(?:text/html|application/xhtml\+xml|text/plain|application/octet-stream|;|$)"
 )
-_NOT_BLANK = re.compile(rb"\S")
 _FEED_SNIFF = re.compile(
     rb"(?is)^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*|<\?[^>]*>\s*)*"
     rb"<(?:rss|feed|urlset|sitemapindex|rdf:RDF)\b"
@@ -104,7 +103,7 @@ def _extract(url: str, body: bytes, headers: Mapping[str, str] | None) -> Articl
 def _check_payload(body: bytes, content_type: str) -> None:
     if len(body) > MAX_BODY_BYTES:
         raise _Reject(RejectReason.TOO_LARGE, f"{len(body)} bytes, over {MAX_BODY_BYTES}")
-    if _NOT_BLANK.search(body) is None:
+    if not body or body.isspace():
         raise _Reject(RejectReason.NO_BODY, "empty response body")
     if not _HTML_TYPES.match(content_type) and "html" not in content_type.lower():
         raise _Reject(RejectReason.NOT_AN_ARTICLE, f"content type {content_type!r} is not HTML")

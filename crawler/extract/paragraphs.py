@@ -229,13 +229,13 @@ def clean_paragraphs(paragraphs: list[str], title: str = "") -> tuple[str | None
             paragraph, title if not story else ""
         ):
             continue
-        if paragraph[:1] in "LlMmWw":
-            if _DISCLAIMER.match(paragraph):
+        initial = paragraph[:1]
+        if initial in "Ll" and _DISCLAIMER.match(paragraph):
+            break
+        if initial in "MmWw" and _WIRE_ID_LINE.match(paragraph):
+            if provider is not None:
                 break
-            if _WIRE_ID_LINE.match(paragraph):
-                if provider is not None:
-                    break
-                continue
+            continue
         if "MENAFN" in paragraph:
             paragraph = normalize_paragraph(_WIRE_ID_ANYWHERE.sub(" ", paragraph))
         if paragraph:
