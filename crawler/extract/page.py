@@ -77,7 +77,7 @@ def extract(
     except _Reject as rejection:
         return Rejection(url=url, reason=rejection.reason, detail=rejection.detail)
     except Exception as error:  # the contract: any failure is a rejection, never a crash
-        detail = f"unexpected {type(error).__name__} during extraction: {error}"[:500]
+        detail = f"unexpected error during extraction: {_describe(error)}"
         return Rejection(url=url, reason=RejectReason.PARSE_ERROR, detail=detail)
 
 
@@ -98,6 +98,12 @@ def _extract(url: str, body: bytes, headers: Mapping[str, str] | None) -> Articl
     if markers.verdict is Verdict.ARTICLE:
         return _wire_record(url, document, markers)
     return _generic_record(url, document, decoded.text)
+
+
+def _describe(error: Exception) -> str:
+    """An exception's type and message, for a rejection's detail (messages can be empty)."""
+    message = str(error).strip()
+    return (f"{type(error).__name__}: {message}" if message else type(error).__name__)[:450]
 
 
 def _check_payload(body: bytes, content_type: str) -> None:
@@ -146,7 +152,11 @@ def _generic_record(url: str, document: Document, html: str) -> ArticleRecord:
         raise _Reject(RejectReason.NOT_AN_ARTICLE, "mostly links: a listing page")
     if not title:
         raise _Reject(RejectReason.NO_TITLE, "no headline found")
-    story = extract_generic(html, url, document.root)
+    try:
+        story = extract_generic(html, url, document.root)
+    except Exception as error:  # trafilatura and htmldate trip over some malformed trees
+        detail = f"the generic extractor failed on this page: {_describe(error)}"
+        raise _Reject(RejectReason.PARSE_ERROR, detail) from error
     if story is None or not story.paragraphs:
         raise _Reject(RejectReason.NO_BODY, "no main text found")
     paragraphs = [p for p in story.paragraphs if p != title]

@@ -116,6 +116,19 @@ def test_unexpected_errors_become_parse_error_rejections(monkeypatch: object) ->
     assert "boom" in result.detail
 
 
+def test_a_generic_extractor_failure_is_a_parse_error_that_says_so(monkeypatch: object) -> None:
+    import crawler.extract.generic as generic
+
+    def trip(*_: object, **__: object) -> None:
+        raise AssertionError  # what htmldate's lxml drop_tree raises on some mangled trees
+
+    monkeypatch.setattr(generic.trafilatura, "bare_extraction", trip)  # type: ignore[attr-defined]
+    result = extract(URL, generic_page().encode(), HTML)
+    assert isinstance(result, Rejection)
+    assert result.reason is RejectReason.PARSE_ERROR
+    assert result.detail == "the generic extractor failed on this page: AssertionError"
+
+
 def test_a_ten_megabyte_page_without_markers_is_handled_quickly() -> None:
     filler = "<div class='x'><p>Lorem ipsum dolor sit amet, consectetur adipiscing elit.</p></div>"
     html = generic_page().replace("</body>", filler * (10_000_000 // len(filler)) + "</body>")
