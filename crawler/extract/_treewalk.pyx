@@ -77,7 +77,8 @@ cdef class ParagraphRules:
     cdef frozenset naming_attributes
     cdef object is_boilerplate_name
     cdef object is_boilerplate_element
-    cdef str invisible_characters
+    cdef Py_UCS4 invisible[8]
+    cdef int invisible_count
 
     def __init__(
         self,
@@ -96,7 +97,19 @@ cdef class ParagraphRules:
         self.naming_attributes = naming_attributes
         self.is_boilerplate_name = is_boilerplate_name
         self.is_boilerplate_element = is_boilerplate_element
-        self.invisible_characters = invisible_characters
+        if len(invisible_characters) > 8:
+            raise ValueError("at most 8 invisible characters")
+        self.invisible_count = 0
+        for character in invisible_characters:
+            self.invisible[self.invisible_count] = character
+            self.invisible_count += 1
+
+    cdef inline bint is_invisible(self, Py_UCS4 character) noexcept:
+        cdef int index
+        for index in range(self.invisible_count):
+            if self.invisible[index] == character:
+                return True
+        return False
 
     cdef str normalize(self, str text):
         """``paragraphs.normalize_paragraph``: NFC, invisible characters dropped, white space
@@ -115,7 +128,7 @@ cdef class ParagraphRules:
             for character in text:
                 if Py_UNICODE_ISSPACE(character):
                     gap = length > 0
-                elif character < 0x80 or character not in self.invisible_characters:
+                elif character < 0x80 or not self.is_invisible(character):
                     if gap:
                         out[length] = 32
                         length += 1
@@ -449,21 +462,23 @@ def survey(_Element root, metadata, json_ld_objects, frozenset stripped, int lim
             and node.content is not NULL
             and len(found) < limit
             and strstr(<const char*>node.content, "MENAFN") is not NULL
-            and _kept_in_body(node, top, stripped)
+            and _kept_in_body(node, top, stripped, initials)
         ):
             found.append((elementFactory(root._doc, node.parent), _decode(node.content)))
         node = _next_in(node, top, node.type == tree.XML_ELEMENT_NODE)
     return found, present
 
 
-cdef bint _kept_in_body(tree.xmlNode* text, tree.xmlNode* root, frozenset stripped) except -1:
+cdef bint _kept_in_body(
+    tree.xmlNode* text, tree.xmlNode* root, frozenset stripped, bint* initials
+) except -1:
     """Whether a text node is under a ``<body>`` child of ``root`` and inside no element
-    that stripping ``stripped`` would remove."""
+    that stripping ``stripped`` would remove (``initials``: their names' first bytes)."""
     cdef tree.xmlNode* node = text.parent
     while node is not NULL and node.parent is not root:
         if node.type != tree.XML_ELEMENT_NODE:
             return False
-        if node.ns is NULL and _decode(node.name) in stripped:
+        if node.ns is NULL and initials[node.name[0]] and _decode(node.name) in stripped:
             return False
         node = node.parent
     return (
