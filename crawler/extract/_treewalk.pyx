@@ -12,7 +12,13 @@ module was not built (``crawler/extract/speedups.py``).
 from unicodedata import normalize as unicode_normalize
 
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
-from cpython.unicode cimport PyUnicode_DecodeASCII, PyUnicode_DecodeUTF8, Py_UNICODE_ISSPACE
+from cpython.unicode cimport (
+    PyUnicode_DATA,
+    PyUnicode_DecodeASCII,
+    PyUnicode_DecodeUTF8,
+    PyUnicode_GET_LENGTH,
+    Py_UNICODE_ISSPACE,
+)
 from libc.string cimport memset, strchr, strcmp, strlen, strstr
 from lxml.includes cimport tree
 from lxml.includes.etreepublic cimport (
@@ -61,6 +67,7 @@ cdef enum:
     _SKIP = 8
     _NAMING = 16
     _KIND_SLOTS = 128
+    _STACK_CHARACTERS = 2048  # paragraphs up to this long are built without a heap buffer
 
 
 cdef struct _KindSlot:
@@ -117,11 +124,15 @@ cdef class ParagraphRules:
         cdef Py_ssize_t length = 0
         cdef bint gap = False
         cdef Py_UCS4 character
+        cdef Py_UCS4 stack[_STACK_CHARACTERS]
         cdef Py_UCS4* out
         if text.isascii():
             return _collapse_ascii(text)
         text = unicode_normalize("NFC", text)
-        out = <Py_UCS4*>PyMem_Malloc((len(text) + 1) * sizeof(Py_UCS4))
+        if len(text) <= _STACK_CHARACTERS:
+            out = stack
+        else:
+            out = <Py_UCS4*>PyMem_Malloc(len(text) * sizeof(Py_UCS4))
         if out is NULL:
             raise MemoryError()
         try:
@@ -137,7 +148,8 @@ cdef class ParagraphRules:
                     length += 1
             return PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, length)
         finally:
-            PyMem_Free(out)
+            if out is not stack:
+                PyMem_Free(out)
 
     cdef int kind(self, const tree.xmlChar* name, _KindSlot* slots) except -1:
         """What the rules say of a tag or attribute name, cached by the name's address
@@ -183,14 +195,14 @@ cdef class ParagraphRules:
 
 cdef str _collapse_ascii(str text):
     """``" ".join(text.split())`` for ASCII text (``normalize_paragraph`` has nothing else to do)."""
-    cdef bytes raw = text.encode("ascii")
-    cdef const char* source = raw
-    cdef Py_ssize_t size = len(raw)
+    cdef const char* source = <const char*>PyUnicode_DATA(text)  # ASCII: one byte a character
+    cdef Py_ssize_t size = PyUnicode_GET_LENGTH(text)
     cdef Py_ssize_t index
     cdef Py_ssize_t length = 0
     cdef bint gap = False
     cdef char c
-    cdef char* out = <char*>PyMem_Malloc(size + 1)
+    cdef char stack[_STACK_CHARACTERS]
+    cdef char* out = stack if size <= _STACK_CHARACTERS else <char*>PyMem_Malloc(size)
     if out is NULL:
         raise MemoryError()
     try:
@@ -207,7 +219,8 @@ cdef str _collapse_ascii(str text):
                 length += 1
         return PyUnicode_DecodeASCII(out, length, NULL)
     finally:
-        PyMem_Free(out)
+        if out is not stack:
+            PyMem_Free(out)
 
 
 cdef class _Paragraphs:

@@ -176,3 +176,16 @@ def test_compiled_common_ancestor_of_elements_in_different_pages_is_the_first_on
     assert (
         treewalk.common_ancestor(paragraph, second) == Chain(paragraph).meet(second) == (0, first)
     )
+
+
+def test_compiled_walk_normalises_paragraphs_longer_than_its_stack_buffer() -> None:
+    require_compiled_walks()
+    assert treewalk is not None and _COMPILED_RULES is not None
+    ascii_text = "word \n\t " * 1500
+    other_text = "caf\u00e9 \u200b\u00a0 e\u0301 " * 900
+    root = _root(f"<div><p>{ascii_text}</p><p>{other_text}</p></div>")
+    body = root.find("body")
+    assert body is not None
+    compiled = treewalk.raw_paragraphs(body, [], _COMPILED_RULES)
+    assert compiled == walk_paragraphs(body, set())
+    assert [len(paragraph) > 2048 for paragraph in compiled] == [True, True]
