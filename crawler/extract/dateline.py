@@ -60,9 +60,15 @@ _ISO = re.compile(
 )
 _VISIBLE_PATTERNS = (_DAY_FIRST, _MONTH_FIRST, _NUMERIC_US, _ISO)
 _OFFSET = re.compile(r"([+-])\s*(\d{1,2})(?::?(\d{2}))?$")
-# Matched against lower-cased text: a case-insensitive pattern is many times slower.
-_STATED_OFFSET = re.compile(
+# "All times are GMT+4", as it reads lower-cased.
+STATED_OFFSET_NOTE = (
     r"all\s+times\s+(?:are\s+)?(?:shown\s+)?(?:in\s+)?(?:gmt|utc)\s*([+-]\s*\d{1,2}(?::?\d{2})?)"
+)
+# The note's letters in either case, so the whole page text need not be lower-cased
+# (slow for non-ASCII text). Only U+0130 and U+212A lower-case to ASCII letters, and
+# neither can complete a match, so this finds what the note would find lower-cased.
+_STATED_OFFSET = re.compile(
+    re.sub(r"(?<!\\)[a-z]", lambda letter: f"[{letter[0]}{letter[0].upper()}]", STATED_OFFSET_NOTE)
 )
 _MAX_SCAN_CHARS = 20_000
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
@@ -134,7 +140,7 @@ def first_dated_text(texts: Iterable[str]) -> Dateline | None:
 
 def stated_offset(text: str) -> tzinfo | None:
     """A page-wide note such as ``All times are GMT+4``, as a time zone."""
-    match = _STATED_OFFSET.search(text.lower())
+    match = _STATED_OFFSET.search(text)
     return _zone(match.group(1)) if match else None
 
 

@@ -1,8 +1,12 @@
+import re
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crawler.extract.dateline import (
+    STATED_OFFSET_NOTE,
     Dateline,
     arbitrate,
     parse_dateline,
@@ -138,3 +142,17 @@ def test_without_wire_date_the_dateline_stands() -> None:
 
 def test_nothing_known_gives_no_date() -> None:
     assert arbitrate(None, None).at is None
+
+
+NOTE_PIECES = ["All", "ALL", "all", "aLl", "times", "TIMES", "T\u0130MES", "ti\u0307mes", "are", "ARE",
+               "shown", "in", "\u0130n", "GMT", "gmt", "UTC", "utc", "+4", "-03:30", "+ 5", " ", "\n",
+               "\u00a0", "\u212a", "Caf\u00e9", "\u017f", "x"]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(NOTE_PIECES), max_size=12))
+def test_the_stated_offset_is_found_as_in_the_lower_cased_text(pieces: list[str]) -> None:
+    text = " ".join(pieces)
+    lowered = re.search(STATED_OFFSET_NOTE, text.lower())
+    expected = stated_offset(f"all times are gmt{lowered.group(1)}") if lowered else None
+    assert stated_offset(text) == expected
