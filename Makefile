@@ -12,7 +12,10 @@ $(STAMP): pyproject.toml setup.py crawler/extract/_treewalk.pyx
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "wirewatch needs Python 3.11 or newer: run make PYTHON=python3.11 ...")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	@# A build that fails must not leave an older compiled module in place.
+	rm -f crawler/extract/_treewalk.*.so crawler/extract/_treewalk.c
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@$(BIN)/python -c 'from crawler.extract.speedups import treewalk as t; print("compiled tree walks:", "built" if t else "NOT built (no C compiler?): extraction runs its Python walks")'
 	@touch $(STAMP)
 
 install: $(STAMP)

@@ -129,9 +129,8 @@ cdef class ParagraphRules:
         if text.isascii():
             return _collapse_ascii(text)
         text = unicode_normalize("NFC", text)
-        if len(text) <= _STACK_CHARACTERS:
-            out = stack
-        else:
+        out = &stack[0]
+        if len(text) > _STACK_CHARACTERS:
             out = <Py_UCS4*>PyMem_Malloc(len(text) * sizeof(Py_UCS4))
         if out is NULL:
             raise MemoryError()
@@ -148,7 +147,7 @@ cdef class ParagraphRules:
                     length += 1
             return PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, length)
         finally:
-            if out is not stack:
+            if out is not &stack[0]:
                 PyMem_Free(out)
 
     cdef int kind(self, const tree.xmlChar* name, _KindSlot* slots) except -1:
@@ -202,7 +201,9 @@ cdef str _collapse_ascii(str text):
     cdef bint gap = False
     cdef char c
     cdef char stack[_STACK_CHARACTERS]
-    cdef char* out = stack if size <= _STACK_CHARACTERS else <char*>PyMem_Malloc(size)
+    cdef char* out = &stack[0]
+    if size > _STACK_CHARACTERS:
+        out = <char*>PyMem_Malloc(size)
     if out is NULL:
         raise MemoryError()
     try:
@@ -219,7 +220,7 @@ cdef str _collapse_ascii(str text):
                 length += 1
         return PyUnicode_DecodeASCII(out, length, NULL)
     finally:
-        if out is not stack:
+        if out is not &stack[0]:
             PyMem_Free(out)
 
 
