@@ -13,10 +13,7 @@ from unicodedata import normalize as unicode_normalize
 
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.unicode cimport (
-    PyUnicode_DATA,
-    PyUnicode_DecodeASCII,
     PyUnicode_DecodeUTF8,
-    PyUnicode_GET_LENGTH,
     Py_UNICODE_ISSPACE,
 )
 from libc.string cimport memset, strchr, strcmp, strlen, strstr
@@ -125,11 +122,9 @@ cdef class ParagraphRules:
         cdef bint gap = False
         cdef Py_UCS4 character
         cdef Py_UCS4 stack[_STACK_CHARACTERS]
-        cdef Py_UCS4* out
-        if text.isascii():
-            return _collapse_ascii(text)
-        text = unicode_normalize("NFC", text)
-        out = &stack[0]
+        cdef Py_UCS4* out = &stack[0]
+        if not text.isascii():
+            text = unicode_normalize("NFC", text)
         if len(text) > _STACK_CHARACTERS:
             out = <Py_UCS4*>PyMem_Malloc(len(text) * sizeof(Py_UCS4))
         if out is NULL:
@@ -190,38 +185,6 @@ cdef class ParagraphRules:
                     return True
             attribute = attribute.next
         return False
-
-
-cdef str _collapse_ascii(str text):
-    """``" ".join(text.split())`` for ASCII text (``normalize_paragraph`` has nothing else to do)."""
-    cdef const char* source = <const char*>PyUnicode_DATA(text)  # ASCII: one byte a character
-    cdef Py_ssize_t size = PyUnicode_GET_LENGTH(text)
-    cdef Py_ssize_t index
-    cdef Py_ssize_t length = 0
-    cdef bint gap = False
-    cdef char c
-    cdef char stack[_STACK_CHARACTERS]
-    cdef char* out = &stack[0]
-    if size > _STACK_CHARACTERS:
-        out = <char*>PyMem_Malloc(size)
-    if out is NULL:
-        raise MemoryError()
-    try:
-        for index in range(size):
-            c = source[index]
-            if c == 32 or 9 <= c <= 13 or 28 <= c <= 31:  # what str.split() splits ASCII on
-                gap = length > 0
-            else:
-                if gap:
-                    out[length] = 32
-                    length += 1
-                    gap = False
-                out[length] = c
-                length += 1
-        return PyUnicode_DecodeASCII(out, length, NULL)
-    finally:
-        if out is not &stack[0]:
-            PyMem_Free(out)
 
 
 cdef class _Paragraphs:
