@@ -71,7 +71,9 @@ _STATED_OFFSET = re.compile(
     re.sub(r"(?<!\\)[a-z]", lambda letter: f"[{letter[0]}{letter[0].upper()}]", STATED_OFFSET_NOTE)
 )
 _MAX_SCAN_CHARS = 20_000
-_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+# A year not inside a longer number. The look-behind follows the century, so the search
+# skips along to a "19" or "20" instead of trying the look-behind at every position.
+_YEAR = re.compile(r"(?:19|20)(?<!\d..)\d\d(?!\d)")
 _WINDOW_BEFORE = 40
 _WINDOW_AFTER = 40
 _MAX_YEARS = 50
@@ -140,8 +142,37 @@ def first_dated_text(texts: Iterable[str]) -> Dateline | None:
 
 def stated_offset(text: str) -> tzinfo | None:
     """A page-wide note such as ``All times are GMT+4``, as a time zone."""
-    match = _STATED_OFFSET.search(text)
+    match = find_stated_offset(text)
     return _zone(match.group(1)) if match else None
+
+
+def find_stated_offset(text: str) -> re.Match[str] | None:
+    """``_STATED_OFFSET.search(text)``, found without running the pattern over the whole page.
+
+    The pattern opens with a character class, so a search tries it at nearly every
+    position. Every note holds the ASCII word "times" in some case: lower-casing the
+    text's UTF-8 bytes changes ASCII letters only, so the word is found there exactly
+    where the pattern's letters could match it. The pattern is then tried only where
+    a note ending in that word would start, at the "all" before the white space
+    before it. Each word has one such start and starts follow the words' order, so
+    the first match is the search's match.
+    """
+    encoded = text.encode("utf-8", "surrogatepass")
+    lowered = encoded.lower()
+    found = lowered.find(b"times")
+    decoded_bytes = characters = 0
+    while found != -1:
+        characters += len(encoded[decoded_bytes:found].decode("utf-8", "surrogatepass"))
+        decoded_bytes = found
+        start = characters
+        while start > 0 and text[start - 1].isspace():  # str.isspace is the pattern's \s
+            start -= 1
+        if start < characters and start >= 3:
+            match = _STATED_OFFSET.match(text, start - 3)
+            if match is not None:
+                return match
+        found = lowered.find(b"times", found + 1)
+    return None
 
 
 def arbitrate(dateline: Dateline | None, wire_date: date | None) -> Published:
@@ -175,23 +206,19 @@ def _build(match: re.Match[str], default_zone: tzinfo | None) -> Dateline | None
     month = _month(match["month"])
     if month is None:
         return None
+    year, day, hour_text = int(match["year"]), int(match["day"]), match["hour"]
     try:
-        day = date(int(match["year"]), month, int(match["day"]))
-    except ValueError:
+        if hour_text is None:
+            return Dateline(datetime(year, month, day, tzinfo=UTC), False)
+        hour = _hour(hour_text, match["ampm"] if "ampm" in match.re.groupindex else None)
+        if hour is None:
+            return None
+        shown = _zone(match["zone"])
+        minute, second = int(match["minute"]), int(match["second"] or 0)
+        local = datetime(year, month, day, hour, minute, second, 0, shown or default_zone or UTC)
+    except ValueError:  # no such day, or no such time of day
         return None
-    hour_text = match["hour"]
-    if hour_text is None:
-        return Dateline(datetime.combine(day, time(0, 0), UTC), has_time=False)
-    clock = _clock(hour_text, match["minute"], match["second"], _group(match, "ampm"))
-    if clock is None:
-        return None
-    shown = _zone(match["zone"])
-    local = datetime.combine(day, clock, shown or default_zone or UTC)
-    return Dateline(local.astimezone(UTC), has_time=True, zone_shown=shown is not None)
-
-
-def _group(match: re.Match[str], name: str) -> str | None:
-    return match[name] if name in match.re.groupindex else None
+    return Dateline(local.astimezone(UTC), True, shown is not None)
 
 
 def _month(text: str) -> int | None:
@@ -201,16 +228,14 @@ def _month(text: str) -> int | None:
     return _MONTHS.get(text.lower())
 
 
-def _clock(hour_text: str, minute: str, second: str | None, ampm: str | None) -> time | None:
-    hour = int(hour_text)
-    if ampm:
-        if not 1 <= hour <= 12:
-            return None
-        hour = hour % 12 + (12 if ampm[0] in "Pp" else 0)
-    try:
-        return time(hour, int(minute), int(second or 0))
-    except ValueError:
+def _hour(text: str, ampm: str | None) -> int | None:
+    """The hour on a 24-hour clock; None for a 12-hour clock's impossible hours."""
+    hour = int(text)
+    if not ampm:
+        return hour
+    if not 1 <= hour <= 12:
         return None
+    return hour % 12 + (12 if ampm[0] in "Pp" else 0)
 
 
 def _zone(text: str | None) -> tzinfo | None:

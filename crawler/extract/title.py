@@ -60,7 +60,7 @@ def strip_site_suffix(title: str, sites: frozenset[str] = frozenset()) -> str:
 
     Old templates put the site first (``Site :: Headline``); that is removed too.
     """
-    while True:
+    while _SEPARATOR.search(title):
         for pattern in (_SUFFIX, _PREFIX):
             match = pattern.match(title)
             if match is not None and _is_site(match["site"].strip(), sites):
@@ -68,6 +68,7 @@ def strip_site_suffix(title: str, sites: frozenset[str] = frozenset()) -> str:
                 break
         else:
             return title
+    return title
 
 
 def _is_site(name: str, sites: frozenset[str]) -> bool:

@@ -9,6 +9,7 @@ from crawler.extract.dateline import (
     STATED_OFFSET_NOTE,
     Dateline,
     arbitrate,
+    find_stated_offset,
     parse_dateline,
     parse_structured,
     stated_offset,
@@ -52,7 +53,16 @@ def test_visible_dateline_formats_convert_to_utc(
 
 
 @pytest.mark.parametrize(
-    "text", ["on May 16, June 2", "31 February 2025", "13/45/2025", "Search", "1,200 Ukrainians"]
+    "text",
+    [
+        "on May 16, June 2",
+        "31 February 2025",
+        "13/45/2025",
+        "Search",
+        "1,200 Ukrainians",
+        "Invoice 72024 of order 20251",
+        "17 Nov 2025, 13:05 PM",
+    ],
 )
 def test_text_without_a_real_date_has_no_dateline(text: str) -> None:
     assert parse_dateline(text) is None
@@ -156,3 +166,31 @@ def test_the_stated_offset_is_found_as_in_the_lower_cased_text(pieces: list[str]
     lowered = re.search(STATED_OFFSET_NOTE, text.lower())
     expected = stated_offset(f"all times are gmt{lowered.group(1)}") if lowered else None
     assert stated_offset(text) == expected
+
+
+GLUED_PIECES = [
+    *NOTE_PIECES,
+    "overall",
+    "Kuwait Times Online",
+    "alltimes",
+    "\x1c",
+    "\u3000",
+    "\u0131",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(GLUED_PIECES), max_size=14))
+def test_the_stated_offset_is_found_where_a_search_of_the_whole_text_finds_it(
+    pieces: list[str],
+) -> None:
+    text = "".join(pieces)  # no separators: notes glued to words, or without white space
+    searched = re.compile(STATED_OFFSET_NOTE, re.IGNORECASE).search(text)
+    found = find_stated_offset(text)
+    if searched is None or not searched.group(0).isascii():
+        # IGNORECASE also folds a few non-ASCII letters (\u0131, \u017f, \u212a); the note's own
+        # letters are ASCII, so a match that needs them is not a note.
+        assert found is None or found.group(0).isascii()
+    else:
+        assert found is not None
+        assert (found.span(), found.group(1)) == (searched.span(), searched.group(1))
