@@ -8,6 +8,8 @@ second for each (median of the repeats) and the ratios against the targets:
 at least 10x trafilatura, within 3x of the bare parse. When the compiled tree
 walks are built, our extraction is also timed with the Python walks instead,
 the speed of an install without a C compiler, in a separate round of passes.
+Last, the ratio to the bare parse as the same pages carry more of a real
+page's weight (our cost per page is roughly fixed on top of the parse).
 
 Run: ``.venv/bin/python benchmarks/bench_extract.py [--pages N] [--repeats R]``
 """
@@ -70,40 +72,44 @@ _BODY_START = re.compile(rb"(?i)<body[^>]*>")
 _BODY_END = re.compile(rb"(?i)</body\s*>")
 
 
-def _page_weight(rng: random.Random) -> tuple[bytes, bytes, bytes]:
+def _page_weight(rng: random.Random, scale: float = 1.0) -> tuple[bytes, bytes, bytes]:
     """Head, top and bottom markup of the weight real news pages carry around a story.
 
     A tracking and ad script, a stylesheet, social and app metadata, a menu,
     a most-read list and a footer of links: no markers, no dates, so the
-    record stays the same.
+    record stays the same. ``scale`` shrinks or grows every part alike.
     """
     words = [w.decode() for w in _SENTENCE_WORDS]
+
+    def count(full: int) -> int:
+        return round(full * scale)
+
     script = "".join(
         f"window.dataLayer.push({{'event':'{rng.choice(words)}','slot':'div-gpt-{i}',"
         f"'sizes':[[300,250],[728,90]],'targeting':{{'section':'{rng.choice(words)}'}}}});\n"
-        for i in range(120)
+        for i in range(count(120))
     )
-    style = "".join(f".c{i}{{margin:{i % 7}px;color:#{i:06x}}}\n" for i in range(400))
+    style = "".join(f".c{i}{{margin:{i % 7}px;color:#{i:06x}}}\n" for i in range(count(400)))
     metas = "".join(
         f'<meta name="app-{i}" content="{rng.choice(words)} {rng.choice(words)}">\n'
         f'<link rel="preload" href="/static/{i}.js" as="script">\n'
-        for i in range(30)
+        for i in range(count(30))
     )
     head = f"<script>{script}</script>\n<style>{style}</style>\n{metas}"
     links = "".join(
         f'<li class="menu-item"><a href="/section/{i}/{rng.choice(words)}">'
         f"{rng.choice(words).title()} {rng.choice(words)}</a></li>\n"
-        for i in range(150)
+        for i in range(count(150))
     )
     top = f'<nav class="main-menu"><ul>{links}</ul></nav>\n'
     most_read = "".join(
         f'<li><a href="/story/{i}">{" ".join(rng.choice(words) for _ in range(9))}</a></li>\n'
-        for i in range(40)
+        for i in range(count(40))
     )
     bottom = (
         f'<aside class="most-read"><ol>{most_read}</ol></aside>\n'
         f'<footer class="site-footer"><ul>{links}</ul></footer>\n'
-        f'<script src="/static/app.js"></script><script>{script[:3000]}</script>\n'
+        f'<script src="/static/app.js"></script><script>{script[: count(3000)]}</script>\n'
     )
     return head.encode(), top.encode(), bottom.encode()
 
@@ -114,12 +120,12 @@ def _wrap(body: bytes, head: bytes, top: bytes, bottom: bytes) -> bytes:
     return _BODY_END.sub(lambda m: bottom + m[0], body, count=1)
 
 
-def with_page_weight(pages: list[Page], seed: int = 11) -> list[Page]:
+def with_page_weight(pages: list[Page], seed: int = 11, scale: float = 1.0) -> list[Page]:
     """The same pages with a real page's head, menu, lists and footer around the story."""
     rng = random.Random(seed)
     weighted = []
     for url, body, headers in pages:
-        head, top, bottom = _page_weight(rng)
+        head, top, bottom = _page_weight(rng, scale)
         weighted.append((url, _wrap(body, head, top, bottom), headers))
     return weighted
 
@@ -222,6 +228,8 @@ def main() -> None:
     ):
         print(f"\n== {title} ==")
         _report(pages, args.repeats, args.trafilatura_repeats, args.clock, clock)
+    if not args.quick:
+        _report_by_weight(fixtures, args.repeats, clock)
 
 
 def _report(
@@ -258,6 +266,26 @@ def _report(
             f"then on their own: {walks[OURS]:.0f} pages/s compiled, "
             f"{walks[PYTHON_WALKS]:.0f} with the Python walks: "
             f"{walks[OURS] / walks[PYTHON_WALKS]:.2f}x"
+        )
+
+
+WEIGHTS = (0.0, 0.0625, 0.125, 0.25, 0.5, 1.0)
+
+
+def _report_by_weight(pages: list[Page], repeats: int, clock: Callable[[], float]) -> None:
+    """How the ratio to the bare parse falls as pages carry more of a real page's weight.
+
+    Our extraction costs a roughly fixed amount per page on top of the parse, so
+    the ratio depends on page size; only ours and the bare parse alternate here.
+    """
+    print("\n== bare parse / ours by page weight (the two alone, alternating) ==")
+    for scale in WEIGHTS:
+        weighted = with_page_weight(pages, scale=scale) if scale else pages
+        size = statistics.median(len(body) for _, body, _ in weighted) / 1024
+        rates = measure({OURS: _ours, BARE: _bare_parse}, weighted, repeats, clock)
+        print(
+            f"{size:6.1f} KiB: ours {rates[OURS]:6.0f} pages/s, bare parse {rates[BARE]:6.0f}: "
+            f"{rates[BARE] / rates[OURS]:5.2f}x"
         )
 
 
