@@ -327,7 +327,9 @@ def texts_near(_Element anchor, _Element container, int budget):
 
     Lazy, as the search usually stops at the first few. Each sibling's text is what
     ``etree.tostring(sibling, method="text", with_tail=True)`` gives; a parent's
-    own leading text comes after its children before the anchor.
+    own leading text comes after its children before the anchor. Only texts with
+    a "19" or "20" in them are made and given (``dateline.may_hold_dateline``);
+    the others still count against the budget.
     """
     cdef tree.xmlNode* current = anchor._c_node
     cdef tree.xmlNode* top = container._c_node
@@ -344,19 +346,22 @@ def texts_near(_Element anchor, _Element container, int budget):
         while sibling is not NULL and preceding < budget:
             if _isElement(sibling):
                 preceding += 1
-                yield _node_text(sibling)
+                if _may_hold_year(sibling):
+                    yield _node_text(sibling)
             sibling = sibling.prev
         leading = _leading_text(parent)
         if leading:
             preceding += 1
-            yield leading
+            if "19" in leading or "20" in leading:
+                yield leading
         following = 0
         if not inside:
             sibling = current.next
             while sibling is not NULL and following < budget:
                 if _isElement(sibling):
                     following += 1
-                    yield _node_text(sibling)
+                    if _may_hold_year(sibling):
+                        yield _node_text(sibling)
                 sibling = sibling.next
         budget -= preceding + following
         if parent is top:
@@ -394,6 +399,42 @@ cdef str _node_text(tree.xmlNode* top):
             pieces.append(_decode(node.content))
         node = node.next
     return "".join(pieces)
+
+
+cdef bint _may_hold_year(tree.xmlNode* top) noexcept:
+    """Whether ``_node_text(top)`` holds "19" or "20": its pieces read as bytes, in its order."""
+    cdef tree.xmlNode* node
+    cdef tree.xmlChar previous = 0
+    if top.type != tree.XML_ELEMENT_NODE:
+        if _holds_year_digits(top.content, &previous):
+            return True
+    else:
+        node = _next_in(top, top, True)
+        while node is not NULL:
+            if _is_text(node) and _holds_year_digits(node.content, &previous):
+                return True
+            node = _next_in(node, top, node.type == tree.XML_ELEMENT_NODE)
+    node = top.next
+    while node is not NULL and _is_text(node):
+        if _holds_year_digits(node.content, &previous):
+            return True
+        node = node.next
+    return False
+
+
+cdef inline bint _holds_year_digits(
+    const tree.xmlChar* text, tree.xmlChar* previous
+) noexcept:
+    """Whether "19" or "20" starts in ``text``, or across from the byte before it (kept in
+    ``previous`` from piece to piece). UTF-8 never puts ASCII digits inside other characters."""
+    if text is NULL:
+        return False
+    while text[0] != 0:
+        if (previous[0] == 49 and text[0] == 57) or (previous[0] == 50 and text[0] == 48):
+            return True
+        previous[0] = text[0]
+        text += 1
+    return False
 
 
 def survey(_Element root, metadata, json_ld_objects, frozenset stripped, int limit):

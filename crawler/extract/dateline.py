@@ -117,6 +117,11 @@ def parse_dateline(text: str, default_zone: tzinfo | None = None) -> Dateline | 
     return None
 
 
+def may_hold_dateline(text: str) -> bool:
+    """Whether ``text`` can hold a dateline at all: every format has a year 19xx or 20xx."""
+    return "19" in text or "20" in text
+
+
 def parse_structured(value: str) -> Dateline | None:
     """An ISO 8601 value from JSON-LD or ``<meta>``, or a visible-style date as a fallback."""
     match = _ISO.match(value.strip())

@@ -17,6 +17,7 @@ from lxml import etree
 
 from crawler.extract import speedups
 from crawler.extract.attribution import match_attribution
+from crawler.extract.dateline import may_hold_dateline
 from crawler.extract.wire_id import WireId, iter_wire_ids
 
 _MAX_PAIRED = 20
@@ -141,12 +142,13 @@ _MAX_NEARBY_TEXTS = 200
 
 
 def texts_near(anchor: etree._Element, container: etree._Element) -> Iterator[str]:
-    """Texts around the story's start, nearest first, for finding its visible dateline.
+    """Texts around the story's start, nearest first, that may hold its visible dateline.
 
     From the anchor (the attribution's element) up to the root: at each level the
     preceding siblings, closest first; above the container also the following
     ones. Inside the container, text after the anchor is story text and is not
-    searched. Lazy: the search usually stops at the first few. Compiled when
+    searched. Texts without a year's first digits (``may_hold_dateline``) are
+    passed over. Lazy: the search usually stops at the first few. Compiled when
     ``_treewalk`` is built; ``walk_texts_near`` is the reference it is tested against.
     """
     if speedups.treewalk is not None:
@@ -169,7 +171,9 @@ def walk_texts_near(anchor: etree._Element, container: etree._Element) -> Iterat
         if not inside:
             siblings.extend(islice(current.itersiblings(), budget))
         for sibling in siblings:
-            yield parent.text or "" if sibling is parent else _text(sibling)
+            text = parent.text or "" if sibling is parent else _text(sibling)
+            if may_hold_dateline(text):
+                yield text
         budget -= len(siblings)
         if parent is container:
             inside = False

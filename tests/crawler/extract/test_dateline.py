@@ -10,6 +10,7 @@ from crawler.extract.dateline import (
     Dateline,
     arbitrate,
     find_stated_offset,
+    may_hold_dateline,
     parse_dateline,
     parse_structured,
     stated_offset,
@@ -194,3 +195,15 @@ def test_the_stated_offset_is_found_where_a_search_of_the_whole_text_finds_it(
     else:
         assert found is not None
         assert (found.span(), found.group(1)) == (searched.span(), searched.group(1))
+
+
+DATE_PIECES = ["Tuesday, ", "02 ", "17 ", "January ", "Nov. ", "2024", "1999", "2105", "1", "9", "2",
+               "0", "5", " 12:17", " 09:42 AM", " GMT", "11/", "17/", "-11-17", "T09:42", "x"]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(DATE_PIECES), max_size=10))
+def test_only_texts_that_may_hold_a_dateline_hold_one(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    if parse_dateline(text) is not None:
+        assert may_hold_dateline(text)

@@ -159,12 +159,24 @@ def test_compiled_paragraph_walk_survives_deep_nesting() -> None:
 def test_compiled_texts_near_stop_at_the_budget_as_the_python_ones_do() -> None:
     require_compiled_walks()
     assert treewalk is not None
-    root = _root("<p>x</p>" * 250 + "<p id='a'>(MENAFN) story</p>" + "<p>y</p>" * 250)
+    root = _root("<p>x 2019</p>" * 250 + "<p id='a'>(MENAFN) story</p>" + "<p>y 2020</p>" * 250)
     anchor = root.find(".//p[@id='a']")
     assert anchor is not None
     compiled = list(treewalk.texts_near(anchor, anchor, 200))
     assert compiled == list(walk_texts_near(anchor, anchor))
-    assert compiled == ["x"] * 200 + ["y"] * 200
+    assert compiled == ["x 2019"] * 200 + ["y 2020"] * 200
+
+
+def test_texts_without_a_year_are_passed_over_but_count_against_the_budget() -> None:
+    require_compiled_walks()
+    assert treewalk is not None
+    markup = "<p>in 2019</p>" * 100 + "<p>x</p>" * 149 + "<p>1</p><p>9 and <b>2</b>0</p>"
+    root = _root(markup + "<p id='a'>(MENAFN) story</p>")
+    anchor = root.find(".//p[@id='a']")
+    assert anchor is not None
+    compiled = list(treewalk.texts_near(anchor, anchor, 200))
+    assert compiled == list(walk_texts_near(anchor, anchor))
+    assert compiled == ["9 and 20", *["in 2019"] * 49]  # "1" alone holds no year's digits
 
 
 def test_compiled_common_ancestor_of_elements_in_different_pages_is_the_first_ones_top() -> None:
