@@ -95,7 +95,10 @@ class StoragePipeline:
 
     async def close_spider(self) -> None:
         if self._ticker is not None:
-            self._ticker.cancel()
+            # Under the lock: cancelling a timed flush while it writes would drop its batch
+            # (stories stored uncounted, rejections never recorded).
+            async with self._lock:
+                self._ticker.cancel()
         await self.flush()
 
     async def process_item(self, item: Any) -> Any:

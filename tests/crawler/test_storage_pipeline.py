@@ -1,6 +1,7 @@
 """The storage pipeline: batches by size, counts outcomes per flush, and fails the run when writes keep failing."""
 
 import asyncio
+import sqlite3
 from datetime import UTC, datetime
 
 import pytest
@@ -36,7 +37,9 @@ def page(number: int) -> Extracted:
     return Extracted(fetched, record)
 
 
-def pipeline_for(url: str, run_id: int, batch_size: int = 2) -> StoragePipeline:
+def pipeline_for(
+    url: str, run_id: int, batch_size: int = 2, batch_seconds: float = 60
+) -> StoragePipeline:
     crawler = get_crawler(
         SourceSpider,
         {
@@ -44,7 +47,7 @@ def pipeline_for(url: str, run_id: int, batch_size: int = 2) -> StoragePipeline:
             "WIREWATCH_RUN_ID": run_id,
             "WIREWATCH_SOURCE": "wire",
             "WIREWATCH_BATCH_SIZE": batch_size,
-            "WIREWATCH_BATCH_SECONDS": 60,
+            "WIREWATCH_BATCH_SECONDS": batch_seconds,
         },
     )
     crawler._apply_settings()
@@ -112,5 +115,44 @@ def test_a_batch_that_keeps_failing_fails_the_run_and_keeps_what_was_committed(
     with engine.connect() as connection:
         kept = connection.execute(text("SELECT count(*) FROM articles_gone")).scalar_one()
     assert kept == 2
+    engine.dispose()
+    dispose_engines()
+
+
+def test_a_timed_flush_under_way_when_the_crawl_closes_is_finished_and_counted(
+    sqlite_url: str,
+) -> None:
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    run_id = start_run(engine, "wire", "manual")
+    pipeline = pipeline_for(sqlite_url, run_id, batch_size=100, batch_seconds=0.05)
+    other_writer = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+
+    async def feed() -> None:
+        await pipeline.open_spider()
+        for number in (1110000001, 1110000002, 1110000003):
+            await pipeline.process_item(page(number))
+        await pipeline.process_item(
+            Rejection("http://127.0.0.1:8000/x", RejectReason.HTTP_ERROR, "HTTP 404", 404)
+        )
+        other_writer.execute("BEGIN IMMEDIATE")  # the timed flush waits on the file's lock
+        while not pipeline._lock.locked():
+            await asyncio.sleep(0.01)
+        closing = asyncio.create_task(pipeline.close_spider())
+        await asyncio.sleep(0.2)  # the crawl closes while that flush is still writing
+        other_writer.execute("ROLLBACK")
+        await closing
+
+    asyncio.run(feed())
+    other_writer.close()
+
+    with engine.connect() as connection:
+        counts = connection.execute(
+            text("SELECT articles_new, pages_rejected FROM crawl_runs")
+        ).one()
+        rejected = connection.execute(text("SELECT count(*) FROM rejected_pages")).scalar_one()
+    assert tuple(counts) == (3, 1)
+    assert rejected == 1
+    assert pipeline.totals.articles_new == 3
     engine.dispose()
     dispose_engines()
