@@ -11,6 +11,8 @@ module was not built (``crawler/extract/speedups.py``).
 
 from unicodedata import normalize as unicode_normalize
 
+from crawler.extract.dateline import may_hold_dateline
+
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.unicode cimport (
     PyUnicode_DecodeUTF8,
@@ -352,7 +354,7 @@ def texts_near(_Element anchor, _Element container, int budget):
         leading = _leading_text(parent)
         if leading:
             preceding += 1
-            if "19" in leading or "20" in leading:
+            if may_hold_dateline(leading):
                 yield leading
         following = 0
         if not inside:
@@ -380,45 +382,50 @@ cdef str _leading_text(tree.xmlNode* element):
     return "".join(pieces)
 
 
+cdef tree.xmlNode* _next_piece(tree.xmlNode* node, tree.xmlNode* top) noexcept:
+    """The text nodes whose contents make ``_node_text(top)``, one after another.
+
+    Start from NULL; NULL after the last. A non-element ``top`` is its own first
+    piece; an element's are the text nodes of its subtree in document order. The
+    text nodes of ``top``'s tail follow.
+    """
+    if node is NULL:
+        if top.type != tree.XML_ELEMENT_NODE:
+            return top
+        node = _next_in(top, top, True)
+    elif node is top or node.parent is top.parent:  # ``top`` itself, or its tail
+        return _tail_after(node)
+    else:
+        node = _next_in(node, top, False)  # a text node of the subtree: it has no children
+    while node is not NULL and not _is_text(node):
+        node = _next_in(node, top, node.type == tree.XML_ELEMENT_NODE)
+    return node if node is not NULL else _tail_after(top)
+
+
+cdef inline tree.xmlNode* _tail_after(tree.xmlNode* node) noexcept:
+    node = node.next
+    return node if node is not NULL and _is_text(node) else NULL
+
+
 cdef str _node_text(tree.xmlNode* top):
     """What ``etree.tostring(node, method="text", with_tail=True)`` gives."""
     cdef list pieces = []
-    cdef tree.xmlNode* node
-    if top.type != tree.XML_ELEMENT_NODE:
-        if top.content is not NULL:
-            pieces.append(_decode(top.content))
-    else:
-        node = _next_in(top, top, True)
-        while node is not NULL:
-            if _is_text(node) and node.content is not NULL:
-                pieces.append(_decode(node.content))
-            node = _next_in(node, top, node.type == tree.XML_ELEMENT_NODE)
-    node = top.next
-    while node is not NULL and _is_text(node):
+    cdef tree.xmlNode* node = _next_piece(NULL, top)
+    while node is not NULL:
         if node.content is not NULL:
             pieces.append(_decode(node.content))
-        node = node.next
+        node = _next_piece(node, top)
     return "".join(pieces)
 
 
 cdef bint _may_hold_year(tree.xmlNode* top) noexcept:
-    """Whether ``_node_text(top)`` holds "19" or "20": its pieces read as bytes, in its order."""
-    cdef tree.xmlNode* node
+    """Whether ``_node_text(top)`` holds "19" or "20", read in its pieces' bytes, unmade."""
     cdef tree.xmlChar previous = 0
-    if top.type != tree.XML_ELEMENT_NODE:
-        if _holds_year_digits(top.content, &previous):
-            return True
-    else:
-        node = _next_in(top, top, True)
-        while node is not NULL:
-            if _is_text(node) and _holds_year_digits(node.content, &previous):
-                return True
-            node = _next_in(node, top, node.type == tree.XML_ELEMENT_NODE)
-    node = top.next
-    while node is not NULL and _is_text(node):
+    cdef tree.xmlNode* node = _next_piece(NULL, top)
+    while node is not NULL:
         if _holds_year_digits(node.content, &previous):
             return True
-        node = node.next
+        node = _next_piece(node, top)
     return False
 
 
