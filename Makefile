@@ -4,18 +4,21 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-SOURCES := wirewatch crawler storage scheduler tests benchmarks alembic setup.py
+PACKAGES := wirewatch crawler storage scheduler alembic
+SOURCES := $(PACKAGES) tests benchmarks tools
+# The wheel installs crawler/, storage/, scheduler/ and alembic/ under wirewatch
+# (pyproject's package-dir); the editable install follows that mapping with an
+# import hook. mypy and import-linter read directories instead, so lint first
+# lays the packages out as installed (tools/package_layout.py: build/layout).
+LAYOUT := build/layout
 
 .PHONY: install demo test lint format bench clean
 
-$(STAMP): pyproject.toml setup.py crawler/extract/_treewalk.pyx
+$(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "wirewatch needs Python 3.11 or newer: run make PYTHON=python3.11 ...")'
-	$(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	@# A build that fails must not leave an older compiled module in place.
-	rm -f crawler/extract/_treewalk.*.so crawler/extract/_treewalk.c
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	@$(BIN)/python -c 'from crawler.extract.speedups import treewalk as t; print("compiled tree walks:", "built" if t else "NOT built (no C compiler?): extraction runs its Python walks")'
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -26,7 +29,8 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check $(SOURCES)
 	$(BIN)/ruff format --check $(SOURCES)
-	$(BIN)/mypy
+	$(BIN)/python tools/package_layout.py
+	MYPYPATH=$(LAYOUT) $(BIN)/mypy
 
 test: lint
 	$(BIN)/pytest
@@ -39,4 +43,4 @@ bench: $(STAMP)
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b --quick || exit 1; done
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build crawler/extract/_treewalk.*.so crawler/extract/_treewalk.c
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build

@@ -7,12 +7,13 @@ wirewatch configuration file.
 """
 
 import os
+from typing import Any
 
 from sqlalchemy import Connection
 
 from alembic import context
-from storage.migrate import include_name
-from storage.models import metadata
+from wirewatch.storage.migrate import include_name
+from wirewatch.storage.models import metadata
 
 config = context.config
 
@@ -26,7 +27,7 @@ def _database_url() -> str:
     return load_config().database.url
 
 
-def _migrate(**where: object) -> None:
+def _migrate(**where: Any) -> None:
     """Run the migrations with the options both modes share, against ``where``."""
     context.configure(
         target_metadata=metadata,
@@ -52,7 +53,7 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    from storage.engine import make_engine
+    from wirewatch.storage.engine import make_engine
 
     engine = make_engine(_database_url())
     try:

@@ -30,7 +30,7 @@ import trafilatura
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from crawler.extract import extract, speedups  # noqa: E402
+from wirewatch.crawler.extract import extract, speedups  # noqa: E402
 from wirewatch.record import ArticleRecord  # noqa: E402
 
 TEMPLATES = REPO_ROOT / "tests" / "crawler" / "extract" / "templates"
@@ -152,7 +152,7 @@ def _bare_parse(page: Page) -> object:
 
 
 CHUNK = 70
-OURS = "crawler.extract.extract"
+OURS = "wirewatch.crawler.extract.extract"
 TRAFILATURA = "trafilatura.extract"
 BARE = "lxml.html.fromstring"
 PYTHON_WALKS = "Python walks"

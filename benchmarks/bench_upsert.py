@@ -31,11 +31,11 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from storage.engine import make_engine
-from storage.migrate import upgrade
-from storage.models import article_urls, articles
-from storage.upsert import Sighting, address_row, article_row, store_batch
 from wirewatch.record import ArticleRecord, Precision
+from wirewatch.storage.engine import make_engine
+from wirewatch.storage.migrate import upgrade
+from wirewatch.storage.models import article_urls, articles
+from wirewatch.storage.upsert import Sighting, address_row, article_row, store_batch
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 WORDS = [

@@ -25,9 +25,9 @@ from pathlib import Path
 import psutil
 from sqlalchemy import Engine, text
 
-from storage.engine import make_engine
-from storage.migrate import upgrade
 from wirewatch.sampleweb import SampleWeb
+from wirewatch.storage.engine import make_engine
+from wirewatch.storage.migrate import upgrade
 
 RSS_GROWTH_TARGET = 10.0
 WARM_UP_SECONDS = 30.0

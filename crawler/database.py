@@ -13,7 +13,7 @@ def shared_engine(url: str) -> Engine:
     """The process's engine for ``url``, created on first use."""
     engine = _engines.get(url)
     if engine is None:
-        from storage.engine import make_engine
+        from wirewatch.storage.engine import make_engine
 
         engine = _engines[url] = make_engine(url)
     return engine

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 
-from crawler.discover import Entry
+from wirewatch.crawler.discover import Entry
 from wirewatch.urls import canonicalize_url
 
 _NUMBERED_PATH = re.compile(r"^/(\d{9,11})/[^/]+/?$")
@@ -77,7 +77,7 @@ class RevisitPlanner:
         return await asyncio.to_thread(self._plan_blocking, canonical)
 
     def _plan_blocking(self, entries: dict[str, Entry]) -> Plan:
-        from storage.addresses import lookup_addresses, lookup_numbered_addresses
+        from wirewatch.storage.addresses import lookup_addresses, lookup_numbered_addresses
 
         known = lookup_addresses(self.engine, list(entries))
         numbered = {url: key for url in entries if url not in known and (key := numbered_site(url))}

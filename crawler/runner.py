@@ -25,11 +25,11 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 from sqlalchemy import Engine
 
-from crawler.counts import RunCounts, run_progress
-from crawler.database import dispose_engines, shared_engine
-from crawler.settings import process_settings, quiet_scrapy_logging, source_settings
-from crawler.spiders.source import SourceSpider
 from wirewatch.config import Config, SourceConfig
+from wirewatch.crawler.counts import RunCounts, run_progress
+from wirewatch.crawler.database import dispose_engines, shared_engine
+from wirewatch.crawler.settings import process_settings, quiet_scrapy_logging, source_settings
+from wirewatch.crawler.spiders.source import SourceSpider
 from wirewatch.errors import UsageError, WirewatchError
 
 log = logging.getLogger(__name__)
@@ -128,7 +128,7 @@ def run_crawl(
     ``run_id`` makes the crawl use an existing ``crawl_runs`` row; it needs exactly
     one source. Raises ``UsageError`` for unknown sources or a misused ``run_id``.
     """
-    from storage.migrate import ensure_schema
+    from wirewatch.storage.migrate import ensure_schema
 
     sources = select_sources(config, source_names)
     if run_id is not None and len(sources) != 1:
@@ -162,7 +162,7 @@ def run_crawl(
 
 
 def _start_runs(engine: Engine, sources: Sequence[SourceConfig], trigger: str) -> list[int]:
-    from storage.runs import start_run
+    from wirewatch.storage.runs import start_run
 
     pid, host = os.getpid(), socket.gethostname()
     return [start_run(engine, s.name, trigger, pid=pid, hostname=host) for s in sources]
@@ -174,7 +174,7 @@ def _summary(engine: Engine, source: str, run_id: int, *, signalled: bool) -> Ru
     Such a row was stopped by a signal before its spider opened (``interrupted``),
     or its crawler broke down (``failed``).
     """
-    from storage.runs import finish_run, get_run
+    from wirewatch.storage.runs import finish_run, get_run
 
     row = get_run(engine, run_id)
     if row is not None and row.status == "running":

@@ -67,16 +67,16 @@ def process_settings(config: Config, *, verbosity: int = 0) -> dict[str, Any]:
         "LOG_INSTALL_ROOT_HANDLER": False,
         "DEPTH_LIMIT": 0,
         "DOWNLOADER_MIDDLEWARES": {
-            "crawler.middlewares.offsite_redirect.OffsiteRedirectMiddleware": 650,
+            "wirewatch.crawler.middlewares.offsite_redirect.OffsiteRedirectMiddleware": 650,
         },
         "ITEM_PIPELINES": {
-            "crawler.pipelines.extract.ExtractPipeline": 300,
-            "crawler.pipelines.store.StoragePipeline": 800,
+            "wirewatch.crawler.pipelines.extract.ExtractPipeline": 300,
+            "wirewatch.crawler.pipelines.store.StoragePipeline": 800,
         },
         "EXTENSIONS": {
             "scrapy.extensions.telnet.TelnetConsole": None,
             "scrapy.extensions.remote_control.RemoteControl": None,
-            "crawler.extensions.run_record.RunRecorder": 500,
+            "wirewatch.crawler.extensions.run_record.RunRecorder": 500,
         },
         "WIREWATCH_DATABASE_URL": config.database.url,
         "WIREWATCH_BATCH_SIZE": crawl.batch_size,

@@ -27,14 +27,14 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Engine
 
-from scheduler.jobs import desired_jobs, reconcile_jobs, set_job_runner
-from scheduler.lock import DaemonLockedError, LeaderLock, leader_lock_for, this_host
-from scheduler.runner import Runner
-from scheduler.runs import is_crawl_child, process_owns_run, triage_running
-from scheduler.snapshot import LoadedConfig, SnapshotDir, read_config
-from storage.engine import make_engine
-from storage.runs import RunRow, mark_interrupted, running_runs
 from wirewatch.errors import ConfigError
+from wirewatch.scheduler.jobs import desired_jobs, reconcile_jobs, set_job_runner
+from wirewatch.scheduler.lock import DaemonLockedError, LeaderLock, leader_lock_for, this_host
+from wirewatch.scheduler.runner import Runner
+from wirewatch.scheduler.runs import is_crawl_child, process_owns_run, triage_running
+from wirewatch.scheduler.snapshot import LoadedConfig, SnapshotDir, read_config
+from wirewatch.storage.engine import make_engine
+from wirewatch.storage.runs import RunRow, mark_interrupted, running_runs
 
 log = logging.getLogger(__name__)
 

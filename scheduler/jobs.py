@@ -24,7 +24,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from wirewatch.config import Config, CronSchedule, EverySchedule, Schedule
 
-JOB_FUNC = "scheduler.jobs:run_scheduled_crawl"
+JOB_FUNC = "wirewatch.scheduler.jobs:run_scheduled_crawl"
 JITTER_SHARE = 0.1
 """Interval jobs get at most this share of their interval as jitter (a 2 s job, 0.2 s)."""
 

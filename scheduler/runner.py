@@ -15,11 +15,11 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from scheduler.child import CrawlChild, crawl_command
-from scheduler.runs import set_run_pid, settle_run
-from scheduler.snapshot import LoadedConfig
-from storage.models import RunStatus, RunTrigger
-from storage.runs import finish_run, start_run
+from wirewatch.scheduler.child import CrawlChild, crawl_command
+from wirewatch.scheduler.runs import set_run_pid, settle_run
+from wirewatch.scheduler.snapshot import LoadedConfig
+from wirewatch.storage.models import RunStatus, RunTrigger
+from wirewatch.storage.runs import finish_run, start_run
 
 log = logging.getLogger(__name__)
 

@@ -17,9 +17,9 @@ from datetime import datetime
 import psutil
 from sqlalchemy import Engine, update
 
-from scheduler.child import ChildOutcome
-from storage.models import RunStatus, crawl_runs
-from storage.runs import RunRow, finish_run, get_run
+from wirewatch.scheduler.child import ChildOutcome
+from wirewatch.storage.models import RunStatus, crawl_runs
+from wirewatch.storage.runs import RunRow, finish_run, get_run
 
 log = logging.getLogger(__name__)
 

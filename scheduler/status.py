@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Column, Engine, Float, MetaData, String, Table, func, inspect, select
 
-from scheduler.lock import LockHolder, leader_lock_for
-from storage.models import crawl_runs
-from storage.runs import RUN_COLUMNS, RunRow
 from wirewatch.config import Config
+from wirewatch.scheduler.lock import LockHolder, leader_lock_for
+from wirewatch.storage.models import crawl_runs
+from wirewatch.storage.runs import RUN_COLUMNS, RunRow
 
 _jobs = Table(
     "apscheduler_jobs",

@@ -14,16 +14,16 @@ Layers, bottom up:
 - ``queries`` and ``search``: read-side functions returning plain dataclasses.
 """
 
-from storage.addresses import (
+from wirewatch.storage.addresses import (
     KnownAddress,
     lookup_addresses,
     lookup_article_numbers,
     lookup_numbered_addresses,
     touch_addresses,
 )
-from storage.engine import make_engine, session_factory
-from storage.migrate import current_revision, downgrade, ensure_schema, upgrade
-from storage.models import (
+from wirewatch.storage.engine import make_engine, session_factory
+from wirewatch.storage.migrate import current_revision, downgrade, ensure_schema, upgrade
+from wirewatch.storage.models import (
     Article,
     ArticleRevision,
     ArticleUrl,
@@ -32,7 +32,7 @@ from storage.models import (
     RunStatus,
     RunTrigger,
 )
-from storage.queries import (
+from wirewatch.storage.queries import (
     AddressRow,
     ArticleDetail,
     ArticleFilter,
@@ -43,7 +43,7 @@ from storage.queries import (
     list_articles,
     list_runs,
 )
-from storage.runs import (
+from wirewatch.storage.runs import (
     RunRow,
     add_run_counts,
     finish_run,
@@ -53,7 +53,7 @@ from storage.runs import (
     running_runs,
     start_run,
 )
-from storage.upsert import Outcome, Sighting, StoreResult, store_batch
+from wirewatch.storage.upsert import Outcome, Sighting, StoreResult, store_batch
 
 __all__ = [
     "AddressRow",

@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from sqlalchemy import Engine, bindparam, select, update
 
-from storage.models import article_urls, articles
+from wirewatch.storage.models import article_urls, articles
 
 LOOKUP_CHUNK = 500
 """Keys per query, well below SQLite's bound-parameter limit."""

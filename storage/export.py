@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, func, select
 
-from storage.models import article_revisions, article_urls, articles, rejected_pages
+from wirewatch.storage.models import article_revisions, article_urls, articles, rejected_pages
 
 
 @dataclass(frozen=True)

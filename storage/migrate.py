@@ -27,7 +27,13 @@ _PG_MIGRATION_LOCK = 0x77697265  # "wire"
 def include_name(
     name: str | None,
     type_: Literal[
-        "schema", "table", "column", "index", "unique_constraint", "foreign_key_constraint"
+        "schema",
+        "table",
+        "column",
+        "index",
+        "unique_constraint",
+        "foreign_key_constraint",
+        "check_constraint",
     ],
     _parent_names: object,
 ) -> bool:

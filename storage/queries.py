@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import Engine, Select, func, select
 
-from storage.models import article_revisions, article_urls, articles, crawl_runs
-from storage.runs import RUN_COLUMNS, RunRow
-from storage.search import search_clause
+from wirewatch.storage.models import article_revisions, article_urls, articles, crawl_runs
+from wirewatch.storage.runs import RUN_COLUMNS, RunRow
+from wirewatch.storage.search import search_clause
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, insert, select, update
 
-from storage.models import RunStatus, RunTrigger, crawl_runs, rejected_pages
 from wirewatch.record import Rejection
+from wirewatch.storage.models import RunStatus, RunTrigger, crawl_runs, rejected_pages
 
 COUNTERS = (
     "pages_fetched",

@@ -10,7 +10,7 @@ import re
 
 from sqlalchemy import ColumnElement, Dialect, false, literal_column, select, table, text, true
 
-from storage.models import articles
+from wirewatch.storage.models import articles
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _fts = table("articles_fts", literal_column("rowid"))

@@ -96,7 +96,7 @@ def test_every_config_key_is_in_the_config_reference() -> None:
 
 
 def test_every_contract_table_is_in_the_schema_reference() -> None:
-    from storage.models import metadata
+    from wirewatch.storage.models import metadata
 
     reference = section("Schema reference")
     for table in metadata.tables.values():

@@ -66,7 +66,7 @@ def parse_schedule(text: str) -> Schedule:
     schedule = CronSchedule(text)
     # Validated by building the daemon's own trigger, so that what the config
     # accepts is exactly what the scheduler runs (cron weekday numbering included).
-    from scheduler.jobs import cron_trigger
+    from wirewatch.scheduler.jobs import cron_trigger
 
     try:
         cron_trigger(schedule, jitter=0)

@@ -19,11 +19,11 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine
 
-from storage.engine import make_engine
-from storage.export import list_rejections, totals
-from storage.queries import ArticleFilter, get_article, list_articles, list_runs
 from wirewatch.config import DATABASE_URL_ENV
 from wirewatch.sampleweb import SampleWeb
+from wirewatch.storage.engine import make_engine
+from wirewatch.storage.export import list_rejections, totals
+from wirewatch.storage.queries import ArticleFilter, get_article, list_articles, list_runs
 
 DEFAULT_DB = Path("wirewatch-demo.db")
 CRAWL_TIMEOUT = 120

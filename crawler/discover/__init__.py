@@ -4,16 +4,22 @@ content and list the article addresses they carry, with dates where given.
 Nothing here fetches or stores: the spider calls these on downloaded responses.
 """
 
-from crawler.discover.entry import Entry, parse_rfc822_date, parse_w3c_date
-from crawler.discover.feeds import FeedError, feed_entries
-from crawler.discover.kinds import PageKind, classify, looks_like_article, maybe_gunzip, xml_kind
-from crawler.discover.listings import (
+from wirewatch.crawler.discover.entry import Entry, parse_rfc822_date, parse_w3c_date
+from wirewatch.crawler.discover.feeds import FeedError, feed_entries
+from wirewatch.crawler.discover.kinds import (
+    PageKind,
+    classify,
+    looks_like_article,
+    maybe_gunzip,
+    xml_kind,
+)
+from wirewatch.crawler.discover.listings import (
     article_links,
     host_allowed,
     is_article_address,
     next_pages,
 )
-from crawler.discover.sitemaps import sitemap_entries
+from wirewatch.crawler.discover.sitemaps import sitemap_entries
 
 __all__ = [
     "Entry",

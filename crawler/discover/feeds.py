@@ -11,7 +11,7 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
-from crawler.discover.entry import Entry, parse_rfc822_date, parse_w3c_date
+from wirewatch.crawler.discover.entry import Entry, parse_rfc822_date, parse_w3c_date
 
 _PARSER = etree.XMLParser(
     recover=True, resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True

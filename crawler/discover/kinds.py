@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from scrapy.http import Response, TextResponse
 
-from crawler.discover.listings import article_links, next_pages
+from wirewatch.crawler.discover.listings import article_links, next_pages
 
 _ROOT = re.compile(rb"<(?!\?|!)([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
 _WIRE_ID = re.compile(r"MENAFN\d{8}\d{12}ID\d{9,11}")

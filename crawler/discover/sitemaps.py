@@ -4,7 +4,7 @@ from urllib.parse import urljoin
 
 from scrapy.utils.sitemap import Sitemap
 
-from crawler.discover.entry import Entry, parse_w3c_date
+from wirewatch.crawler.discover.entry import Entry, parse_w3c_date
 
 
 def sitemap_entries(body: bytes, base_url: str) -> list[Entry]:

@@ -21,7 +21,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from sqlalchemy import Engine
 
-from crawler.database import shared_engine
+from wirewatch.crawler.database import shared_engine
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ class RunRecorder:
         return recorder
 
     async def spider_closed(self, spider: Spider, reason: str) -> None:
-        from storage.runs import finish_run
+        from wirewatch.storage.runs import finish_run
 
         stats = self.crawler.stats
         assert stats is not None

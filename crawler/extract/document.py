@@ -3,9 +3,7 @@
 Structured data lives in ``<script type="application/ld+json">`` and ``<meta>``; it is
 collected first, then every script, style and other non-text element is removed
 from the tree, so nothing downstream can mistake script text (a wire ID in a
-tracking snippet, say) for article text. When ``_treewalk`` is built, one compiled
-pass over the page collects the metadata and the marker texts (those outside the
-elements about to be stripped) together.
+tracking snippet, say) for article text.
 """
 
 import json
@@ -13,8 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from lxml import etree
-
-from crawler.extract import speedups
 
 _PARSER = etree.HTMLParser(
     encoding="utf-8",
@@ -70,16 +66,9 @@ def parse_document(data: bytes) -> Document | None:
     if root is None:
         return None
     metadata = PageMetadata(html_lang=root.get("lang") or root.get("xml:lang"))
-    if speedups.treewalk is not None:
-        marker_texts, present = speedups.treewalk.survey(
-            root, metadata, _json_ld_objects, _STRIPPED, MAX_MARKER_TEXTS
-        )
-        if present:  # stripping names the page does not use would find nothing
-            etree.strip_elements(root, *present, with_tail=False)
-    else:
-        collect_metadata(root, metadata)
-        etree.strip_elements(root, *_NON_TEXT_TAGS, with_tail=False)
-        marker_texts = search_marker_texts(root)
+    collect_metadata(root, metadata)
+    etree.strip_elements(root, *_NON_TEXT_TAGS, with_tail=False)
+    marker_texts = search_marker_texts(root)
     if len(metadata.json_ld) > 1:
         metadata.json_ld.sort(key=_is_other_than_article)  # stable: page order kept within each
     return Document(root=root, metadata=metadata, marker_texts=marker_texts)
@@ -88,7 +77,7 @@ def parse_document(data: bytes) -> Document | None:
 def search_marker_texts(root: etree._Element) -> list[tuple[etree._Element, str]]:
     """Each text under ``<body>`` that holds ``MENAFN``, with the element whose content it is.
 
-    By XPath, on the stripped tree: the reference ``_treewalk.survey`` is tested against.
+    By XPath, on the stripped tree.
     """
     found = []
     for node in select_strings(_MENAFN_TEXTS, root)[:MAX_MARKER_TEXTS]:
@@ -110,10 +99,7 @@ def _flow_element(node: Any) -> etree._Element | None:
 
 
 def collect_metadata(root: etree._Element, metadata: PageMetadata) -> None:
-    """Meta tags, JSON-LD, the ``<title>`` and ``<time itemprop=datePublished>``, in page order.
-
-    Compiled when ``_treewalk`` is built; this is the reference it is tested against.
-    """
+    """Meta tags, JSON-LD, the ``<title>`` and ``<time itemprop=datePublished>``, in page order."""
     for element in root.iter("meta", "script", "title", "time"):
         tag = element.tag
         if tag == "meta":

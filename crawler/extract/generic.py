@@ -13,9 +13,9 @@ import trafilatura
 from htmldate import find_date
 from lxml import etree
 
-from crawler.extract.dateline import Dateline, parse_structured
-from crawler.extract.document import select_elements, select_strings
-from crawler.extract.paragraphs import normalize_paragraph, raw_paragraphs
+from wirewatch.crawler.extract.dateline import Dateline, parse_structured
+from wirewatch.crawler.extract.document import select_elements, select_strings
+from wirewatch.crawler.extract.paragraphs import normalize_paragraph, raw_paragraphs
 
 _ERROR_TITLE = re.compile(
     r"(?i)^\W*(?:[45]\d\d\W*(?:$|[-|:\u2013]|error|not found|forbidden|page)|"

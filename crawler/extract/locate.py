@@ -7,18 +7,16 @@ template never seen before still works. The texts holding ``MENAFN`` come from
 in a ``<script>`` is not a marker).
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from enum import Enum
-from functools import partial
 from itertools import islice
 from typing import NamedTuple
 
 from lxml import etree
 
-from crawler.extract import speedups
-from crawler.extract.attribution import match_attribution
-from crawler.extract.dateline import may_hold_dateline
-from crawler.extract.wire_id import WireId, iter_wire_ids
+from wirewatch.crawler.extract.attribution import match_attribution
+from wirewatch.crawler.extract.dateline import may_hold_dateline
+from wirewatch.crawler.extract.wire_id import WireId, iter_wire_ids
 
 _MAX_PAIRED = 20
 _INLINE_TAGS = frozenset(
@@ -89,7 +87,7 @@ def _pair(
     """The attribution and wire ID sharing the deepest common ancestor (first such pair)."""
     best: tuple[int, etree._Element, int, int] | None = None
     for w_index, (w_element, _) in enumerate(wire_ids[:_MAX_PAIRED]):
-        meet = _meeting(w_element)
+        meet = Chain(w_element).meet
         for a_index, (a_element, _) in enumerate(attributions[:_MAX_PAIRED]):
             depth, common = meet(a_element)
             if best is None or depth > best[0]:
@@ -101,13 +99,6 @@ def _pair(
     return Markers(
         Verdict.ARTICLE, _enclosing_block(container), wire_id, provider, w_element, a_element
     )
-
-
-def _meeting(element: etree._Element) -> Callable[[etree._Element], tuple[int, etree._Element]]:
-    """Where another element's ancestry meets ``element``'s: (depth, element), compiled or not."""
-    if speedups.treewalk is not None:
-        return partial(speedups.treewalk.common_ancestor, element)
-    return Chain(element).meet
 
 
 class Chain:
@@ -148,16 +139,8 @@ def texts_near(anchor: etree._Element, container: etree._Element) -> Iterator[st
     preceding siblings, closest first; above the container also the following
     ones. Inside the container, text after the anchor is story text and is not
     searched. Texts without a year's first digits (``may_hold_dateline``) are
-    passed over. Lazy: the search usually stops at the first few. Compiled when
-    ``_treewalk`` is built; ``walk_texts_near`` is the reference it is tested against.
+    passed over. Lazy: the search usually stops at the first few.
     """
-    if speedups.treewalk is not None:
-        return speedups.treewalk.texts_near(anchor, container, _MAX_NEARBY_TEXTS)
-    return walk_texts_near(anchor, container)
-
-
-def walk_texts_near(anchor: etree._Element, container: etree._Element) -> Iterator[str]:
-    """``texts_near`` over lxml's elements."""
     current = anchor
     inside = anchor is not container
     budget = _MAX_NEARBY_TEXTS

@@ -10,25 +10,29 @@ from collections.abc import Iterator, Mapping
 
 from lxml import etree
 
-from crawler.extract.dateline import (
+from wirewatch.crawler.extract.dateline import (
     Dateline,
     arbitrate,
     first_dated_text,
     parse_structured,
     stated_offset,
 )
-from crawler.extract.document import (
+from wirewatch.crawler.extract.document import (
     Document,
     PageMetadata,
     json_ld_value,
     parse_document,
 )
-from crawler.extract.encoding import decode_body, header_value
-from crawler.extract.generic import extract_generic, looks_like_error_page, looks_like_listing
-from crawler.extract.language import first_language
-from crawler.extract.locate import Markers, Verdict, locate, texts_near
-from crawler.extract.paragraphs import clean_paragraphs, raw_paragraphs
-from crawler.extract.title import find_title
+from wirewatch.crawler.extract.encoding import decode_body, header_value
+from wirewatch.crawler.extract.generic import (
+    extract_generic,
+    looks_like_error_page,
+    looks_like_listing,
+)
+from wirewatch.crawler.extract.language import first_language
+from wirewatch.crawler.extract.locate import Markers, Verdict, locate, texts_near
+from wirewatch.crawler.extract.paragraphs import clean_paragraphs, raw_paragraphs
+from wirewatch.crawler.extract.title import find_title
 from wirewatch.record import ArticleRecord, Rejection, RejectReason
 from wirewatch.urls import canonicalize_url
 

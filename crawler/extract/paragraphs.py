@@ -15,8 +15,7 @@ from functools import lru_cache
 
 from lxml import etree
 
-from crawler.extract import speedups
-from crawler.extract.attribution import strip_attribution
+from wirewatch.crawler.extract.attribution import strip_attribution
 
 _BLOCK_TAGS = frozenset(
     {"p", "div", "section", "article", "main", "header", "footer", "blockquote", "h1", "h2", "h3",
@@ -118,12 +117,8 @@ def raw_paragraphs(container: etree._Element, markers: Sequence[etree._Element] 
     """Every paragraph of ``container`` in order, boilerplate elements skipped.
 
     ``markers`` (the elements holding the attribution and the wire ID) and their
-    ancestors are never skipped, whatever their classes say. Compiled when
-    ``_treewalk`` is built, with this module's rules passed in; ``walk_paragraphs``
-    is the reference it is tested against.
+    ancestors are never skipped, whatever their classes say.
     """
-    if speedups.treewalk is not None and _COMPILED_RULES is not None:
-        return speedups.treewalk.raw_paragraphs(container, list(markers), _COMPILED_RULES)
     return walk_paragraphs(container, marker_path(markers))
 
 
@@ -176,20 +171,6 @@ def walk_paragraphs(container: etree._Element, keep: set[etree._Element]) -> lis
     builder.flush()
     return builder.paragraphs
 
-
-_COMPILED_RULES = (
-    speedups.treewalk.ParagraphRules(
-        block_tags=_BLOCK_TAGS,
-        bold_tags=_BOLD_TAGS,
-        skip_tags=_SKIP_TAGS,
-        naming_attributes=_NAMING_ATTRIBUTES,
-        is_boilerplate_name=is_boilerplate_name,
-        is_boilerplate_element=is_boilerplate_element,
-        invisible_characters=INVISIBLE_CHARACTERS,
-    )
-    if speedups.treewalk is not None
-    else None
-)
 
 _WIRE_ID_LINE = re.compile(r"(?i)^(?:wire\s*id\s*:?\s*)?MENAFN\d{8}\d{12}ID\d{9,11}\.?$")
 _WIRE_ID_ANYWHERE = re.compile(r"MENAFN\d{8}\d{12}ID\d{9,11}")

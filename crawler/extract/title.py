@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from crawler.extract.document import PageMetadata, json_ld_value, select_elements
-from crawler.extract.paragraphs import normalize_paragraph
+from wirewatch.crawler.extract.document import PageMetadata, json_ld_value, select_elements
+from wirewatch.crawler.extract.paragraphs import normalize_paragraph
 
 _SUFFIX = re.compile(
     r"^(?P<head>.+)\s+(?:[|\-\u2013\u2014:\u00bb\u2022]|::)\s+(?P<site>[^|]{1,60})$"

@@ -18,7 +18,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
-from crawler.discover.listings import host_allowed
+from wirewatch.crawler.discover.listings import host_allowed
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 

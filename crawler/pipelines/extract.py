@@ -19,8 +19,8 @@ from typing import Any, Self
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
-from crawler.extract import extract
-from crawler.items import Extracted, FetchedPage
+from wirewatch.crawler.extract import extract
+from wirewatch.crawler.items import Extracted, FetchedPage
 from wirewatch.record import ArticleRecord, Rejection
 
 INLINE_MAX_BYTES = 1_000_000

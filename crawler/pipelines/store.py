@@ -25,9 +25,9 @@ from typing import Any, Self, TypeVar
 from scrapy.crawler import Crawler
 from sqlalchemy import Engine
 
-from crawler.counts import RunCounts, run_progress
-from crawler.database import shared_engine
-from crawler.items import Extracted, NotModified
+from wirewatch.crawler.counts import RunCounts, run_progress
+from wirewatch.crawler.database import shared_engine
+from wirewatch.crawler.items import Extracted, NotModified
 from wirewatch.record import ArticleRecord, Rejection
 
 log = logging.getLogger(__name__)
@@ -116,7 +116,7 @@ class StoragePipeline:
         return item
 
     def _add_extracted(self, item: Extracted) -> None:
-        from storage.upsert import Sighting
+        from wirewatch.storage.upsert import Sighting
 
         if isinstance(item.result, ArticleRecord):
             page = item.page
@@ -154,9 +154,9 @@ class StoragePipeline:
         )
 
     async def _write(self, batch: Batch, fetched: int) -> RunCounts:
-        from storage.addresses import touch_addresses
-        from storage.runs import add_run_counts, record_rejections
-        from storage.upsert import Outcome, store_batch
+        from wirewatch.storage.addresses import touch_addresses
+        from wirewatch.storage.runs import add_run_counts, record_rejections
+        from wirewatch.storage.upsert import Outcome, store_batch
 
         results = await self._attempt("store", store_batch, self.engine, batch.sightings)
         outcomes = dict.fromkeys(Outcome, 0)

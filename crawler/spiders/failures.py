@@ -18,7 +18,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import ConnectError, ConnectionLost, DNSLookupError, TimeoutError
 from twisted.python.failure import Failure
 
-from crawler.middlewares.offsite_redirect import OffsiteRedirect
+from wirewatch.crawler.middlewares.offsite_redirect import OffsiteRedirect
 from wirewatch.record import Rejection, RejectReason
 
 _CONNECTION_ERRORS = (

@@ -27,8 +27,9 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from crawler.database import shared_engine
-from crawler.discover import (
+from wirewatch.config import SourceConfig
+from wirewatch.crawler.database import shared_engine
+from wirewatch.crawler.discover import (
     Entry,
     FeedError,
     PageKind,
@@ -40,10 +41,9 @@ from crawler.discover import (
     sitemap_entries,
     xml_kind,
 )
-from crawler.incremental import Plan, RevisitPlanner
-from crawler.items import FetchedPage, NotModified
-from crawler.spiders.failures import rejection_for
-from wirewatch.config import SourceConfig
+from wirewatch.crawler.incremental import Plan, RevisitPlanner
+from wirewatch.crawler.items import FetchedPage, NotModified
+from wirewatch.crawler.spiders.failures import rejection_for
 from wirewatch.record import Rejection, RejectReason
 from wirewatch.urls import canonicalize_url
 

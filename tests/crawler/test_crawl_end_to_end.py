@@ -19,9 +19,9 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from storage.runs import start_run
 from wirewatch.sampleweb import SampleWeb
 from wirewatch.sampleweb.site import BadPage
+from wirewatch.storage.runs import start_run
 
 pytestmark = pytest.mark.slow
 
@@ -261,7 +261,7 @@ def test_a_crawl_given_a_run_id_fills_in_that_row(
     web: SampleWeb, tmp_path: Path, sqlite_url: str, engine: Engine
 ) -> None:
     config = web.write_config(tmp_path / "wirewatch.toml", sqlite_url)
-    from storage.migrate import upgrade
+    from wirewatch.storage.migrate import upgrade
 
     upgrade(engine)
     run_id = start_run(engine, "partner", "schedule", pid=os.getpid(), hostname="parent")

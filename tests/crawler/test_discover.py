@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from scrapy.http import HtmlResponse, TextResponse
 
-from crawler.discover import (
+from wirewatch.crawler.discover import (
     Entry,
     PageKind,
     article_links,

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from scrapy.utils.test import get_crawler
 
-from crawler.items import Extracted, FetchedPage
-from crawler.pipelines.extract import INLINE_MAX_BYTES, ExtractPipeline
+from wirewatch.crawler.items import Extracted, FetchedPage
+from wirewatch.crawler.pipelines.extract import INLINE_MAX_BYTES, ExtractPipeline
 from wirewatch.record import ArticleRecord, Rejection, RejectReason
 
 TEMPLATES = Path(__file__).parent / "extract" / "templates"

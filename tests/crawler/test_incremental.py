@@ -5,12 +5,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
-from crawler.discover import Entry
-from crawler.incremental import Plan, RevisitPlanner, Visit, article_number
-from storage.engine import make_engine
-from storage.migrate import upgrade
-from storage.upsert import Sighting, store_batch
+from wirewatch.crawler.discover import Entry
+from wirewatch.crawler.incremental import Plan, RevisitPlanner, Visit, article_number
 from wirewatch.record import ArticleRecord, Precision
+from wirewatch.storage.engine import make_engine
+from wirewatch.storage.migrate import upgrade
+from wirewatch.storage.upsert import Sighting, store_batch
 
 FETCHED = datetime(2025, 11, 17, 12, 0, tzinfo=UTC)
 STORED = "http://127.0.0.1:8000/1110354612/Kremlin-Says"

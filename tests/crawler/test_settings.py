@@ -1,7 +1,7 @@
 """The Config → Scrapy settings mapping: every politeness knob comes from wirewatch.toml."""
 
-from crawler.settings import download_timeout, process_settings, source_settings
 from wirewatch.config import config_from_mapping
+from wirewatch.crawler.settings import download_timeout, process_settings, source_settings
 
 RAW = {
     "database": {"url": "sqlite:///crawl.db"},

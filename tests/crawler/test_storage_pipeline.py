@@ -8,15 +8,15 @@ import pytest
 from scrapy.utils.test import get_crawler
 from sqlalchemy import create_engine, text
 
-from crawler.database import dispose_engines
-from crawler.items import Extracted, FetchedPage, NotModified
-from crawler.pipelines import store
-from crawler.pipelines.store import StoragePipeline
-from crawler.spiders.source import SourceSpider
-from storage.engine import make_engine
-from storage.migrate import upgrade
-from storage.runs import start_run
+from wirewatch.crawler.database import dispose_engines
+from wirewatch.crawler.items import Extracted, FetchedPage, NotModified
+from wirewatch.crawler.pipelines import store
+from wirewatch.crawler.pipelines.store import StoragePipeline
+from wirewatch.crawler.spiders.source import SourceSpider
 from wirewatch.record import ArticleRecord, Precision, Rejection, RejectReason
+from wirewatch.storage.engine import make_engine
+from wirewatch.storage.migrate import upgrade
+from wirewatch.storage.runs import start_run
 
 NOW = datetime(2025, 11, 17, 12, 0, tzinfo=UTC)
 

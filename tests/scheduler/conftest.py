@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from storage.engine import make_engine
-from storage.migrate import upgrade
 from tests.scheduler.helpers import Daemon, HangingSite, SlowSite
 from wirewatch.sampleweb import SampleWeb
+from wirewatch.storage.engine import make_engine
+from wirewatch.storage.migrate import upgrade
 
 
 @pytest.fixture

@@ -25,8 +25,8 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from storage.runs import RUN_COLUMNS, RunRow, running_runs
 from wirewatch.sampleweb import SampleWeb
+from wirewatch.storage.runs import RUN_COLUMNS, RunRow, running_runs
 
 STARTUP_TIMEOUT = 30.0
 _FORWARDED = {"user-agent", "if-none-match", "if-modified-since", "accept"}

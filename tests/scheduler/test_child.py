@@ -15,7 +15,7 @@ import time
 import psutil
 import pytest
 
-from scheduler.child import ChildOutcome, CrawlChild, crawl_command
+from wirewatch.scheduler.child import ChildOutcome, CrawlChild, crawl_command
 
 
 def python(code: str) -> list[str]:
@@ -90,7 +90,7 @@ def test_terminate_asks_first() -> None:
 def test_children_do_not_outlive_a_killed_parent() -> None:
     parent_code = """
         import asyncio, sys
-        from scheduler.child import CrawlChild
+        from wirewatch.scheduler.child import CrawlChild
 
         async def main():
             child = CrawlChild([sys.executable, "-c", "import time; time.sleep(120)"],

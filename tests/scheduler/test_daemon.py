@@ -16,7 +16,6 @@ import psutil
 import pytest
 from sqlalchemy import Engine, text
 
-from storage.runs import RunRow, get_run
 from tests.scheduler.helpers import (
     Daemon,
     DaemonSettings,
@@ -31,6 +30,7 @@ from tests.scheduler.helpers import (
     write_config,
 )
 from wirewatch.sampleweb import SampleWeb
+from wirewatch.storage.runs import RunRow, get_run
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 

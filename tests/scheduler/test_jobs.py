@@ -11,7 +11,8 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from scheduler.jobs import (
+from wirewatch.config import Config, CronSchedule, EverySchedule, config_from_mapping
+from wirewatch.scheduler.jobs import (
     JOB_FUNC,
     cron_weekdays,
     desired_jobs,
@@ -19,8 +20,7 @@ from scheduler.jobs import (
     trigger_for,
     trigger_signature,
 )
-from storage.engine import make_engine
-from wirewatch.config import Config, CronSchedule, EverySchedule, config_from_mapping
+from wirewatch.storage.engine import make_engine
 
 
 def make_config(schedules: dict[str, str], **daemon: float) -> Config:

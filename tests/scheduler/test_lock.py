@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from scheduler.lock import (
+from wirewatch.errors import WirewatchError
+from wirewatch.scheduler.lock import (
     LOCK_SUFFIX,
     LeaderLock,
     PostgresAdvisoryLock,
@@ -14,8 +15,7 @@ from scheduler.lock import (
     leader_lock_for,
     this_host,
 )
-from storage.engine import make_engine
-from wirewatch.errors import WirewatchError
+from wirewatch.storage.engine import make_engine
 
 
 def exercise(first: LeaderLock, second: LeaderLock) -> None:

@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine
 
-from scheduler.child import ChildOutcome
-from scheduler.runs import process_owns_run, set_run_pid, settle_run, triage_running
-from storage.engine import make_engine
-from storage.migrate import upgrade
-from storage.models import RunStatus
-from storage.runs import RunRow, finish_run, get_run, start_run
+from wirewatch.scheduler.child import ChildOutcome
+from wirewatch.scheduler.runs import process_owns_run, set_run_pid, settle_run, triage_running
+from wirewatch.storage.engine import make_engine
+from wirewatch.storage.migrate import upgrade
+from wirewatch.storage.models import RunStatus
+from wirewatch.storage.runs import RunRow, finish_run, get_run, start_run
 
 
 @pytest.fixture

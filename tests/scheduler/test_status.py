@@ -5,15 +5,15 @@ from pathlib import Path
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 
-from scheduler.jobs import desired_jobs, reconcile_jobs
-from scheduler.lock import leader_lock_for
-from scheduler.status import collect_status
-from storage.engine import make_engine
-from storage.migrate import upgrade
-from storage.models import RunStatus
-from storage.runs import add_run_counts, finish_run, start_run
 from tests.scheduler.test_jobs import make_config, paused_scheduler
 from wirewatch.config import Config
+from wirewatch.scheduler.jobs import desired_jobs, reconcile_jobs
+from wirewatch.scheduler.lock import leader_lock_for
+from wirewatch.scheduler.status import collect_status
+from wirewatch.storage.engine import make_engine
+from wirewatch.storage.migrate import upgrade
+from wirewatch.storage.models import RunStatus
+from wirewatch.storage.runs import add_run_counts, finish_run, start_run
 
 
 def test_status_reports_holder_last_and_next_runs(tmp_path: Path) -> None:

@@ -5,10 +5,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Engine
 
-from storage.engine import make_engine
-from storage.migrate import upgrade
-from storage.upsert import Sighting, store_batch
 from wirewatch.record import ArticleRecord, Precision, QualityFlag
+from wirewatch.storage.engine import make_engine
+from wirewatch.storage.migrate import upgrade
+from wirewatch.storage.upsert import Sighting, store_batch
 
 T0 = datetime(2025, 11, 17, 12, 0, tzinfo=UTC)
 WIRE_DATE = date(2025, 11, 17)

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 from storage_factory import migrated_engine, write_stories
 
-from storage.models import article_urls, articles
+from wirewatch.storage.models import article_urls, articles
 
 STORIES = 1_000
 

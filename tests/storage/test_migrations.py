@@ -4,8 +4,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from storage.engine import make_engine
-from storage.migrate import (
+from wirewatch.storage.engine import make_engine
+from wirewatch.storage.migrate import (
     current_revision,
     downgrade,
     ensure_schema,
@@ -13,7 +13,7 @@ from storage.migrate import (
     include_name,
     upgrade,
 )
-from storage.models import metadata
+from wirewatch.storage.models import metadata
 
 CONTRACT_TABLES = {"articles", "article_urls", "article_revisions", "crawl_runs", "rejected_pages"}
 

@@ -7,9 +7,16 @@ import pytest
 from sqlalchemy import Engine
 from storage_factory import T0, at_url, make_record, sighting
 
-from storage.addresses import lookup_addresses, lookup_article_numbers, touch_addresses
-from storage.queries import ArticleFilter, count_articles, get_article, list_articles, list_runs
-from storage.runs import (
+from wirewatch.record import Rejection, RejectReason
+from wirewatch.storage.addresses import lookup_addresses, lookup_article_numbers, touch_addresses
+from wirewatch.storage.queries import (
+    ArticleFilter,
+    count_articles,
+    get_article,
+    list_articles,
+    list_runs,
+)
+from wirewatch.storage.runs import (
     add_run_counts,
     finish_run,
     get_run,
@@ -18,9 +25,8 @@ from storage.runs import (
     running_runs,
     start_run,
 )
-from storage.search import fts5_query
-from storage.upsert import store_batch
-from wirewatch.record import Rejection, RejectReason
+from wirewatch.storage.search import fts5_query
+from wirewatch.storage.upsert import store_batch
 
 
 def test_full_text_search_finds_a_word_of_the_body(engine: Engine) -> None:

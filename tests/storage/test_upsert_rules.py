@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, func, select
 from storage_factory import T0, at_url, make_record, sighting
 
-from storage.models import article_revisions, article_urls, articles
-from storage.upsert import Outcome, store_batch
 from wirewatch.record import Precision, QualityFlag
+from wirewatch.storage.models import article_revisions, article_urls, articles
+from wirewatch.storage.upsert import Outcome, store_batch
 
 
 def count(engine: Engine, table: object) -> int:

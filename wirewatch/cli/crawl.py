@@ -18,8 +18,8 @@ from rich.text import Text
 from wirewatch.cli.options import AppContext, common_options, pass_app
 
 if TYPE_CHECKING:
-    from crawler.counts import RunCounts
-    from crawler.runner import RunSummary
+    from wirewatch.crawler.counts import RunCounts
+    from wirewatch.crawler.runner import RunSummary
 
 
 class ProgressLine:
@@ -46,7 +46,7 @@ class ProgressLine:
             self.live.update(self._render())
 
     def _render(self) -> Text:
-        from crawler.counts import RunCounts
+        from wirewatch.crawler.counts import RunCounts
 
         total = RunCounts()
         for counts in self.totals.values():
@@ -110,7 +110,7 @@ def crawl(
       wirewatch crawl                    # every [[sources]] entry
       wirewatch crawl menafn-world -v    # one source, with Scrapy's log
     """
-    from crawler.runner import run_crawl
+    from wirewatch.crawler.runner import run_crawl
 
     config = app.config
     progress = ProgressLine(Console(stderr=True))

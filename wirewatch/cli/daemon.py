@@ -10,7 +10,7 @@ import click
 from wirewatch.cli.options import AppContext, common_options, pass_app
 
 if TYPE_CHECKING:
-    from scheduler.status import DaemonStatus
+    from wirewatch.scheduler.status import DaemonStatus
 
 
 @click.command()
@@ -32,8 +32,8 @@ def daemon(app: AppContext, no_wait: bool) -> None:
       wirewatch daemon --config /etc/wirewatch.toml
       wirewatch daemon --no-wait      # exit 3 if another daemon is running
     """
-    from scheduler.daemon import Daemon, DaemonOptions
-    from scheduler.snapshot import read_config
+    from wirewatch.scheduler.daemon import Daemon, DaemonOptions
+    from wirewatch.scheduler.snapshot import read_config
 
     loaded = read_config(app.config_path)
     engine = app.engine()
@@ -59,7 +59,7 @@ def status(app: AppContext, output: str) -> None:
     Example:
       wirewatch status --format json
     """
-    from scheduler.status import collect_status
+    from wirewatch.scheduler.status import collect_status
 
     report = collect_status(app.engine(), app.config)
     if output == "json":

@@ -21,8 +21,8 @@ def upgrade(app: AppContext) -> None:
     Example:
       WIREWATCH_DATABASE_URL=postgresql+psycopg://localhost/news wirewatch db upgrade
     """
-    from storage.migrate import current_revision
-    from storage.migrate import upgrade as run_upgrade
+    from wirewatch.storage.migrate import current_revision
+    from wirewatch.storage.migrate import upgrade as run_upgrade
 
     engine = app.engine(upgrade=False)
     before = current_revision(engine)

@@ -45,7 +45,7 @@ def extract(file: str, url: str | None, content_type: str | None, fmt: str) -> N
         raise UsageError(f"--format {fmt!r}: use one of json, text")
     body, default_url = _read(file)
     headers = {"Content-Type": content_type} if content_type else {}
-    from crawler.extract import extract as run_extraction
+    from wirewatch.crawler.extract import extract as run_extraction
 
     result = run_extraction(url or default_url, body, headers)
     if isinstance(result, Rejection):

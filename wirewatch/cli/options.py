@@ -35,8 +35,8 @@ class AppContext:
     def engine(self, *, upgrade: bool = True) -> Engine:
         """The configured database's engine; a new, empty database is upgraded first."""
         if self._engine is None:
-            from storage.engine import make_engine
-            from storage.migrate import ensure_schema
+            from wirewatch.storage.engine import make_engine
+            from wirewatch.storage.migrate import ensure_schema
 
             self._engine = make_engine(self.config.database.url)
             if upgrade:

@@ -14,16 +14,6 @@ from typing import Any
 
 import click
 
-from storage.export import article_bodies
-from storage.queries import (
-    ArticleDetail,
-    ArticleFilter,
-    ArticleRow,
-    get_article,
-    list_articles,
-    list_runs,
-)
-from storage.runs import RunRow
 from wirewatch.cli.options import AppContext, common_options, pass_app
 from wirewatch.cli.output import (
     Column,
@@ -37,6 +27,16 @@ from wirewatch.cli.output import (
     write_rows,
 )
 from wirewatch.errors import UsageError, WirewatchError
+from wirewatch.storage.export import article_bodies
+from wirewatch.storage.queries import (
+    ArticleDetail,
+    ArticleFilter,
+    ArticleRow,
+    get_article,
+    list_articles,
+    list_runs,
+)
+from wirewatch.storage.runs import RunRow
 
 ARTICLE_FIELDS = list(ArticleRow.__dataclass_fields__)
 RUN_FIELDS = list(RunRow.__dataclass_fields__)

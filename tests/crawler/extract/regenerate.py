@@ -10,8 +10,8 @@ import argparse
 import json
 import sys
 
-from crawler.extract import extract
 from tests.crawler.extract.golden import Golden, invented_goldens
+from wirewatch.crawler.extract import extract
 from wirewatch.record import ArticleRecord
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from crawler.extract.attribution import match_attribution, strip_attribution
+from wirewatch.crawler.extract.attribution import match_attribution, strip_attribution
 
 
 @pytest.mark.parametrize(

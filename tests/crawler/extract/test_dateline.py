@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crawler.extract.dateline import (
+from wirewatch.crawler.extract.dateline import (
     STATED_OFFSET_NOTE,
     Dateline,
     arbitrate,

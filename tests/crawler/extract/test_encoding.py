@@ -2,7 +2,7 @@ import codecs
 
 import pytest
 
-from crawler.extract.encoding import codec_name, decode_body, header_value
+from wirewatch.crawler.extract.encoding import codec_name, decode_body, header_value
 
 TEXT = "<p>Café owners welcome a €12 million fund — “finally”, they say.</p>"
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from crawler.extract import extract
 from tests.crawler.extract.golden import SHARED_SAMPLES, Golden, shared_goldens, template_goldens
+from wirewatch.crawler.extract import extract
 from wirewatch.record import ArticleRecord
 
 
@@ -26,7 +26,7 @@ def _check(golden: Golden) -> None:
 
 
 @pytest.mark.parametrize("golden", template_goldens(), ids=lambda golden: golden.name)
-def test_template_gives_its_expected_record(golden: Golden, walks: str) -> None:
+def test_template_gives_its_expected_record(golden: Golden) -> None:
     _check(golden)
 
 
@@ -35,7 +35,7 @@ def test_template_gives_its_expected_record(golden: Golden, walks: str) -> None:
     reason=f"shared samples folder {SHARED_SAMPLES} not present (copies in templates/ still run)",
 )
 @pytest.mark.parametrize("golden", shared_goldens(), ids=lambda golden: golden.name)
-def test_shared_sample_gives_its_expected_record(golden: Golden, walks: str) -> None:
+def test_shared_sample_gives_its_expected_record(golden: Golden) -> None:
     _check(golden)
 
 

@@ -4,8 +4,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crawler.extract import extract
 from tests.crawler.extract.pages import STORY, WIRE_ID, generic_page, wire_page
+from wirewatch.crawler.extract import extract
 from wirewatch.record import ArticleRecord, Precision, Rejection, RejectReason
 
 URL = "https://news.example/story?id=1&utm_source=x"
@@ -239,7 +239,7 @@ def test_wire_id_only_page_has_empty_provider() -> None:
     ["404 Not Found", "Page not found - City Herald", "Error", "Oops! That page can't be found."],
 )
 def test_error_titles_are_recognised(title: str) -> None:
-    from crawler.extract.generic import looks_like_error_page
+    from wirewatch.crawler.extract.generic import looks_like_error_page
 
     assert looks_like_error_page(title)
 
@@ -253,7 +253,7 @@ def test_error_titles_are_recognised(title: str) -> None:
     ],
 )
 def test_headlines_with_error_words_are_not_error_pages(title: str) -> None:
-    from crawler.extract.generic import looks_like_error_page
+    from wirewatch.crawler.extract.generic import looks_like_error_page
 
     assert not looks_like_error_page(title)
 

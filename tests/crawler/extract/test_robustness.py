@@ -5,9 +5,9 @@ import time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler.extract import extract
 from tests.crawler.extract.golden import template_goldens
 from tests.crawler.extract.pages import WIRE_ID, generic_page, wire_page
+from wirewatch.crawler.extract import extract
 from wirewatch.record import ArticleRecord, Rejection, RejectReason
 
 GOLDENS = template_goldens()
@@ -104,7 +104,7 @@ def test_pages_over_the_size_limit_are_too_large() -> None:
 
 
 def test_unexpected_errors_become_parse_error_rejections(monkeypatch: object) -> None:
-    import crawler.extract.page as page
+    import wirewatch.crawler.extract.page as page
 
     def explode(*_: object) -> None:
         raise RuntimeError("boom")
@@ -117,7 +117,7 @@ def test_unexpected_errors_become_parse_error_rejections(monkeypatch: object) ->
 
 
 def test_a_generic_extractor_failure_is_a_parse_error_that_says_so(monkeypatch: object) -> None:
-    import crawler.extract.generic as generic
+    import wirewatch.crawler.extract.generic as generic
 
     def trip(*_: object, **__: object) -> None:
         raise AssertionError  # what htmldate's lxml drop_tree raises on some mangled trees

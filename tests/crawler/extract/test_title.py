@@ -1,6 +1,6 @@
 import pytest
 
-from crawler.extract.title import strip_site_suffix
+from wirewatch.crawler.extract.title import strip_site_suffix
 
 
 @pytest.mark.parametrize(

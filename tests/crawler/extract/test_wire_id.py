@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from crawler.extract.wire_id import find_wire_id, iter_wire_ids, parse_wire_id
+from wirewatch.crawler.extract.wire_id import find_wire_id, iter_wire_ids, parse_wire_id
 
 
 def test_seed_wire_id_is_parsed_into_its_parts() -> None:

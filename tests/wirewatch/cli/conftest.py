@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from storage.engine import make_engine
-from storage.migrate import upgrade
-from storage.runs import add_run_counts, finish_run, record_rejections, start_run
-from storage.upsert import Sighting, store_batch
 from wirewatch.cli.main import main
 from wirewatch.record import ArticleRecord, Precision, Rejection, RejectReason
+from wirewatch.storage.engine import make_engine
+from wirewatch.storage.migrate import upgrade
+from wirewatch.storage.runs import add_run_counts, finish_run, record_rejections, start_run
+from wirewatch.storage.upsert import Sighting, store_batch
 
 
 @dataclass(frozen=True)

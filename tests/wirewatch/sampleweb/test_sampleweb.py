@@ -10,8 +10,8 @@ from xml.etree import ElementTree
 
 import pytest
 
-from crawler.extract import extract
 from wirewatch.config import config_from_mapping
+from wirewatch.crawler.extract import extract
 from wirewatch.record import ArticleRecord, Rejection
 from wirewatch.sampleweb import SampleWeb
 from wirewatch.sampleweb.site import BadPage, wire_path
