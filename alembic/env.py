@@ -22,7 +22,7 @@ def _database_url() -> str:
     url = os.environ.get("WIREWATCH_DATABASE_URL") or config.get_main_option("sqlalchemy.url")
     if url:
         return url
-    from wirewatch.config import load_config
+    from wirewatch.core.config import load_config
 
     return load_config().database.url
 

@@ -33,7 +33,7 @@ PER_HOST = 16
 
 def child_crawl(config_path: str) -> None:
     """In a child: crawl every configured source; print wall time and peak RSS as JSON."""
-    from wirewatch.config import load_config
+    from wirewatch.core.config import load_config
     from wirewatch.crawler.runner import run_crawl
 
     started = time.perf_counter()
@@ -108,7 +108,7 @@ def main() -> None:
     args = parser.parse_args()
     stories = args.stories or (300 if args.quick else 5000)
 
-    from wirewatch.sampleweb import SampleWeb
+    from wirewatch.app.sampleweb import SampleWeb
 
     with (
         tempfile.TemporaryDirectory() as tmp,

@@ -30,8 +30,8 @@ import trafilatura
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from wirewatch.core.record import ArticleRecord  # noqa: E402
 from wirewatch.crawler.extract import extract, speedups  # noqa: E402
-from wirewatch.record import ArticleRecord  # noqa: E402
 
 TEMPLATES = REPO_ROOT / "tests" / "crawler" / "extract" / "templates"
 _WIRE_ID = re.compile(rb"MENAFN(\d{8})(\d{12})ID(\d{10})")

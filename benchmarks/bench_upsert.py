@@ -31,7 +31,7 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from wirewatch.record import ArticleRecord, Precision
+from wirewatch.core.record import ArticleRecord, Precision
 from wirewatch.storage.engine import make_engine
 from wirewatch.storage.migrate import upgrade
 from wirewatch.storage.models import article_urls, articles

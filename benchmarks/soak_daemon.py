@@ -25,7 +25,7 @@ from pathlib import Path
 import psutil
 from sqlalchemy import Engine, text
 
-from wirewatch.sampleweb import SampleWeb
+from wirewatch.app.sampleweb import SampleWeb
 from wirewatch.storage.engine import make_engine
 from wirewatch.storage.migrate import upgrade
 

@@ -22,8 +22,8 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 
+from wirewatch.core.urls import canonicalize_url
 from wirewatch.crawler.discover import Entry
-from wirewatch.urls import canonicalize_url
 
 _NUMBERED_PATH = re.compile(r"^/(\d{9,11})/[^/]+/?$")
 

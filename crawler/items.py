@@ -2,7 +2,7 @@
 
 The spider only discovers and fetches: it yields a ``FetchedPage`` for every
 article page it downloaded, a ``NotModified`` for every conditional revisit the
-server answered with 304, and a ``wirewatch.record.Rejection`` for every page
+server answered with 304, and a ``wirewatch.core.record.Rejection`` for every page
 that failed before extraction. ``ExtractPipeline`` turns a ``FetchedPage`` into
 an ``Extracted`` (a record or a rejection); ``StoragePipeline`` writes them.
 """
@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from wirewatch.record import ArticleRecord, Rejection
+from wirewatch.core.record import ArticleRecord, Rejection
 
 
 @dataclass(frozen=True, slots=True)

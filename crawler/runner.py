@@ -25,12 +25,12 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 from sqlalchemy import Engine
 
-from wirewatch.config import Config, SourceConfig
+from wirewatch.core.config import Config, SourceConfig
+from wirewatch.core.errors import UsageError, WirewatchError
 from wirewatch.crawler.counts import RunCounts, run_progress
 from wirewatch.crawler.database import dispose_engines, shared_engine
 from wirewatch.crawler.settings import process_settings, quiet_scrapy_logging, source_settings
 from wirewatch.crawler.spiders.source import SourceSpider
-from wirewatch.errors import UsageError, WirewatchError
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ and so is the telnet console.
 import logging
 from typing import Any
 
-from wirewatch.config import Config, SourceConfig
+from wirewatch.core.config import Config, SourceConfig
 
 MIN_TIMEOUT = 1.0
 CONCURRENT_ITEMS = 4

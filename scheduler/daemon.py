@@ -27,7 +27,7 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Engine
 
-from wirewatch.errors import ConfigError
+from wirewatch.core.errors import ConfigError
 from wirewatch.scheduler.jobs import desired_jobs, reconcile_jobs, set_job_runner
 from wirewatch.scheduler.lock import DaemonLockedError, LeaderLock, leader_lock_for, this_host
 from wirewatch.scheduler.runner import Runner

@@ -22,7 +22,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from wirewatch.config import Config, CronSchedule, EverySchedule, Schedule
+from wirewatch.core.config import Config, CronSchedule, EverySchedule, Schedule
 
 JOB_FUNC = "wirewatch.scheduler.jobs:run_scheduled_crawl"
 JITTER_SHARE = 0.1

@@ -30,7 +30,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
-from wirewatch.errors import WirewatchError
+from wirewatch.core.errors import WirewatchError
 from wirewatch.storage.engine import make_engine, normalise_url
 
 PG_LOCK_KEY = 0x77777363  # "wwsc": distinct from storage.migrate's migration lock

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import psutil
 
-from wirewatch.config import Config, load_config, resolve_config_path
-from wirewatch.errors import ConfigError
+from wirewatch.core.config import Config, load_config, resolve_config_path
+from wirewatch.core.errors import ConfigError
 
 _READ_ATTEMPTS = 3
 _PREFIX = "wirewatch-daemon-"

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Column, Engine, Float, MetaData, String, Table, func, inspect, select
 
-from wirewatch.config import Config
+from wirewatch.core.config import Config
 from wirewatch.scheduler.lock import LockHolder, leader_lock_for
 from wirewatch.storage.models import crawl_runs
 from wirewatch.storage.runs import RUN_COLUMNS, RunRow

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, insert, select, update
 
-from wirewatch.record import Rejection
+from wirewatch.core.record import Rejection
 from wirewatch.storage.models import RunStatus, RunTrigger, crawl_runs, rejected_pages
 
 COUNTERS = (

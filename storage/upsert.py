@@ -28,7 +28,7 @@ from sqlalchemy import Connection, Engine, and_, bindparam, case, or_, select, u
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
-from wirewatch.record import ArticleRecord, Precision, QualityFlag
+from wirewatch.core.record import ArticleRecord, Precision, QualityFlag
 from wirewatch.storage.models import article_revisions, article_urls, articles, to_utc
 
 log = logging.getLogger(__name__)

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import click
 
-from wirewatch.cli.main import cli
-from wirewatch.config import Config
+from wirewatch.app.cli.main import cli
+from wirewatch.core.config import Config
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -1,5 +1,5 @@
 """``python -m wirewatch`` is the ``wirewatch`` command (used by the daemon to start crawl children)."""
 
-from wirewatch.cli.main import main
+from wirewatch.app.cli.main import main
 
 main()

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
 from typing import NamedTuple
 
-from wirewatch.record import Precision, QualityFlag
+from wirewatch.core.record import Precision, QualityFlag
 
 MAX_DAYS_APART = 1
 

@@ -10,6 +10,8 @@ from collections.abc import Iterator, Mapping
 
 from lxml import etree
 
+from wirewatch.core.record import ArticleRecord, Rejection, RejectReason
+from wirewatch.core.urls import canonicalize_url
 from wirewatch.crawler.extract.dateline import (
     Dateline,
     arbitrate,
@@ -33,8 +35,6 @@ from wirewatch.crawler.extract.language import first_language
 from wirewatch.crawler.extract.locate import Markers, Verdict, locate, texts_near
 from wirewatch.crawler.extract.paragraphs import clean_paragraphs, raw_paragraphs
 from wirewatch.crawler.extract.title import find_title
-from wirewatch.record import ArticleRecord, Rejection, RejectReason
-from wirewatch.urls import canonicalize_url
 
 MAX_BODY_BYTES = 20_000_000
 MIN_WIRE_WORDS = 20

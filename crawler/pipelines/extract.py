@@ -19,9 +19,9 @@ from typing import Any, Self
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
+from wirewatch.core.record import ArticleRecord, Rejection
 from wirewatch.crawler.extract import extract
 from wirewatch.crawler.items import Extracted, FetchedPage
-from wirewatch.record import ArticleRecord, Rejection
 
 INLINE_MAX_BYTES = 1_000_000
 """Pages up to this size are extracted in the reactor's thread (a few ms at most)."""

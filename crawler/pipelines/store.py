@@ -25,10 +25,10 @@ from typing import Any, Self, TypeVar
 from scrapy.crawler import Crawler
 from sqlalchemy import Engine
 
+from wirewatch.core.record import ArticleRecord, Rejection
 from wirewatch.crawler.counts import RunCounts, run_progress
 from wirewatch.crawler.database import shared_engine
 from wirewatch.crawler.items import Extracted, NotModified
-from wirewatch.record import ArticleRecord, Rejection
 
 log = logging.getLogger(__name__)
 

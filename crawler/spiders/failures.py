@@ -18,8 +18,8 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import ConnectError, ConnectionLost, DNSLookupError, TimeoutError
 from twisted.python.failure import Failure
 
+from wirewatch.core.record import Rejection, RejectReason
 from wirewatch.crawler.middlewares.offsite_redirect import OffsiteRedirect
-from wirewatch.record import Rejection, RejectReason
 
 _CONNECTION_ERRORS = (
     CannotResolveHostError,

@@ -27,7 +27,9 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from wirewatch.config import SourceConfig
+from wirewatch.core.config import SourceConfig
+from wirewatch.core.record import Rejection, RejectReason
+from wirewatch.core.urls import canonicalize_url
 from wirewatch.crawler.database import shared_engine
 from wirewatch.crawler.discover import (
     Entry,
@@ -44,8 +46,6 @@ from wirewatch.crawler.discover import (
 from wirewatch.crawler.incremental import Plan, RevisitPlanner
 from wirewatch.crawler.items import FetchedPage, NotModified
 from wirewatch.crawler.spiders.failures import rejection_for
-from wirewatch.record import Rejection, RejectReason
-from wirewatch.urls import canonicalize_url
 
 ROLE = "wirewatch_role"
 DEPTH = "wirewatch_depth"

@@ -11,13 +11,13 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from wirewatch.core.record import RejectReason
 from wirewatch.crawler.extensions.run_record import run_outcome
 from wirewatch.crawler.middlewares.offsite_redirect import (
     OffsiteRedirect,
     OffsiteRedirectMiddleware,
 )
 from wirewatch.crawler.spiders.failures import rejection_for
-from wirewatch.record import RejectReason
 
 URL = "http://127.0.0.1/1110354612/Story"
 

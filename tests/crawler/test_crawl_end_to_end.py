@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from wirewatch.sampleweb import SampleWeb
-from wirewatch.sampleweb.site import BadPage
+from wirewatch.app.sampleweb import SampleWeb
+from wirewatch.app.sampleweb.site import BadPage
 from wirewatch.storage.runs import start_run
 
 pytestmark = pytest.mark.slow

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from scrapy.utils.test import get_crawler
 
+from wirewatch.core.record import ArticleRecord, Rejection, RejectReason
 from wirewatch.crawler.items import Extracted, FetchedPage
 from wirewatch.crawler.pipelines.extract import INLINE_MAX_BYTES, ExtractPipeline
-from wirewatch.record import ArticleRecord, Rejection, RejectReason
 
 TEMPLATES = Path(__file__).parent / "extract" / "templates"
 NOW = datetime(2025, 11, 17, 12, 0, tzinfo=UTC)

@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
+from wirewatch.core.record import ArticleRecord, Precision
 from wirewatch.crawler.discover import Entry
 from wirewatch.crawler.incremental import Plan, RevisitPlanner, Visit, article_number
-from wirewatch.record import ArticleRecord, Precision
 from wirewatch.storage.engine import make_engine
 from wirewatch.storage.migrate import upgrade
 from wirewatch.storage.upsert import Sighting, store_batch

@@ -1,6 +1,6 @@
 """The Config → Scrapy settings mapping: every politeness knob comes from wirewatch.toml."""
 
-from wirewatch.config import config_from_mapping
+from wirewatch.core.config import config_from_mapping
 from wirewatch.crawler.settings import download_timeout, process_settings, source_settings
 
 RAW = {

@@ -8,12 +8,12 @@ import pytest
 from scrapy.utils.test import get_crawler
 from sqlalchemy import create_engine, text
 
+from wirewatch.core.record import ArticleRecord, Precision, Rejection, RejectReason
 from wirewatch.crawler.database import dispose_engines
 from wirewatch.crawler.items import Extracted, FetchedPage, NotModified
 from wirewatch.crawler.pipelines import store
 from wirewatch.crawler.pipelines.store import StoragePipeline
 from wirewatch.crawler.spiders.source import SourceSpider
-from wirewatch.record import ArticleRecord, Precision, Rejection, RejectReason
 from wirewatch.storage.engine import make_engine
 from wirewatch.storage.migrate import upgrade
 from wirewatch.storage.runs import start_run

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import Engine
 
 from tests.scheduler.helpers import Daemon, HangingSite, SlowSite
-from wirewatch.sampleweb import SampleWeb
+from wirewatch.app.sampleweb import SampleWeb
 from wirewatch.storage.engine import make_engine
 from wirewatch.storage.migrate import upgrade
 

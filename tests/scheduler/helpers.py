@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from wirewatch.sampleweb import SampleWeb
+from wirewatch.app.sampleweb import SampleWeb
 from wirewatch.storage.runs import RUN_COLUMNS, RunRow, running_runs
 
 STARTUP_TIMEOUT = 30.0

@@ -29,7 +29,7 @@ from tests.scheduler.helpers import (
     wire_sources,
     write_config,
 )
-from wirewatch.sampleweb import SampleWeb
+from wirewatch.app.sampleweb import SampleWeb
 from wirewatch.storage.runs import RunRow, get_run
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]

@@ -11,7 +11,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from wirewatch.config import Config, CronSchedule, EverySchedule, config_from_mapping
+from wirewatch.core.config import Config, CronSchedule, EverySchedule, config_from_mapping
 from wirewatch.scheduler.jobs import (
     JOB_FUNC,
     cron_weekdays,

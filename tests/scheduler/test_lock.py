@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from wirewatch.errors import WirewatchError
+from wirewatch.core.errors import WirewatchError
 from wirewatch.scheduler.lock import (
     LOCK_SUFFIX,
     LeaderLock,

@@ -6,7 +6,7 @@ from pathlib import Path
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 
 from tests.scheduler.test_jobs import make_config, paused_scheduler
-from wirewatch.config import Config
+from wirewatch.core.config import Config
 from wirewatch.scheduler.jobs import desired_jobs, reconcile_jobs
 from wirewatch.scheduler.lock import leader_lock_for
 from wirewatch.scheduler.status import collect_status

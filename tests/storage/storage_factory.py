@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Engine
 
-from wirewatch.record import ArticleRecord, Precision, QualityFlag
+from wirewatch.core.record import ArticleRecord, Precision, QualityFlag
 from wirewatch.storage.engine import make_engine
 from wirewatch.storage.migrate import upgrade
 from wirewatch.storage.upsert import Sighting, store_batch

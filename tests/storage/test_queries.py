@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import Engine
 from storage_factory import T0, at_url, make_record, sighting
 
-from wirewatch.record import Rejection, RejectReason
+from wirewatch.core.record import Rejection, RejectReason
 from wirewatch.storage.addresses import lookup_addresses, lookup_article_numbers, touch_addresses
 from wirewatch.storage.queries import (
     ArticleFilter,

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, func, select
 from storage_factory import T0, at_url, make_record, sighting
 
-from wirewatch.record import Precision, QualityFlag
+from wirewatch.core.record import Precision, QualityFlag
 from wirewatch.storage.models import article_revisions, article_urls, articles
 from wirewatch.storage.upsert import Outcome, store_batch
 

@@ -11,8 +11,8 @@ import json
 import sys
 
 from tests.crawler.extract.golden import Golden, invented_goldens
+from wirewatch.core.record import ArticleRecord
 from wirewatch.crawler.extract import extract
-from wirewatch.record import ArticleRecord
 
 
 def _render(golden: Golden) -> str | None:

@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from wirewatch.core.record import Precision, QualityFlag
 from wirewatch.crawler.extract.dateline import (
     STATED_OFFSET_NOTE,
     Dateline,
@@ -15,7 +16,6 @@ from wirewatch.crawler.extract.dateline import (
     parse_structured,
     stated_offset,
 )
-from wirewatch.record import Precision, QualityFlag
 
 WIRE_DATE = date(2025, 11, 17)
 

@@ -3,8 +3,8 @@
 import pytest
 
 from tests.crawler.extract.golden import SHARED_SAMPLES, Golden, shared_goldens, template_goldens
+from wirewatch.core.record import ArticleRecord
 from wirewatch.crawler.extract import extract
-from wirewatch.record import ArticleRecord
 
 
 def _check(golden: Golden) -> None:

@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.crawler.extract.pages import STORY, WIRE_ID, generic_page, wire_page
+from wirewatch.core.record import ArticleRecord, Precision, Rejection, RejectReason
 from wirewatch.crawler.extract import extract
-from wirewatch.record import ArticleRecord, Precision, Rejection, RejectReason
 
 URL = "https://news.example/story?id=1&utm_source=x"
 HTML = {"Content-Type": "text/html; charset=utf-8"}

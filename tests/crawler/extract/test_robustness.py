@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 
 from tests.crawler.extract.golden import template_goldens
 from tests.crawler.extract.pages import WIRE_ID, generic_page, wire_page
+from wirewatch.core.record import ArticleRecord, Rejection, RejectReason
 from wirewatch.crawler.extract import extract
-from wirewatch.record import ArticleRecord, Rejection, RejectReason
 
 GOLDENS = template_goldens()
 URL = "https://news.example/a"

@@ -19,8 +19,8 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine
 
-from wirewatch.config import DATABASE_URL_ENV
-from wirewatch.sampleweb import SampleWeb
+from wirewatch.app.sampleweb import SampleWeb
+from wirewatch.core.config import DATABASE_URL_ENV
 from wirewatch.storage.engine import make_engine
 from wirewatch.storage.export import list_rejections, totals
 from wirewatch.storage.queries import ArticleFilter, get_article, list_articles, list_runs

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from functools import cached_property
 
-from wirewatch.text import content_hash, word_count
+from wirewatch.core.text import content_hash, word_count
 
 
 class Precision(StrEnum):

@@ -18,7 +18,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from wirewatch.sampleweb.site import (
+from wirewatch.app.sampleweb.site import (
     PARTNER_LISTING,
     PARTNER_SITEMAP,
     WIRE_FEED,
@@ -34,8 +34,8 @@ from wirewatch.sampleweb.site import (
     partner_path,
     wire_path,
 )
-from wirewatch.sampleweb.stories import DEFAULT_END_DATE, Story
-from wirewatch.urls import canonicalize_url
+from wirewatch.app.sampleweb.stories import DEFAULT_END_DATE, Story
+from wirewatch.core.urls import canonicalize_url
 
 logger = logging.getLogger(__name__)
 

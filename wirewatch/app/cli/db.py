@@ -2,7 +2,7 @@
 
 import click
 
-from wirewatch.cli.options import AppContext, common_options, pass_app
+from wirewatch.app.cli.options import AppContext, common_options, pass_app
 
 
 @click.group()

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wirewatch.text import content_hash, fold_for_hash, word_count
-from wirewatch.urls import canonicalize_parts, canonicalize_url
+from wirewatch.core.text import content_hash, fold_for_hash, word_count
+from wirewatch.core.urls import canonicalize_parts, canonicalize_url
 
 
 def test_typographic_variants_hash_alike() -> None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from wirewatch.cli.options import AppContext, common_options, pass_app
+from wirewatch.app.cli.options import AppContext, common_options, pass_app
 
 if TYPE_CHECKING:
     from wirewatch.scheduler.status import DaemonStatus

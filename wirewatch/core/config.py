@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from wirewatch.errors import ConfigError
+from wirewatch.core.errors import ConfigError
 
 DEFAULT_CONFIG_PATH = Path("wirewatch.toml")
 CONFIG_ENV = "WIREWATCH_CONFIG"

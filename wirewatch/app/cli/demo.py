@@ -5,8 +5,8 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from wirewatch.cli.options import common_options
-from wirewatch.demo import DEFAULT_DB, run_demo
+from wirewatch.app.cli.options import common_options
+from wirewatch.app.demo import DEFAULT_DB, run_demo
 
 
 @click.command()

@@ -5,7 +5,7 @@ Used by ``wirewatch demo``, the crawler's end-to-end tests and the benchmarks:
 its pages, and the ``expected_*`` helpers say what a correct crawl stores.
 """
 
-from wirewatch.sampleweb.server import LoggedRequest, SampleWeb
-from wirewatch.sampleweb.stories import Story, generate_stories
+from wirewatch.app.sampleweb.server import LoggedRequest, SampleWeb
+from wirewatch.app.sampleweb.stories import Story, generate_stories
 
 __all__ = ["LoggedRequest", "SampleWeb", "Story", "generate_stories"]

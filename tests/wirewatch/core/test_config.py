@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from wirewatch.config import (
+from wirewatch.core.config import (
     CronSchedule,
     EverySchedule,
     config_from_mapping,
     load_config,
     parse_schedule,
 )
-from wirewatch.errors import ConfigError
+from wirewatch.core.errors import ConfigError
 
 SPEC_EXAMPLE = """
 [database]

@@ -16,8 +16,8 @@ from enum import StrEnum
 from typing import TypeVar
 from urllib.parse import parse_qs, urlsplit
 
-from wirewatch.sampleweb import templates
-from wirewatch.sampleweb.stories import DEFAULT_END_DATE, Story, generate_stories
+from wirewatch.app.sampleweb import templates
+from wirewatch.app.sampleweb.stories import DEFAULT_END_DATE, Story, generate_stories
 
 HTML = "text/html; charset=utf-8"
 SITEMAP_CHUNK = 1000

@@ -6,14 +6,14 @@ import click
 from sqlalchemy.exc import OperationalError
 
 from wirewatch import __version__
-from wirewatch.cli.crawl import crawl
-from wirewatch.cli.daemon import daemon, status
-from wirewatch.cli.db import db
-from wirewatch.cli.demo import demo
-from wirewatch.cli.extract import extract
-from wirewatch.cli.options import AppContext, common_options
-from wirewatch.cli.query import articles, runs, show
-from wirewatch.errors import WirewatchError
+from wirewatch.app.cli.crawl import crawl
+from wirewatch.app.cli.daemon import daemon, status
+from wirewatch.app.cli.db import db
+from wirewatch.app.cli.demo import demo
+from wirewatch.app.cli.extract import extract
+from wirewatch.app.cli.options import AppContext, common_options
+from wirewatch.app.cli.query import articles, runs, show
+from wirewatch.core.errors import WirewatchError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

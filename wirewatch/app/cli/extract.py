@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from wirewatch.cli.options import common_options
-from wirewatch.errors import UsageError
-from wirewatch.record import ArticleRecord, Rejection
+from wirewatch.app.cli.options import common_options
+from wirewatch.core.errors import UsageError
+from wirewatch.core.record import ArticleRecord, Rejection
 
 STDIN_URL = "file:///dev/stdin"
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from html import escape
 
-from wirewatch.sampleweb.stories import Story
+from wirewatch.app.sampleweb.stories import Story
 
 WIRE_SITE_NAME = "MENAFN.COM"
 PARTNER_SITE_NAME = "Gulf Business Wire"

@@ -10,13 +10,13 @@ from xml.etree import ElementTree
 
 import pytest
 
-from wirewatch.config import config_from_mapping
+from wirewatch.app.sampleweb import SampleWeb
+from wirewatch.app.sampleweb.site import BadPage, wire_path
+from wirewatch.app.sampleweb.stories import generate_stories
+from wirewatch.core.config import config_from_mapping
+from wirewatch.core.record import ArticleRecord, Rejection
+from wirewatch.core.urls import canonicalize_url
 from wirewatch.crawler.extract import extract
-from wirewatch.record import ArticleRecord, Rejection
-from wirewatch.sampleweb import SampleWeb
-from wirewatch.sampleweb.site import BadPage, wire_path
-from wirewatch.sampleweb.stories import generate_stories
-from wirewatch.urls import canonicalize_url
 
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 

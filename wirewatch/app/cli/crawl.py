@@ -15,7 +15,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from wirewatch.cli.options import AppContext, common_options, pass_app
+from wirewatch.app.cli.options import AppContext, common_options, pass_app
 
 if TYPE_CHECKING:
     from wirewatch.crawler.counts import RunCounts

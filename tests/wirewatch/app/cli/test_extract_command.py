@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.wirewatch.cli.conftest import Run
+from tests.wirewatch.app.cli.conftest import Run
 
-SAMPLES = Path(__file__).resolve().parents[4] / "shared" / "samples"
+SAMPLES = Path(__file__).resolve().parents[5] / "shared" / "samples"
 PAGES = {
     "menafn-article": "https://menafn.com/1110354612/Kremlin-Says-Russia-Eager-for-Putin-Trump-Summit?src=RSS",
     "partner-article": "https://gulfbusinesswire.example/2025/11/kremlin-says-russia-eager-for-putin-trump-summit.html?utm_source=rss",

@@ -18,7 +18,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from wirewatch.errors import UsageError
+from wirewatch.core.errors import UsageError
 
 Column = tuple[str, dict[str, Any]]
 """A table column: its heading and rich ``add_column`` options."""

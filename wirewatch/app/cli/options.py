@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy import Engine
 
-from wirewatch.config import Config, load_config
+from wirewatch.core.config import Config, load_config
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from tests.wirewatch.cli.conftest import GOLD, KREMLIN, OIL, WIRELESS, Run
-from wirewatch.cli.query import ARTICLE_FIELDS, RUN_FIELDS
+from tests.wirewatch.app.cli.conftest import GOLD, KREMLIN, OIL, WIRELESS, Run
+from wirewatch.app.cli.query import ARTICLE_FIELDS, RUN_FIELDS
 
 pytestmark = pytest.mark.usefixtures("filled_db")
 

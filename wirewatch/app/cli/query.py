@@ -14,8 +14,8 @@ from typing import Any
 
 import click
 
-from wirewatch.cli.options import AppContext, common_options, pass_app
-from wirewatch.cli.output import (
+from wirewatch.app.cli.options import AppContext, common_options, pass_app
+from wirewatch.app.cli.output import (
     Column,
     Format,
     console,
@@ -26,7 +26,7 @@ from wirewatch.cli.output import (
     table,
     write_rows,
 )
-from wirewatch.errors import UsageError, WirewatchError
+from wirewatch.core.errors import UsageError, WirewatchError
 from wirewatch.storage.export import article_bodies
 from wirewatch.storage.queries import (
     ArticleDetail,

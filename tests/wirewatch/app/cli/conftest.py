@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from wirewatch.cli.main import main
-from wirewatch.record import ArticleRecord, Precision, Rejection, RejectReason
+from wirewatch.app.cli.main import main
+from wirewatch.core.record import ArticleRecord, Precision, Rejection, RejectReason
 from wirewatch.storage.engine import make_engine
 from wirewatch.storage.migrate import upgrade
 from wirewatch.storage.runs import add_run_counts, finish_run, record_rejections, start_run
