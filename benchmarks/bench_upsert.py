@@ -32,6 +32,7 @@ from sqlalchemy.engine import make_url
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from wirewatch.core.record import ArticleRecord, Precision
+from wirewatch.core.wire_id import WireId
 from wirewatch.storage.engine import make_engine
 from wirewatch.storage.migrate import upgrade
 from wirewatch.storage.models import article_urls, articles
@@ -94,10 +95,7 @@ def make_sightings(first: int, count: int, seed: int) -> list[Sighting]:
             published_at=T0 - timedelta(minutes=number % 10_000),
             published_precision=Precision.DATETIME,
             language="en",
-            wire_id=f"MENAFN17112025000045017169ID{number}",
-            article_number=number,
-            wire_date=date(2025, 11, 17),
-            provider_code="000045017169",
+            wire=WireId.from_parts(date(2025, 11, 17), "000045017169", number),
         )
         assert record.content_hash and record.body and record.word_count  # warm the caches
         sightings.append(Sighting(record, "bench", T0))

@@ -22,10 +22,12 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 
-from wirewatch.core.urls import canonicalize_url
+from wirewatch.core.urls import canonicalise_url
+from wirewatch.core.wire_id import ARTICLE_NUMBER_DIGITS
 from wirewatch.crawler.discover import Entry
+from wirewatch.storage.addresses import lookup_addresses, lookup_numbered_addresses
 
-_NUMBERED_PATH = re.compile(r"^/(\d{9,11})/[^/]+/?$")
+_NUMBERED_PATH = re.compile(rf"^/({ARTICLE_NUMBER_DIGITS})/[^/]+/?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,14 +73,12 @@ class RevisitPlanner:
         """Decide for each entry (canonicalised, once each) whether and how to fetch it."""
         canonical: dict[str, Entry] = {}
         for entry in entries:
-            canonical.setdefault(canonicalize_url(entry.url), entry)
+            canonical.setdefault(canonicalise_url(entry.url), entry)
         if not canonical:
             return Plan([], 0)
         return await asyncio.to_thread(self._plan_blocking, canonical)
 
     def _plan_blocking(self, entries: dict[str, Entry]) -> Plan:
-        from wirewatch.storage.addresses import lookup_addresses, lookup_numbered_addresses
-
         known = lookup_addresses(self.engine, list(entries))
         numbered = {url: key for url in entries if url not in known and (key := numbered_site(url))}
         by_number = lookup_numbered_addresses(self.engine, set(numbered.values()))

@@ -29,6 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
 from wirewatch.core.record import ArticleRecord, Precision, QualityFlag
+from wirewatch.core.wire_id import WireId
 from wirewatch.storage.models import article_revisions, article_urls, articles, to_utc
 
 log = logging.getLogger(__name__)
@@ -64,8 +65,8 @@ class Sighting:
     @property
     def key(self) -> Key:
         """What identifies the story: its wire ID, or its content hash when it has none."""
-        if self.record.wire_id:
-            return ("wire_id", self.record.wire_id)
+        if self.record.wire is not None:
+            return ("wire_id", self.record.wire.text)
         return ("content_hash", self.record.content_hash)
 
     @property
@@ -205,10 +206,7 @@ def article_row(sighting: Sighting) -> dict[str, Any]:
     """The ``articles`` row a first sighting creates (also used by the benchmark baseline)."""
     record, seen = sighting.record, sighting.fetched_at
     return {
-        "wire_id": record.wire_id,
-        "article_number": record.article_number,
-        "wire_date": record.wire_date,
-        "provider_code": record.provider_code,
+        **wire_columns(record.wire),
         "provider": record.provider,
         "title": record.title,
         "body": record.body,
@@ -225,6 +223,16 @@ def article_row(sighting: Sighting) -> dict[str, Any]:
         "last_seen_at": seen,
         "updated_at": seen,
         "revised_at": seen,
+    }
+
+
+def wire_columns(wire: WireId | None) -> dict[str, Any]:
+    """The ``articles`` columns a wire ID fills: ``wire_id`` and its three parts (None without)."""
+    return {
+        "wire_id": wire.text if wire else None,
+        "article_number": wire.article_number if wire else None,
+        "wire_date": wire.date if wire else None,
+        "provider_code": wire.provider_code if wire else None,
     }
 
 
@@ -322,8 +330,9 @@ def plan_sighting(current: Mapping[Any, Any], archived: set[str], sighting: Sigh
 def improvements(current: Mapping[Any, Any], record: ArticleRecord) -> dict[str, Any]:
     """Fields a record may fill or sharpen in the stored story; never blanks one."""
     changes: dict[str, Any] = {}
-    for name in ("article_number", "wire_date", "provider_code", "language"):
-        value = getattr(record, name)
+    fillable = wire_columns(record.wire) | {"language": record.language}
+    del fillable["wire_id"]  # the story's key: never changes
+    for name, value in fillable.items():
         if current[name] is None and value is not None:
             changes[name] = value
     if not current["provider"] and record.provider:

@@ -6,13 +6,7 @@ Nothing here fetches or stores: the spider calls these on downloaded responses.
 
 from wirewatch.crawler.discover.entry import Entry, parse_rfc822_date, parse_w3c_date
 from wirewatch.crawler.discover.feeds import FeedError, feed_entries
-from wirewatch.crawler.discover.kinds import (
-    PageKind,
-    classify,
-    looks_like_article,
-    maybe_gunzip,
-    xml_kind,
-)
+from wirewatch.crawler.discover.kinds import classify, looks_like_article, maybe_gunzip
 from wirewatch.crawler.discover.listings import (
     article_links,
     host_allowed,
@@ -20,6 +14,7 @@ from wirewatch.crawler.discover.listings import (
     next_pages,
 )
 from wirewatch.crawler.discover.sitemaps import sitemap_entries
+from wirewatch.crawler.extract.sniff import PageKind
 
 __all__ = [
     "Entry",
@@ -36,5 +31,4 @@ __all__ = [
     "parse_rfc822_date",
     "parse_w3c_date",
     "sitemap_entries",
-    "xml_kind",
 ]

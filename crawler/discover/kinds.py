@@ -1,46 +1,27 @@
 """Telling discovery pages apart by content, not by address.
 
-A feed is XML rooted at ``<rss>``, ``<rdf:RDF>`` or Atom's ``<feed>``; a sitemap
-is rooted at ``<urlset>``, an index at ``<sitemapindex>``. Anything else is HTML,
-which is an article when it says so (``og:type=article``, schema.org
-``NewsArticle``/``Article``, or a wire ID in a page with few article links), a
-listing when it links to stories or to a next page, and otherwise an article
-again: extraction then decides, and rejects it with a reason if it is none.
+Feeds and sitemaps are told by their root element (``sniff_xml_kind``, shared with
+extraction). Anything else is HTML, which is an article when it says so
+(``og:type=article``, schema.org ``NewsArticle``/``Article``, or a wire ID in a
+page with few article links), a listing when it links to stories or to a next
+page, and otherwise an article again: extraction then decides, and rejects it
+with a reason if it is none.
 """
 
 import gzip
 import re
 import zlib
 from collections.abc import Sequence
-from enum import StrEnum
 
 from scrapy.http import Response, TextResponse
 
+from wirewatch.core.wire_id import iter_wire_ids
 from wirewatch.crawler.discover.listings import article_links, next_pages
+from wirewatch.crawler.extract.sniff import PageKind, sniff_xml_kind
 
-_ROOT = re.compile(rb"<(?!\?|!)([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
-_WIRE_ID = re.compile(r"MENAFN\d{8}\d{12}ID\d{9,11}")
 _ARTICLE_TYPES = re.compile(r'"@type"\s*:\s*"(NewsArticle|Article|ReportageNewsArticle)"')
-_SNIFF_BYTES = 4096
 _MAX_ARTICLE_LINKS = 5
 """An article page links to a few related stories; a listing to many."""
-
-
-class PageKind(StrEnum):
-    FEED = "feed"
-    SITEMAP = "sitemap"
-    SITEMAP_INDEX = "sitemap_index"
-    LISTING = "listing"
-    ARTICLE = "article"
-
-
-_XML_ROOTS = {
-    b"rss": PageKind.FEED,
-    b"RDF": PageKind.FEED,
-    b"feed": PageKind.FEED,
-    b"urlset": PageKind.SITEMAP,
-    b"sitemapindex": PageKind.SITEMAP_INDEX,
-}
 
 
 def maybe_gunzip(body: bytes, max_size: int) -> bytes:
@@ -54,24 +35,16 @@ def maybe_gunzip(body: bytes, max_size: int) -> bytes:
         return body
 
 
-def xml_kind(body: bytes) -> PageKind | None:
-    """The kind of an XML discovery document, from its root element; None for anything else."""
-    head = body[:_SNIFF_BYTES].lstrip(b"\xef\xbb\xbf \t\r\n")
-    head = re.sub(rb"<!--.*?-->", b"", head, flags=re.S)
-    head = re.sub(rb"<!DOCTYPE[^>]*>", b"", head, flags=re.I)
-    match = _ROOT.search(head)
-    if not match:
-        return None
-    return _XML_ROOTS.get(match.group(2))
-
-
-def classify(response: Response, allowed_domains: Sequence[str] = ()) -> PageKind:
+def classify(
+    response: Response, allowed_domains: Sequence[str] = (), body: bytes | None = None
+) -> PageKind:
     """Feed, sitemap, sitemap index, listing or article, judged from the page itself.
 
-    A page that is neither XML nor text (an image, a PDF) is passed on as an
-    article, for extraction to reject with its reason.
+    ``body`` is the response's body as read (a gzipped sitemap inflated), by
+    default ``response.body``. A page that is neither XML nor text (an image, a
+    PDF) is passed on as an article, for extraction to reject with its reason.
     """
-    kind = xml_kind(response.body)
+    kind = sniff_xml_kind(response.body if body is None else body)
     if kind is not None:
         return kind
     if not isinstance(response, TextResponse):
@@ -95,6 +68,6 @@ def looks_like_article(response: TextResponse, allowed_domains: Sequence[str] = 
     ):
         return True
     text = " ".join(selector.xpath("//body//text()").getall())
-    if not _WIRE_ID.search(text):
+    if next(iter_wire_ids(text), None) is None:
         return False
     return len(article_links(response, allowed_domains)) <= _MAX_ARTICLE_LINKS

@@ -4,6 +4,5 @@
 """
 
 from wirewatch.crawler.extract.page import extract
-from wirewatch.crawler.extract.wire_id import WireId, find_wire_id, parse_wire_id
 
-__all__ = ["WireId", "extract", "find_wire_id", "parse_wire_id"]
+__all__ = ["extract"]

@@ -22,7 +22,6 @@ _PARSER = etree.HTMLParser(
 )
 _NON_TEXT_TAGS = ("script", "style", "noscript", "template", "svg", "math", "iframe", "object")
 _MENAFN_TEXTS = etree.XPath("body/descendant::text()[contains(., 'MENAFN')]")
-_STRIPPED = frozenset(_NON_TEXT_TAGS)
 MAX_MARKER_TEXTS = 200
 _MAX_JSON_LD_CHARS = 200_000
 
@@ -65,19 +64,16 @@ def parse_document(data: bytes) -> Document | None:
         return None
     if root is None:
         return None
-    metadata = PageMetadata(html_lang=root.get("lang") or root.get("xml:lang"))
-    collect_metadata(root, metadata)
+    metadata = _read_metadata(root)
     etree.strip_elements(root, *_NON_TEXT_TAGS, with_tail=False)
-    marker_texts = search_marker_texts(root)
-    if len(metadata.json_ld) > 1:
-        metadata.json_ld.sort(key=_is_other_than_article)  # stable: page order kept within each
-    return Document(root=root, metadata=metadata, marker_texts=marker_texts)
+    return Document(root=root, metadata=metadata, marker_texts=_find_marker_texts(root))
 
 
-def search_marker_texts(root: etree._Element) -> list[tuple[etree._Element, str]]:
+def _find_marker_texts(root: etree._Element) -> list[tuple[etree._Element, str]]:
     """Each text under ``<body>`` that holds ``MENAFN``, with the element whose content it is.
 
-    By XPath, on the stripped tree.
+    Read from the stripped tree, so no script text is among them; at most
+    ``MAX_MARKER_TEXTS``, in page order.
     """
     found = []
     for node in select_strings(_MENAFN_TEXTS, root)[:MAX_MARKER_TEXTS]:
@@ -98,12 +94,16 @@ def _flow_element(node: Any) -> etree._Element | None:
     return element
 
 
-def collect_metadata(root: etree._Element, metadata: PageMetadata) -> None:
-    """Meta tags, JSON-LD, the ``<title>`` and ``<time itemprop=datePublished>``, in page order."""
+def _read_metadata(root: etree._Element) -> PageMetadata:
+    """Meta tags, JSON-LD, the ``<title>`` and ``<time itemprop=datePublished>``, in page order.
+
+    JSON-LD objects of article types come first (page order kept within each group).
+    """
+    metadata = PageMetadata(html_lang=root.get("lang") or root.get("xml:lang"))
     for element in root.iter("meta", "script", "title", "time"):
         tag = element.tag
         if tag == "meta":
-            _read_meta(element, metadata)
+            _read_meta_tag(element, metadata)
         elif tag == "script":
             if "ld+json" in (element.get("type") or "").lower() and element.text:
                 metadata.json_ld.extend(_json_ld_objects(element.text))
@@ -114,9 +114,12 @@ def collect_metadata(root: etree._Element, metadata: PageMetadata) -> None:
             value = element.get("datetime") or element.text or ""
             if value.strip():
                 metadata.date_published.append(value.strip())
+    if len(metadata.json_ld) > 1:
+        metadata.json_ld.sort(key=_is_other_than_article)  # a stable sort
+    return metadata
 
 
-def _read_meta(element: etree._Element, metadata: PageMetadata) -> None:
+def _read_meta_tag(element: etree._Element, metadata: PageMetadata) -> None:
     content = element.get("content")
     if content is None:
         return

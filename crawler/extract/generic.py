@@ -15,7 +15,7 @@ from lxml import etree
 
 from wirewatch.crawler.extract.dateline import Dateline, parse_structured
 from wirewatch.crawler.extract.document import select_elements, select_strings
-from wirewatch.crawler.extract.paragraphs import normalize_paragraph, raw_paragraphs
+from wirewatch.crawler.extract.paragraphs import normalise_paragraph, raw_paragraphs
 
 _ERROR_TITLE = re.compile(
     r"(?i)^\W*(?:[45]\d\d\W*(?:$|[-|:\u2013]|error|not found|forbidden|page)|"
@@ -81,7 +81,7 @@ def extract_generic(html: str, url: str, root: etree._Element) -> GenericStory |
     if document is None:
         return None
     text = getattr(document, "text", None) or ""
-    paragraphs = [p for p in (normalize_paragraph(line) for line in text.splitlines()) if p]
+    paragraphs = [p for p in (normalise_paragraph(line) for line in text.splitlines()) if p]
     return GenericStory(paragraphs=paragraphs, dateline=_date(html, document))
 
 

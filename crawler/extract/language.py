@@ -20,7 +20,7 @@ _THREE_TO_TWO = {
 }
 
 
-def normalize_language(value: str | None) -> str | None:
+def normalise_language(value: str | None) -> str | None:
     """``en-GB``/``en_US``/``EN``/``eng`` -> ``en``; None when it is not a language tag."""
     if not value:
         return None
@@ -42,7 +42,7 @@ def _primary_language(value: str) -> str | None:
 def first_language(*candidates: str | None) -> str | None:
     """The first candidate that normalises to a language code."""
     for candidate in candidates:
-        language = normalize_language(candidate)
+        language = normalise_language(candidate)
         if language:
             return language
     return None

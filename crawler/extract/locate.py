@@ -14,9 +14,9 @@ from typing import NamedTuple
 
 from lxml import etree
 
+from wirewatch.core.wire_id import WireId, iter_wire_ids
 from wirewatch.crawler.extract.attribution import match_attribution
 from wirewatch.crawler.extract.dateline import may_hold_dateline
-from wirewatch.crawler.extract.wire_id import WireId, iter_wire_ids
 
 _MAX_PAIRED = 20
 _INLINE_TAGS = frozenset(
@@ -38,7 +38,7 @@ class Markers(NamedTuple):
 
     verdict: Verdict
     container: etree._Element | None = None
-    wire_id: WireId | None = None
+    wire: WireId | None = None
     provider: str | None = None
     wire_element: etree._Element | None = None
     attribution_element: etree._Element | None = None
@@ -50,69 +50,73 @@ def locate(marker_texts: list[tuple[etree._Element, str]]) -> Markers:
     ``marker_texts``: each text holding ``MENAFN`` with the element whose content it is.
     """
     attributions: list[tuple[etree._Element, str]] = []
-    wire_ids: list[tuple[etree._Element, WireId]] = []
+    wires: list[tuple[etree._Element, WireId]] = []
     for element, text in marker_texts:
         if "(" in text:
             attribution = match_attribution(text)
             if attribution is not None:
                 attributions.append((element, attribution.provider))
         if "ID" in text:
-            for wire_id in iter_wire_ids(text):
-                wire_ids.append((element, wire_id))
-    return _decide(attributions, wire_ids)
+            for wire in iter_wire_ids(text):
+                wires.append((element, wire))
+    return _decide(attributions, wires)
 
 
 def _decide(
-    attributions: list[tuple[etree._Element, str]], wire_ids: list[tuple[etree._Element, WireId]]
+    attributions: list[tuple[etree._Element, str]], wires: list[tuple[etree._Element, WireId]]
 ) -> Markers:
-    distinct = {wire_id.wire_id for _, wire_id in wire_ids}
-    if not attributions and not wire_ids:
+    distinct = {wire for _, wire in wires}
+    if not attributions and not wires:
         return Markers(Verdict.NONE)
     if len(distinct) > 1 and len(attributions) != 1:
         return Markers(Verdict.LISTING)
-    if not wire_ids:
+    if not wires:
         if len(attributions) > 1:
             return Markers(Verdict.LISTING)
         element, provider = attributions[0]
         return Markers(Verdict.ARTICLE, _enclosing_block(element), None, provider, None, element)
     if not attributions:
-        element, wire_id = wire_ids[0]
-        return Markers(Verdict.ARTICLE, _enclosing_block(element), wire_id, None, element, None)
-    return _pair(attributions, wire_ids)
+        element, wire = wires[0]
+        return Markers(Verdict.ARTICLE, _enclosing_block(element), wire, None, element, None)
+    return _pair(attributions, wires)
 
 
 def _pair(
-    attributions: list[tuple[etree._Element, str]], wire_ids: list[tuple[etree._Element, WireId]]
+    attributions: list[tuple[etree._Element, str]], wires: list[tuple[etree._Element, WireId]]
 ) -> Markers:
     """The attribution and wire ID sharing the deepest common ancestor (first such pair)."""
     best: tuple[int, etree._Element, int, int] | None = None
-    for w_index, (w_element, _) in enumerate(wire_ids[:_MAX_PAIRED]):
-        meet = Chain(w_element).meet
+    for w_index, (w_element, _) in enumerate(wires[:_MAX_PAIRED]):
+        common_ancestor = Ancestry(w_element).lowest_common_ancestor
         for a_index, (a_element, _) in enumerate(attributions[:_MAX_PAIRED]):
-            depth, common = meet(a_element)
+            depth, common = common_ancestor(a_element)
             if best is None or depth > best[0]:
                 best = (depth, common, a_index, w_index)
     assert best is not None
     _, container, a_index, w_index = best
     a_element, provider = attributions[a_index]
-    w_element, wire_id = wire_ids[w_index]
+    w_element, wire = wires[w_index]
     return Markers(
-        Verdict.ARTICLE, _enclosing_block(container), wire_id, provider, w_element, a_element
+        Verdict.ARTICLE, _enclosing_block(container), wire, provider, w_element, a_element
     )
 
 
-class Chain:
-    """An element and its ancestors, for finding where another element's ancestry meets it."""
+class Ancestry:
+    """An element and its ancestors, for finding the lowest one it shares with another element."""
 
     def __init__(self, element: etree._Element) -> None:
         self._elements = [element, *element.iterancestors()]  # keeps the proxies (and ids) alive
         size = len(self._elements)
-        self._height = {id(node): size - 1 - index for index, node in enumerate(self._elements)}
+        self._depth = {id(node): size - 1 - index for index, node in enumerate(self._elements)}
 
-    def meet(self, other: etree._Element) -> tuple[int, etree._Element]:
-        """(depth, element) of the lowest common ancestor of the chain's element and ``other``."""
+    def lowest_common_ancestor(self, other: etree._Element) -> tuple[int, etree._Element]:
+        """(depth, element) of the lowest ancestor (or self) shared with ``other``.
+
+        Depth counts from the root (0). Elements of different trees share none: then
+        the answer is this ancestry's root at depth 0.
+        """
         for node in (other, *other.iterancestors()):
-            depth = self._height.get(id(node))
+            depth = self._depth.get(id(node))
             if depth is not None:
                 return depth, node
         return 0, self._elements[-1]

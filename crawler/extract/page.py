@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from lxml import etree
 
 from wirewatch.core.record import ArticleRecord, Rejection, RejectReason
-from wirewatch.core.urls import canonicalize_url
+from wirewatch.core.urls import canonicalise_url
 from wirewatch.crawler.extract.dateline import (
     Dateline,
     arbitrate,
@@ -34,6 +34,7 @@ from wirewatch.crawler.extract.generic import (
 from wirewatch.crawler.extract.language import first_language
 from wirewatch.crawler.extract.locate import Markers, Verdict, locate, texts_near
 from wirewatch.crawler.extract.paragraphs import clean_paragraphs, raw_paragraphs
+from wirewatch.crawler.extract.sniff import sniff_xml_kind
 from wirewatch.crawler.extract.title import find_title
 
 MAX_BODY_BYTES = 20_000_000
@@ -43,10 +44,6 @@ MIN_GENERIC_WORDS = 40
 # Types a page may honestly be served as; octet-stream and no type at all are sniffed.
 _HTML_TYPES = re.compile(
     r"(?i)^\s*(?:text/html|application/xhtml\+xml|text/plain|application/octet-stream|;|$)"
-)
-_FEED_SNIFF = re.compile(
-    rb"(?is)^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*|<\?[^>]*>\s*)*"
-    rb"<(?:rss|feed|urlset|sitemapindex|rdf:RDF)\b"
 )
 _STRUCTURED_DATE_KEYS = (
     "article:published_time",
@@ -117,7 +114,7 @@ def _check_payload(body: bytes, content_type: str) -> None:
         raise _Reject(RejectReason.NO_BODY, "empty response body")
     if not _HTML_TYPES.match(content_type) and "html" not in content_type.lower():
         raise _Reject(RejectReason.NOT_AN_ARTICLE, f"content type {content_type!r} is not HTML")
-    if _FEED_SNIFF.match(body, 0, 2048):
+    if sniff_xml_kind(body) is not None:
         raise _Reject(RejectReason.NOT_AN_ARTICLE, "a feed or sitemap, not an article page")
 
 
@@ -130,10 +127,10 @@ def _wire_record(url: str, document: Document, markers: Markers) -> ArticleRecor
     if not title:
         raise _Reject(RejectReason.NO_TITLE, "a wire page without a headline")
     _check_length(paragraphs, MIN_WIRE_WORDS)
-    wire_id = markers.wire_id
-    published = arbitrate(_wire_dateline(document, markers), wire_id.wire_date if wire_id else None)
+    wire = markers.wire
+    published = arbitrate(_wire_dateline(document, markers), wire.date if wire else None)
     return ArticleRecord(
-        canonical_url=canonicalize_url(url),
+        canonical_url=canonicalise_url(url),
         title=title,
         paragraphs=tuple(paragraphs),
         provider=provider or markers.provider or "",
@@ -141,10 +138,7 @@ def _wire_record(url: str, document: Document, markers: Markers) -> ArticleRecor
         published_precision=published.precision,
         quality_flags=published.flags,
         language=_language(document.metadata),
-        wire_id=wire_id.wire_id if wire_id else None,
-        article_number=wire_id.article_number if wire_id else None,
-        wire_date=wire_id.wire_date if wire_id else None,
-        provider_code=wire_id.provider_code if wire_id else None,
+        wire=wire,
     )
 
 
@@ -168,7 +162,7 @@ def _generic_record(url: str, document: Document, html: str) -> ArticleRecord:
     dateline = _structured_dateline(document.metadata) or story.dateline
     published = arbitrate(dateline, None)
     return ArticleRecord(
-        canonical_url=canonicalize_url(url),
+        canonical_url=canonicalise_url(url),
         title=title,
         paragraphs=tuple(paragraphs),
         provider="",

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from wirewatch.crawler.extract.document import PageMetadata, json_ld_value, select_elements
-from wirewatch.crawler.extract.paragraphs import normalize_paragraph
+from wirewatch.crawler.extract.paragraphs import normalise_paragraph
 
 _SUFFIX = re.compile(
     r"^(?P<head>.+)\s+(?:[|\-\u2013\u2014:\u00bb\u2022]|::)\s+(?P<site>[^|]{1,60})$"
@@ -37,7 +37,7 @@ def find_title(metadata: PageMetadata, root: etree._Element, url: str) -> str:
     for candidate in _candidates(metadata, root):
         if not candidate:
             continue
-        title = normalize_paragraph(candidate)
+        title = normalise_paragraph(candidate)
         if _SEPARATOR.search(title) and (_SUFFIX.match(title) or _PREFIX.match(title)):
             title = strip_site_suffix(title, _site_names(metadata, url))
         if title:

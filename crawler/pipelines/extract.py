@@ -1,11 +1,10 @@
 """Turn each ``FetchedPage`` into an ``Extracted``: the record, or why there is none.
 
-``crawler.extract.extract`` is pure and CPU-bound: about half a millisecond for a
-typical article page. It runs inline, in the reactor's thread. Worker threads
-buy nothing for CPU-bound Python under the GIL and cost a great deal here:
-measured on a 2,000-story site, ``asyncio.to_thread`` made the crawl 40% slower
-and its memory grow with every page (280 MB against 150 MB inline), as
-downloads kept arriving while extractions queued for the GIL. Only pages
+``crawler.extract.extract`` is pure, CPU-bound and quick on an article page, so
+it runs inline, in the reactor's thread. Worker threads buy nothing for
+CPU-bound Python under the GIL and cost a great deal here: with
+``asyncio.to_thread`` the crawl was slower and its memory grew with every page,
+as downloads kept arriving while extractions queued for the GIL. Only pages
 larger than ``INLINE_MAX_BYTES`` go to a thread, so that one huge page cannot
 stall the downloads for long.
 
@@ -24,7 +23,7 @@ from wirewatch.crawler.extract import extract
 from wirewatch.crawler.items import Extracted, FetchedPage
 
 INLINE_MAX_BYTES = 1_000_000
-"""Pages up to this size are extracted in the reactor's thread (a few ms at most)."""
+"""Pages up to this size are extracted in the reactor's thread."""
 
 
 class ExtractPipeline:

@@ -29,7 +29,7 @@ from twisted.python.failure import Failure
 
 from wirewatch.core.config import SourceConfig
 from wirewatch.core.record import Rejection, RejectReason
-from wirewatch.core.urls import canonicalize_url
+from wirewatch.core.urls import canonicalise_url
 from wirewatch.crawler.database import shared_engine
 from wirewatch.crawler.discover import (
     Entry,
@@ -41,7 +41,6 @@ from wirewatch.crawler.discover import (
     maybe_gunzip,
     next_pages,
     sitemap_entries,
-    xml_kind,
 )
 from wirewatch.crawler.incremental import Plan, RevisitPlanner
 from wirewatch.crawler.items import FetchedPage, NotModified
@@ -89,7 +88,7 @@ class SourceSpider(Spider):
         """A start URL, feed, sitemap or listing page: what it lists, and where to go next."""
         self._inc("wirewatch/pages_fetched")
         body = maybe_gunzip(response.body, self.max_page_bytes)
-        kind = xml_kind(body) or classify(response, self.allowed_domains)
+        kind = classify(response, self.allowed_domains, body)
         self._inc(f"wirewatch/discovery/{kind}")
         depth = int(response.meta.get(DEPTH, 0))
         if kind is PageKind.ARTICLE:
@@ -127,7 +126,7 @@ class SourceSpider(Spider):
     def parse_article(self, response: Response) -> Iterable[FetchedPage | NotModified]:
         self._inc("wirewatch/pages_fetched")
         if response.status == 304:
-            yield NotModified(canonicalize_url(response.url), self.source.name, _now())
+            yield NotModified(canonicalise_url(response.url), self.source.name, _now())
             return
         yield self._page(response)
 

@@ -65,13 +65,13 @@ def scalar(engine: Engine, sql: str, **params: object) -> Any:
 
 
 def stored_addresses(engine: Engine) -> dict[str, set[str]]:
-    """Story key (wire ID, or ``wireless:<title>``) -> its stored addresses."""
+    """Story key (wire ID, or ``no-wire-id:<title>``) -> its stored addresses."""
     found: dict[str, set[str]] = {}
     for wire_id, title, url in rows(
         engine,
         "SELECT a.wire_id, a.title, u.url FROM articles a JOIN article_urls u ON u.article_id = a.id",
     ):
-        found.setdefault(str(wire_id) if wire_id else f"wireless:{title}", set()).add(str(url))
+        found.setdefault(str(wire_id) if wire_id else f"no-wire-id:{title}", set()).add(str(url))
     return found
 
 
@@ -95,9 +95,9 @@ def test_a_first_crawl_stores_every_story_once_with_all_its_addresses(
     assert stored_addresses(engine) == web.expected_urls()
     assert scalar(engine, "SELECT count(*) FROM articles") == web.expected_article_count()
     assert scalar(engine, "SELECT count(*) FROM articles WHERE wire_id IS NULL") == (
-        web.expected_wireless_count()
+        web.expected_count_without_wire_id()
     )
-    duplicate_urls = web.expected_wireless_duplicate_urls()
+    duplicate_urls = web.expected_duplicate_urls_without_wire_id()
     owners = rows(
         engine,
         "SELECT DISTINCT article_id FROM article_urls WHERE url IN ("

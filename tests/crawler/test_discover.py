@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from scrapy.http import HtmlResponse, TextResponse
+from scrapy.http import HtmlResponse, Response, TextResponse
 
 from wirewatch.crawler.discover import (
     Entry,
@@ -18,7 +18,6 @@ from wirewatch.crawler.discover import (
     maybe_gunzip,
     next_pages,
     sitemap_entries,
-    xml_kind,
 )
 
 TEMPLATES = Path(__file__).resolve().parent / "extract" / "templates"
@@ -91,7 +90,7 @@ def test_atom_entries_use_the_alternate_link_resolved_against_the_feed_and_updat
 @pytest.mark.skipif(not FEED.exists(), reason="the shared samples folder is not beside the repo")
 def test_the_shared_sample_feed_lists_its_three_stories() -> None:
     body = FEED.read_bytes()
-    assert xml_kind(body) is PageKind.FEED
+    assert classify(TextResponse(FEED.as_uri(), body=body, encoding="utf-8")) is PageKind.FEED
     assert len(feed_entries(body, "https://menafn.com/rss/menafn_world.xml")) == 3
 
 
@@ -112,13 +111,12 @@ def test_sitemap_entries_carry_lastmod_with_date_only_values_at_midnight_utc() -
         (SITEMAP, PageKind.SITEMAP),
         (SITEMAP_INDEX, PageKind.SITEMAP_INDEX),
         (b"\xef\xbb\xbf  " + SITEMAP, PageKind.SITEMAP),
-        (LISTING, None),
+        (LISTING, PageKind.LISTING),
     ],
 )
-def test_xml_documents_are_told_apart_by_their_root_element(
-    body: bytes, kind: PageKind | None
-) -> None:
-    assert xml_kind(body) is kind
+def test_xml_documents_are_told_apart_by_their_root_element(body: bytes, kind: PageKind) -> None:
+    response = TextResponse("https://wire.example/page", body=body, encoding="utf-8")
+    assert classify(response, ["wire.example"]) is kind
 
 
 def test_a_gzipped_sitemap_is_inflated_and_plain_bytes_are_left_alone() -> None:
@@ -164,8 +162,6 @@ def test_an_html_page_with_no_story_links_and_no_next_page_goes_to_extraction_as
 
 
 def test_a_non_text_response_is_passed_on_as_an_article_for_extraction_to_reject() -> None:
-    from scrapy.http import Response
-
     assert classify(Response("https://wire.example/x.pdf", body=b"%PDF-1.7")) is PageKind.ARTICLE
 
 
@@ -190,6 +186,12 @@ def test_allowed_hosts_match_by_name_ignoring_ports_and_accepting_subdomains() -
     assert host_allowed("https://www.menafn.com/a", ["menafn.com"])
     assert not host_allowed("https://notmenafn.com/a", ["menafn.com"])
     assert host_allowed("https://anything.example/", [])
+
+
+def test_a_gzipped_sitemap_is_classified_by_its_inflated_body() -> None:
+    packed = gzip.compress(SITEMAP)
+    response = Response("https://wire.example/sitemap.xml.gz", body=packed)
+    assert classify(response, body=maybe_gunzip(packed, 10_000_000)) is PageKind.SITEMAP
 
 
 def test_a_text_response_with_a_feed_body_is_classified_as_a_feed_whatever_its_address() -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from scrapy.utils.test import get_crawler
 
 from wirewatch.core.record import ArticleRecord, Rejection, RejectReason
+from wirewatch.core.wire_id import parse_wire_id
 from wirewatch.crawler.items import Extracted, FetchedPage
 from wirewatch.crawler.pipelines.extract import INLINE_MAX_BYTES, ExtractPipeline
 
@@ -33,7 +34,7 @@ def test_an_article_page_becomes_its_record() -> None:
     result = run(pipeline, page)
     assert isinstance(result, Extracted) and result.page is page
     assert isinstance(result.result, ArticleRecord)
-    assert result.result.wire_id == "MENAFN17112025000045017169ID1110354612"
+    assert result.result.wire == parse_wire_id("MENAFN17112025000045017169ID1110354612")
     assert pipeline.stats.get_value("wirewatch/extract/records") == 1
     assert pipeline.stats.get_value("wirewatch/extract/in_thread") is None
 

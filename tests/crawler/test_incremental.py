@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine
 
 from wirewatch.core.record import ArticleRecord, Precision
+from wirewatch.core.wire_id import parse_wire_id
 from wirewatch.crawler.discover import Entry
 from wirewatch.crawler.incremental import Plan, RevisitPlanner, Visit, article_number
 from wirewatch.storage.engine import make_engine
@@ -24,8 +25,7 @@ def kremlin_record(address: str) -> ArticleRecord:
         provider="MENAFN",
         published_at=FETCHED,
         published_precision=Precision.DATETIME,
-        wire_id="MENAFN17112025000045017169ID1110354612",
-        article_number=1110354612,
+        wire=parse_wire_id("MENAFN17112025000045017169ID1110354612"),
     )
 
 

@@ -2,13 +2,14 @@
 
 import asyncio
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from scrapy.utils.test import get_crawler
 from sqlalchemy import create_engine, text
 
 from wirewatch.core.record import ArticleRecord, Precision, Rejection, RejectReason
+from wirewatch.core.wire_id import WireId
 from wirewatch.crawler.database import dispose_engines
 from wirewatch.crawler.items import Extracted, FetchedPage, NotModified
 from wirewatch.crawler.pipelines import store
@@ -30,8 +31,7 @@ def page(number: int) -> Extracted:
         provider="MENAFN",
         published_at=NOW,
         published_precision=Precision.DATETIME,
-        wire_id=f"MENAFN17112025000045017169ID{number}",
-        article_number=number,
+        wire=WireId.from_parts(date(2025, 11, 17), "000045017169", number),
     )
     fetched = FetchedPage(url, 200, {"etag": f'"{number}"'}, b"", "wire", NOW)
     return Extracted(fetched, record)

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Engine
 
 from wirewatch.core.record import ArticleRecord, Precision, QualityFlag
+from wirewatch.core.wire_id import WireId
 from wirewatch.storage.engine import make_engine
 from wirewatch.storage.migrate import upgrade
 from wirewatch.storage.upsert import Sighting, store_batch
@@ -14,8 +15,8 @@ T0 = datetime(2025, 11, 17, 12, 0, tzinfo=UTC)
 WIRE_DATE = date(2025, 11, 17)
 
 
-def wire_id(number: int) -> str:
-    return f"MENAFN17112025000045017169ID{1_110_000_000 + number}"
+def wire_id(number: int) -> WireId:
+    return WireId.from_parts(WIRE_DATE, "000045017169", 1_110_000_000 + number)
 
 
 def make_record(
@@ -42,10 +43,7 @@ def make_record(
         published_precision=precision,
         quality_flags=flags,
         language=language,
-        wire_id=wire_id(number) if wire else None,
-        article_number=1_110_000_000 + number if wire else None,
-        wire_date=WIRE_DATE if wire else None,
-        provider_code="000045017169" if wire else None,
+        wire=wire_id(number) if wire else None,
     )
 
 

@@ -38,7 +38,7 @@ def test_full_text_search_finds_a_word_of_the_body(engine: Engine) -> None:
         ],
     )
     found = list_articles(engine, ArticleFilter(search="Jebel"))
-    assert [row.wire_id for row in found] == [make_record(1).wire_id]
+    assert [row.wire_id for row in found] == [str(make_record(1).wire)]
     assert list_articles(engine, ArticleFilter(search="nonexistentword")) == []
 
 
@@ -84,7 +84,7 @@ def test_get_article_returns_addresses_and_revisions(engine: Engine) -> None:
     store_batch(engine, [sighting(first), sighting(at_url(first, "https://b.example/4"))])
     store_batch(engine, [sighting(replace(first, title="Retitled"), at=T0 + timedelta(hours=1))])
 
-    detail = get_article(engine, first.wire_id or "")
+    detail = get_article(engine, str(first.wire))
     assert detail is not None
     assert detail.article.title == "Retitled"
     assert detail.body == first.body

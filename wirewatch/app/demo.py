@@ -56,7 +56,7 @@ def run_demo(db_path: Path, stories: int, console: Console) -> DemoResult:
         config = web.write_config(Path(tmp) / "wirewatch.toml", db_url)
         console.print(
             f"Serving a wire site at {web.wire_base} and a syndicating partner at "
-            f"{web.partner_base}: {stories} wire stories, {web.expected_wireless_count()} "
+            f"{web.partner_base}: {stories} wire stories, {web.expected_count_without_wire_id()} "
             "without a wire ID, and a few broken pages."
         )
         console.rule("Round 1: first crawl")

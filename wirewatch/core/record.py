@@ -5,11 +5,12 @@ database, and storage stays free of HTML.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 from functools import cached_property
 
 from wirewatch.core.text import content_hash, word_count
+from wirewatch.core.wire_id import WireId
 
 
 class Precision(StrEnum):
@@ -53,7 +54,8 @@ class ArticleRecord:
 
     ``canonical_url`` is the canonicalised address of the page it was extracted
     from. ``published_at`` is timezone-aware UTC (or None when a page gives no
-    date at all). ``provider`` is empty for pages without MENAFN markers.
+    date at all). ``provider`` is empty for pages without MENAFN markers; ``wire``
+    is None for pages without a wire ID (storage keys those by content hash).
     """
 
     canonical_url: str
@@ -64,10 +66,7 @@ class ArticleRecord:
     published_precision: Precision
     quality_flags: tuple[QualityFlag, ...] = ()
     language: str | None = None
-    wire_id: str | None = None
-    article_number: int | None = None
-    wire_date: date | None = None
-    provider_code: str | None = None
+    wire: WireId | None = None
 
     @cached_property
     def body(self) -> str:
@@ -89,11 +88,12 @@ class ArticleRecord:
 
     def to_expected_json(self) -> dict[str, object]:
         """The shape of ``shared/samples/*.expected.json`` (and ``wirewatch extract --format json``)."""
+        wire = self.wire
         return {
-            "wire_id": self.wire_id,
-            "article_number": self.article_number,
-            "wire_date": self.wire_date.isoformat() if self.wire_date else None,
-            "provider_code": self.provider_code,
+            "wire_id": wire.text if wire else None,
+            "article_number": wire.article_number if wire else None,
+            "wire_date": wire.date.isoformat() if wire else None,
+            "provider_code": wire.provider_code if wire else None,
             "provider": self.provider,
             "title": self.title,
             "canonical_url": self.canonical_url,

@@ -19,7 +19,7 @@ _PLAIN_ADDRESS = re.compile(r"((?i:https?))://([A-Za-z0-9.-]+)(/[^?#\s]*)?(?:\?(
 _PLAIN_PARAMETER = re.compile(r"([A-Za-z0-9_.~-]+)(?:=([A-Za-z0-9_.~-]*))?")
 
 
-def canonicalize_url(url: str) -> str:
+def canonicalise_url(url: str) -> str:
     """Lower-case scheme and host, drop the fragment, default ports and tracking parameters.
 
     The path and the order of the remaining query parameters are kept: they can be
@@ -32,7 +32,7 @@ def canonicalize_url(url: str) -> str:
         if kept is not None:
             address = f"{scheme.lower()}://{host.lower()}{path or '/'}"
             return f"{address}?{kept}" if kept else address
-    return canonicalize_parts(url)
+    return canonicalise_parts(url)
 
 
 def _plain_query(query: str) -> str | None:
@@ -50,8 +50,8 @@ def _plain_query(query: str) -> str | None:
     return "&".join(kept)
 
 
-def canonicalize_parts(url: str) -> str:
-    """``canonicalize_url`` for any address, through ``urllib.parse``."""
+def canonicalise_parts(url: str) -> str:
+    """``canonicalise_url`` for any address, through ``urllib.parse``."""
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()

@@ -1,12 +1,14 @@
 """Extraction end to end on pages built in memory: structure, boilerplate, rejections."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
 from tests.crawler.extract.pages import STORY, WIRE_ID, generic_page, wire_page
 from wirewatch.core.record import ArticleRecord, Precision, Rejection, RejectReason
+from wirewatch.core.wire_id import WireId
 from wirewatch.crawler.extract import extract
+from wirewatch.crawler.extract.generic import looks_like_error_page
 
 URL = "https://news.example/story?id=1&utm_source=x"
 HTML = {"Content-Type": "text/html; charset=utf-8"}
@@ -27,10 +29,8 @@ def _rejection(html: str | bytes, headers: dict[str, str] | None = None) -> Reje
 
 def test_wire_page_record_has_every_field() -> None:
     record = _record(wire_page())
-    assert record.wire_id == WIRE_ID
-    assert record.article_number == 1110361234
+    assert record.wire == WireId(WIRE_ID, date(2025, 11, 19), "000029011111", 1110361234)
     assert record.provider == "Jordan Times"
-    assert record.provider_code == "000029011111"
     assert record.title == "Jordan Exports Rise 6 Percent"
     assert record.paragraphs == STORY
     assert record.canonical_url == "https://news.example/story?id=1"
@@ -43,7 +43,7 @@ def test_wire_page_record_has_every_field() -> None:
 def test_wire_id_only_in_a_script_is_not_a_marker() -> None:
     html = generic_page(extra=f"<script>var story = '{WIRE_ID}';</script>")
     record = _record(html)
-    assert record.wire_id is None
+    assert record.wire is None
     assert record.provider == ""
 
 
@@ -162,7 +162,7 @@ def test_section_front_of_links_is_not_an_article() -> None:
 
 def test_page_without_markers_is_extracted_generically() -> None:
     record = _record(generic_page(), "https://cityherald.example/news/cycling-lanes")
-    assert record.wire_id is None
+    assert record.wire is None
     assert record.provider == ""
     assert record.title == "City Council Approves New Cycling Lanes"
     assert record.paragraphs[0].startswith("The city council on Tuesday approved")
@@ -220,8 +220,7 @@ def test_stale_structured_date_is_replaced_by_the_wire_date_and_flagged() -> Non
 
 def test_attribution_only_page_keeps_provider_without_wire_fields() -> None:
     record = _record(wire_page(wire_id=""))
-    assert record.wire_id is None
-    assert record.wire_date is None
+    assert record.wire is None
     assert record.provider == "Jordan Times"
     assert record.paragraphs == STORY
 
@@ -229,7 +228,7 @@ def test_attribution_only_page_keeps_provider_without_wire_fields() -> None:
 def test_wire_id_only_page_has_empty_provider() -> None:
     story = (STORY[0].replace("The ministry", "The Jordanian ministry"), *STORY[1:])
     record = _record(wire_page(attribution="", story=story))
-    assert record.wire_id == WIRE_ID
+    assert str(record.wire) == WIRE_ID
     assert record.provider == ""
     assert record.paragraphs == story
 
@@ -239,8 +238,6 @@ def test_wire_id_only_page_has_empty_provider() -> None:
     ["404 Not Found", "Page not found - City Herald", "Error", "Oops! That page can't be found."],
 )
 def test_error_titles_are_recognised(title: str) -> None:
-    from wirewatch.crawler.extract.generic import looks_like_error_page
-
     assert looks_like_error_page(title)
 
 
@@ -253,8 +250,6 @@ def test_error_titles_are_recognised(title: str) -> None:
     ],
 )
 def test_headlines_with_error_words_are_not_error_pages(title: str) -> None:
-    from wirewatch.crawler.extract.generic import looks_like_error_page
-
     assert not looks_like_error_page(title)
 
 

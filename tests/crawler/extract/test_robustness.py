@@ -2,13 +2,14 @@
 
 import time
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.crawler.extract.golden import template_goldens
 from tests.crawler.extract.pages import WIRE_ID, generic_page, wire_page
 from wirewatch.core.record import ArticleRecord, Rejection, RejectReason
-from wirewatch.crawler.extract import extract
+from wirewatch.crawler.extract import extract, generic, page
 
 GOLDENS = template_goldens()
 URL = "https://news.example/a"
@@ -79,7 +80,7 @@ def test_a_ten_megabyte_page_is_handled_quickly() -> None:
     result = extract(URL, body, HTML)
     assert time.perf_counter() - start < 30
     assert isinstance(result, ArticleRecord)
-    assert result.wire_id == WIRE_ID
+    assert str(result.wire) == WIRE_ID
 
 
 def test_deeply_nested_markup_is_handled() -> None:
@@ -103,26 +104,24 @@ def test_pages_over_the_size_limit_are_too_large() -> None:
     assert result.reason is RejectReason.TOO_LARGE
 
 
-def test_unexpected_errors_become_parse_error_rejections(monkeypatch: object) -> None:
-    import wirewatch.crawler.extract.page as page
-
+def test_unexpected_errors_become_parse_error_rejections(monkeypatch: pytest.MonkeyPatch) -> None:
     def explode(*_: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(page, "locate", explode)  # type: ignore[attr-defined]
+    monkeypatch.setattr(page, "locate", explode)
     result = page.extract(URL, wire_page().encode(), HTML)
     assert isinstance(result, Rejection)
     assert result.reason is RejectReason.PARSE_ERROR
     assert "boom" in result.detail
 
 
-def test_a_generic_extractor_failure_is_a_parse_error_that_says_so(monkeypatch: object) -> None:
-    import wirewatch.crawler.extract.generic as generic
-
+def test_a_generic_extractor_failure_is_a_parse_error_that_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     def trip(*_: object, **__: object) -> None:
         raise AssertionError  # what htmldate's lxml drop_tree raises on some mangled trees
 
-    monkeypatch.setattr(generic.trafilatura, "bare_extraction", trip)  # type: ignore[attr-defined]
+    monkeypatch.setattr(generic.trafilatura, "bare_extraction", trip)
     result = extract(URL, generic_page().encode(), HTML)
     assert isinstance(result, Rejection)
     assert result.reason is RejectReason.PARSE_ERROR

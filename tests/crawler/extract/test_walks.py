@@ -2,9 +2,9 @@
 
 from lxml import etree
 
-from crawler.extract.document import MAX_MARKER_TEXTS, parse_document
-from crawler.extract.locate import Chain, texts_near
-from crawler.extract.paragraphs import raw_paragraphs
+from wirewatch.crawler.extract.document import MAX_MARKER_TEXTS, parse_document
+from wirewatch.crawler.extract.locate import Ancestry, texts_near
+from wirewatch.crawler.extract.paragraphs import raw_paragraphs
 
 
 def _body(markup: str) -> etree._Element:
@@ -67,9 +67,20 @@ def test_texts_without_a_year_are_passed_over_but_count_against_the_budget() -> 
     assert list(texts_near(anchor, anchor)) == ["9 and 20", *["in 2019"] * 49]
 
 
-def test_ancestries_of_elements_in_different_pages_meet_at_the_first_ones_top() -> None:
+def test_lowest_common_ancestor_is_the_deepest_shared_element_with_its_depth() -> None:
+    body = _body("<div><p><b>a</b></p><p>b</p></div>")
+    bold, second = body.find(".//b"), body.findall(".//p")[1]
+    assert bold is not None and second is not None
+    div = body.find("div")
+    assert Ancestry(bold).lowest_common_ancestor(second) == (2, div)  # html 0, body 1, div 2
+    paragraph = bold.getparent()
+    assert paragraph is not None
+    assert Ancestry(bold).lowest_common_ancestor(paragraph) == (3, paragraph)
+
+
+def test_elements_of_different_pages_share_only_the_first_ones_root() -> None:
     first, second = _body("<div><p>a</p></div>"), _body("<p>b</p>")
     paragraph = first.find(".//p")
     assert paragraph is not None
     top = paragraph.getroottree().getroot()
-    assert Chain(paragraph).meet(second) == (0, top)
+    assert Ancestry(paragraph).lowest_common_ancestor(second) == (0, top)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 STORIES = 20
-WIRELESS = 3
+WITHOUT_WIRE_ID = 3
 NEW_IN_ROUND_2 = 3
 
 
@@ -38,8 +38,8 @@ def test_demo_crawls_twice_into_a_fresh_database(tmp_path: Path) -> None:
         def one(sql: str) -> object:
             return db.execute(sql).fetchone()[0]
 
-        assert one("SELECT count(*) FROM articles") == STORIES + WIRELESS + NEW_IN_ROUND_2
-        assert one("SELECT count(*) FROM articles WHERE wire_id IS NULL") == WIRELESS
+        assert one("SELECT count(*) FROM articles") == STORIES + WITHOUT_WIRE_ID + NEW_IN_ROUND_2
+        assert one("SELECT count(*) FROM articles WHERE wire_id IS NULL") == WITHOUT_WIRE_ID
         assert one("SELECT count(DISTINCT wire_id) FROM articles") == STORIES + NEW_IN_ROUND_2
         assert one("SELECT count(*) FROM article_revisions") == 2
         assert one("SELECT count(*) FROM articles WHERE revision = 2") == 2
@@ -47,7 +47,7 @@ def test_demo_crawls_twice_into_a_fresh_database(tmp_path: Path) -> None:
             "SELECT count(*) FROM (SELECT article_id FROM article_urls "
             "GROUP BY article_id HAVING count(*) > 1)"
         )
-        assert isinstance(syndicated, int) and syndicated > WIRELESS
+        assert isinstance(syndicated, int) and syndicated > WITHOUT_WIRE_ID
         runs = db.execute("SELECT source, trigger, status FROM crawl_runs ORDER BY id").fetchall()
         assert len(runs) == 4
         assert {trigger for _, trigger, _ in runs} == {"demo"}

@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wirewatch.core.text import content_hash, fold_for_hash, word_count
-from wirewatch.core.urls import canonicalize_parts, canonicalize_url
+from wirewatch.core.urls import canonicalise_parts, canonicalise_url
 
 
 def test_typographic_variants_hash_alike() -> None:
@@ -53,7 +53,7 @@ def test_word_count_counts_words_across_paragraphs() -> None:
     ],
 )
 def test_canonical_urls_drop_tracking_and_fragments(url: str, expected: str) -> None:
-    assert canonicalize_url(url) == expected
+    assert canonicalise_url(url) == expected
 
 
 @settings(max_examples=500, deadline=None)
@@ -64,11 +64,11 @@ def test_canonical_urls_drop_tracking_and_fragments(url: str, expected: str) -> 
 def test_the_fast_path_for_plain_addresses_agrees_with_urllib(scheme: str, rest: str) -> None:
     url = scheme + rest
     try:
-        expected: object = canonicalize_parts(url)
+        expected: object = canonicalise_parts(url)
     except ValueError as error:
         expected = type(error)
     try:
-        actual: object = canonicalize_url(url)
+        actual: object = canonicalise_url(url)
     except ValueError as error:
         actual = type(error)
     assert actual == expected
@@ -91,4 +91,4 @@ def test_the_fast_path_for_tracking_queries_agrees_with_urllib(
     base: str, parts: list[str], fragment: str
 ) -> None:
     url = f"{base}?{'&'.join(parts)}{fragment}"
-    assert canonicalize_url(url) == canonicalize_parts(url)
+    assert canonicalise_url(url) == canonicalise_parts(url)

@@ -35,7 +35,7 @@ from wirewatch.app.sampleweb.site import (
     wire_path,
 )
 from wirewatch.app.sampleweb.stories import DEFAULT_END_DATE, Story
-from wirewatch.core.urls import canonicalize_url
+from wirewatch.core.urls import canonicalise_url
 
 logger = logging.getLogger(__name__)
 
@@ -302,35 +302,32 @@ class SampleWeb:
         """Wire IDs carried by the partner too: one article row, two addresses each."""
         return {s.wire_id for s in self.site.partner_copies().values() if s.wire_id}
 
-    def expected_wireless_count(self) -> int:
+    def expected_count_without_wire_id(self) -> int:
         """Stories without a wire ID (keyed by content hash); one of them has two addresses."""
         return len({s.number for s in self.site.partner_copies().values() if not s.has_wire_id})
 
     def expected_article_count(self) -> int:
-        return len(self.expected_wire_ids()) + self.expected_wireless_count()
+        return len(self.expected_wire_ids()) + self.expected_count_without_wire_id()
 
     def expected_urls(self) -> dict[str, set[str]]:
-        """Story key (wire ID, or ``wireless:<title>``) -> its canonical addresses."""
+        """Story key (wire ID, or ``no-wire-id:<title>``) -> its canonical addresses."""
         urls: dict[str, set[str]] = {}
         for story in self.site.wire_stories():
             urls.setdefault(_key(story), set()).add(
-                canonicalize_url(self.wire_base + wire_path(story))
+                canonicalise_url(self.wire_base + wire_path(story))
             )
         for path, story in self.site.partner_copies().items():
-            urls.setdefault(_key(story), set()).add(canonicalize_url(self.partner_base + path))
+            urls.setdefault(_key(story), set()).add(canonicalise_url(self.partner_base + path))
         return urls
 
     def expected_url_count(self) -> int:
         return sum(len(addresses) for addresses in self.expected_urls().values())
 
-    def expected_wireless_titles(self) -> set[str]:
-        return {s.title for s in self.site.partner_copies().values() if not s.has_wire_id}
-
-    def expected_wireless_duplicate_urls(self) -> set[str]:
-        """The two partner addresses of the one wire-less story published twice."""
-        duplicate = self.site.partner_copies()[self.site.wireless_duplicate_path()]
+    def expected_duplicate_urls_without_wire_id(self) -> set[str]:
+        """The two partner addresses of the one story without a wire ID published twice."""
+        duplicate = self.site.partner_copies()[self.site.duplicate_path_without_wire_id()]
         return {
-            canonicalize_url(self.partner_base + path)
+            canonicalise_url(self.partner_base + path)
             for path, story in self.site.partner_copies().items()
             if story.number == duplicate.number
         }
@@ -378,15 +375,15 @@ class SampleWeb:
             BadPage.EMPTY_SHELL: frozenset({"no_body", "not_an_article", "no_title"}),
             BadPage.OVERSIZED: frozenset({"too_large"}),
         }
-        return {canonicalize_url(self.wire_base + page): codes for page, codes in reasons.items()}
+        return {canonicalise_url(self.wire_base + page): codes for page, codes in reasons.items()}
 
     def expected_http_status(self) -> dict[str, int]:
         """Canonical URL -> ``http_status`` for the bad pages that end as HTTP errors."""
         if not self.site.options.bad_pages:
             return {}
         return {
-            canonicalize_url(self.wire_base + BadPage.NOT_FOUND): 404,
-            canonicalize_url(self.wire_base + BadPage.SERVER_ERROR): 500,
+            canonicalise_url(self.wire_base + BadPage.NOT_FOUND): 404,
+            canonicalise_url(self.wire_base + BadPage.SERVER_ERROR): 500,
         }
 
     def disallowed_urls(self) -> set[str]:
@@ -444,7 +441,7 @@ def _host(base: str) -> str:
 
 
 def _key(story: Story) -> str:
-    return story.wire_id or f"wireless:{story.title}"
+    return story.wire_id or f"no-wire-id:{story.title}"
 
 
 def _toml(value: object) -> str:

@@ -1,7 +1,7 @@
 """The sample web's state and routing, free of HTTP: what each address serves, round by round.
 
-``SampleSite`` owns the corpus (wire stories, the partner's copies, wire-less
-stories, bad pages), turns a request path into a ``Page`` and knows what a
+``SampleSite`` owns the corpus (wire stories, the partner's copies, the partner's
+stories without a wire ID, bad pages), turns a request path into a ``Page`` and knows what a
 correct crawl should store. ``SampleWeb`` (server.py) puts it behind two servers.
 """
 
@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from wirewatch.app.sampleweb import templates
 from wirewatch.app.sampleweb.stories import DEFAULT_END_DATE, Story, generate_stories
+from wirewatch.core.wire_id import ARTICLE_NUMBER_DIGITS
 
 HTML = "text/html; charset=utf-8"
 SITEMAP_CHUNK = 1000
@@ -27,7 +28,7 @@ WIRE_SITEMAP = "/sitemap.xml"
 PARTNER_LISTING = "/category/world"
 PARTNER_SITEMAP = "/sitemap.xml"
 T = TypeVar("T")
-_WIRE_ARTICLE = re.compile(r"^/(\d{9,11})/[^/]+$")
+_WIRE_ARTICLE = re.compile(rf"^/({ARTICLE_NUMBER_DIGITS})/[^/]+$")
 
 
 class Site(StrEnum):
@@ -110,7 +111,7 @@ class SampleSite:
                 story = replace(story, wrong_dateline=True)
             self._publish(story, syndicate=index % options.syndicate_every == 1, sort=False)
         self._sort()
-        self._wireless_dup = self._add_wireless(stories)
+        self._duplicate_without_wire_id = self._add_stories_without_wire_id(stories)
         self._bad = self._make_bad_pages(stories) if options.bad_pages else {}
         self._cache: dict[tuple[str, int, int], bytes] = {}
 
@@ -161,17 +162,17 @@ class SampleSite:
         self._order.sort(key=lambda n: (self._entries[n].story.published_at, n), reverse=True)
         self._position = {number: index for index, number in enumerate(self._order)}
 
-    def _add_wireless(self, stories: list[Story]) -> str:
-        """Three wire-less stories on the partner; the first also at a second address."""
+    def _add_stories_without_wire_id(self, stories: list[Story]) -> str:
+        """Three stories without a wire ID on the partner; the first also at a second address."""
         times = [s.published_at for s in stories] or [_midday(self.options.end_date)]
-        wireless = [
+        own_stories = [
             self._factory.make(times[min(len(times) - 1, i * 5)] + timedelta(minutes=7), wire=False)
             for i in range(3)
         ]
-        for story in wireless:
+        for story in own_stories:
             self._partner[partner_path(story)] = story
-        duplicate = f"/opinion/{wireless[0].slug.lower()}.html"
-        self._partner[duplicate] = wireless[0]
+        duplicate = f"/opinion/{own_stories[0].slug.lower()}.html"
+        self._partner[duplicate] = own_stories[0]
         return duplicate
 
     def _make_bad_pages(self, stories: list[Story]) -> dict[str, Story]:
@@ -264,7 +265,7 @@ class SampleSite:
         return [(wire_path(self._entries[n].story), self._entries[n].story.title) for n in picks]
 
     def _partner_related(self) -> list[templates.Link]:
-        """The wire-less stories' addresses: a sidebar the same on every partner page."""
+        """The partner's stories without a wire ID: a sidebar the same on every partner page."""
         return [(p, s.title) for p, s in self._partner.items() if not s.has_wire_id]
 
     def _wire_listing(self, page_number: int) -> Page:
@@ -338,7 +339,7 @@ class SampleSite:
             return [self._entries[n].story for n in self._order]
 
     def partner_copies(self) -> dict[str, Story]:
-        """Partner path -> the story it carries (wire-less ones included)."""
+        """Partner path -> the story it carries (those without a wire ID included)."""
         with self._lock:
             return dict(self._partner)
 
@@ -370,8 +371,9 @@ class SampleSite:
             match = _WIRE_ARTICLE.match(path)
             return int(match.group(1)) if match and int(match.group(1)) in self._entries else None
 
-    def wireless_duplicate_path(self) -> str:
-        return self._wireless_dup
+    def duplicate_path_without_wire_id(self) -> str:
+        """The second partner address of the first story without a wire ID."""
+        return self._duplicate_without_wire_id
 
 
 def wire_path(story: Story) -> str:

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
+from wirewatch.core.wire_id import WireId
+
 DEFAULT_END_DATE = date(2025, 11, 17)
 FIRST_ARTICLE_NUMBER = 1110300000
 
@@ -120,9 +122,10 @@ _SLUG_JUNK = re.compile(r"[^A-Za-z0-9]+")
 class Story:
     """One generated story; ``paragraphs`` include subheadings (their indices in ``subheadings``).
 
-    ``number`` is the article number of the wire ID; wire-less stories (``has_wire_id``
-    false) use it only as an identity. ``wrong_dateline`` stories show a stale default
-    dateline on the wire site, as real syndication templates sometimes do.
+    ``number`` is the article number of the wire ID; stories without one
+    (``has_wire_id`` false) use it only as an identity. ``wrong_dateline`` stories
+    show a stale default dateline on the wire site, as real syndication templates
+    sometimes do.
     """
 
     number: int
@@ -144,7 +147,7 @@ class Story:
     def wire_id(self) -> str | None:
         if not self.has_wire_id:
             return None
-        return f"MENAFN{self.wire_date:%d%m%Y}{self.provider_code}ID{self.number}"
+        return WireId.from_parts(self.wire_date, self.provider_code, self.number).text
 
     @property
     def slug(self) -> str:

@@ -137,7 +137,7 @@ def _wire_header() -> str:
 
 
 def partner_article(story: Story, related: Sequence[Link]) -> str:
-    """The partner's WordPress-like page; wire-less stories carry no MENAFN markers at all."""
+    """The partner's WordPress-like page; stories without a wire ID carry no MENAFN markers at all."""
     local = story.published_at.astimezone(PARTNER_OFFSET)
     iso = local.isoformat()
     lines = []

@@ -9,6 +9,7 @@ import pytest
 
 from wirewatch.app.cli.main import main
 from wirewatch.core.record import ArticleRecord, Precision, Rejection, RejectReason
+from wirewatch.core.wire_id import WireId
 from wirewatch.storage.engine import make_engine
 from wirewatch.storage.migrate import upgrade
 from wirewatch.storage.runs import add_run_counts, finish_run, record_rejections, start_run
@@ -44,10 +45,7 @@ def story(
         published_at=published,
         published_precision=Precision.DATETIME,
         language="en",
-        wire_id=f"MENAFN{published:%d%m%Y}000045017169ID{article_number}" if wire else None,
-        article_number=article_number if wire else None,
-        wire_date=published.date() if wire else None,
-        provider_code="000045017169" if wire else None,
+        wire=WireId.from_parts(published.date(), "000045017169", article_number) if wire else None,
     )
 
 
@@ -87,7 +85,7 @@ KREMLIN = story(
     ("The Kremlin on Monday signaled that Russia is eager for a summit.", "Prisoner exchanges"),
     published=datetime(2025, 11, 15, 12, 0, tzinfo=UTC),
 )
-WIRELESS = story(
+CRANES = story(
     4,
     "Harbour Cranes Arrive in Doha",
     ("Four new harbour cranes arrived at the port of Doha on Sunday.",),
@@ -115,7 +113,7 @@ def filled_db(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
             Sighting(OIL, "menafn-world", first),
             Sighting(GOLD, "menafn-world", first),
             Sighting(KREMLIN, "menafn-world", first),
-            Sighting(WIRELESS, "partner", first),
+            Sighting(CRANES, "partner", first),
         ],
     )
     store_batch(

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.wirewatch.app.cli.conftest import GOLD, KREMLIN, OIL, WIRELESS, Run
+from tests.wirewatch.app.cli.conftest import CRANES, GOLD, KREMLIN, OIL, Run
 from wirewatch.app.cli.query import ARTICLE_FIELDS, RUN_FIELDS
 
 pytestmark = pytest.mark.usefixtures("filled_db")
@@ -19,26 +19,26 @@ def titles(run_cli: Run, *args: str) -> list[str]:
 
 
 def test_articles_newest_first_and_each_story_once(run_cli: Run) -> None:
-    assert titles(run_cli) == [OIL.title, GOLD.title, KREMLIN.title, WIRELESS.title]
+    assert titles(run_cli) == [OIL.title, GOLD.title, KREMLIN.title, CRANES.title]
 
 
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
         (("--provider", "Gulf Times"), [GOLD.title]),
-        (("--source", "partner"), [WIRELESS.title]),
+        (("--source", "partner"), [CRANES.title]),
         (("--since", "2025-11-16"), [OIL.title, GOLD.title]),
-        (("--until", "2025-11-15"), [KREMLIN.title, WIRELESS.title]),
+        (("--until", "2025-11-15"), [KREMLIN.title, CRANES.title]),
         (
             ("--since", "2025-11-17T00:00:00+04:00", "--until", "2025-11-17"),
             [OIL.title, GOLD.title],
         ),
         (("--since", "2025-11-17T08:50:00Z"), [OIL.title]),
         (("--search", "bullion"), [GOLD.title]),
-        (("--search", "harbour cranes"), [WIRELESS.title]),
+        (("--search", "harbour cranes"), [CRANES.title]),
         (("--search", "nothing-like-this"), []),
         (("--limit", "2"), [OIL.title, GOLD.title]),
-        (("--limit", "0"), [OIL.title, GOLD.title, KREMLIN.title, WIRELESS.title]),
+        (("--limit", "0"), [OIL.title, GOLD.title, KREMLIN.title, CRANES.title]),
     ],
 )
 def test_articles_filters(run_cli: Run, args: tuple[str, ...], expected: list[str]) -> None:
@@ -54,7 +54,7 @@ def test_json_jsonl_and_csv_carry_the_same_exact_values(run_cli: Run) -> None:
     assert as_json == as_jsonl
     assert list(as_json[0]) == ARTICLE_FIELDS
     oil = as_json[0]
-    assert oil["wire_id"] == OIL.wire_id
+    assert oil["wire_id"] == str(OIL.wire)
     assert oil["published_at"] == "2025-11-17T08:50:00+00:00"
     assert oil["wire_date"] == "2025-11-17"
     assert oil["revision"] == 2
@@ -109,7 +109,7 @@ def test_bad_arguments_are_one_line_errors_with_exit_2(run_cli: Run, args: tuple
 
 
 def test_show_by_wire_id_lists_addresses_and_diffs_revisions(run_cli: Run) -> None:
-    result = run_cli("show", OIL.wire_id or "")
+    result = run_cli("show", str(OIL.wire))
     assert result.code == 0
     assert OIL.title in result.out
     assert "Addresses (1)" in result.out
@@ -122,7 +122,7 @@ def test_show_by_id_and_as_json(run_cli: Run) -> None:
     listed = json.loads(run_cli("articles", "--provider", "Gulf Times", "--format", "json").out)
     result = run_cli("show", str(listed[0]["id"]), "--format", "json")
     detail = json.loads(result.out)
-    assert detail["wire_id"] == GOLD.wire_id
+    assert detail["wire_id"] == str(GOLD.wire)
     assert {a["url"] for a in detail["addresses"]} == {
         GOLD.canonical_url,
         "https://gulfbusinesswire.example/2025/11/gold-steadies.html",

@@ -15,7 +15,7 @@ from wirewatch.app.sampleweb.site import BadPage, wire_path
 from wirewatch.app.sampleweb.stories import generate_stories
 from wirewatch.core.config import config_from_mapping
 from wirewatch.core.record import ArticleRecord, Rejection
-from wirewatch.core.urls import canonicalize_url
+from wirewatch.core.urls import canonicalise_url
 from wirewatch.crawler.extract import extract
 
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -147,10 +147,10 @@ def test_every_story_page_extracts_to_its_story(seed: int) -> None:
             _, body, headers = fetch(url)
             record = extract(url, body, headers)
             assert isinstance(record, ArticleRecord), (url, record)
-            assert record.wire_id == story.wire_id
+            assert (record.wire.text if record.wire else None) == story.wire_id
             assert record.title == story.title
             assert record.paragraphs == story.paragraphs
-            assert record.canonical_url == canonicalize_url(url)
+            assert record.canonical_url == canonicalise_url(url)
         mismatched = {s.wire_id for s in web.site.wire_stories() if s.wrong_dateline}
         assert web.expected_dateline_mismatch_wire_ids() <= mismatched
 
@@ -158,7 +158,7 @@ def test_every_story_page_extracts_to_its_story(seed: int) -> None:
 def test_bad_pages_are_rejected_or_too_large(web: SampleWeb) -> None:
     expected = web.expected_rejections()
     assert set(expected) == {
-        canonicalize_url(web.wire_base + bad.value) for bad in BadPage if bad != BadPage.DISALLOWED
+        canonicalise_url(web.wire_base + bad.value) for bad in BadPage if bad != BadPage.DISALLOWED
     }
     for bad in (BadPage.NOT_FOUND, BadPage.SERVER_ERROR, BadPage.EMPTY_SHELL):
         url = web.wire_base + bad.value
@@ -168,17 +168,17 @@ def test_bad_pages_are_rejected_or_too_large(web: SampleWeb) -> None:
     status, body, _ = fetch(web.wire_base + BadPage.OVERSIZED.value)
     assert status == 200 and len(body) > web.max_page_bytes
     assert web.expected_http_status() == {
-        canonicalize_url(web.wire_base + BadPage.NOT_FOUND.value): 404,
-        canonicalize_url(web.wire_base + BadPage.SERVER_ERROR.value): 500,
+        canonicalise_url(web.wire_base + BadPage.NOT_FOUND.value): 404,
+        canonicalise_url(web.wire_base + BadPage.SERVER_ERROR.value): 500,
     }
     assert web.disallowed_urls() == {web.wire_base + BadPage.DISALLOWED.value}
 
 
-def test_expected_counts_describe_syndication_and_wireless_stories(web: SampleWeb) -> None:
+def test_expected_counts_describe_syndication_and_stories_without_wire_id(web: SampleWeb) -> None:
     urls = web.expected_urls()
     assert len(urls) == web.expected_article_count() == 30 + 3
-    assert web.expected_wireless_count() == 3
-    assert len(web.expected_wireless_duplicate_urls()) == 2
+    assert web.expected_count_without_wire_id() == 3
+    assert len(web.expected_duplicate_urls_without_wire_id()) == 2
     for wire_id in web.expected_syndicated_wire_ids():
         assert len(urls[wire_id]) == 2
     assert web.expected_url_count() == 30 + len(web.expected_syndicated_wire_ids()) + 4
