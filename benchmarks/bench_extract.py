@@ -43,6 +43,8 @@ import trafilatura
 from lxml import etree
 
 # The extractor under test.
+from wirewatch.core.record import ArticleRecord
+from wirewatch.core.wire_id import WIRE_ID_PATTERN
 from wirewatch.crawler.extract import extract
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -55,7 +57,6 @@ TARGET_VS_TRAFILATURA = 5.0  # ours / trafilatura, at least
 TARGET_VS_BARE = 3.0  # bare parse / ours, at most
 HEADERS = {"Content-Type": "text/html; charset=utf-8"}
 
-_WIRE_ID = re.compile(rb"MENAFN(\d{8})(\d{12})ID(\d{10})")
 _SPACES = re.compile(r"\s+")
 _NON_TEXT = ("script", "style", "noscript", "template")
 
@@ -114,10 +115,10 @@ def load_stories() -> list[etree._Element]:
         if body is None:
             continue
         text = _text(body)
-        wire_id = _WIRE_ID.search(text.encode())
+        wire_id = WIRE_ID_PATTERN.search(text)
         if wire_id is None:
             continue
-        needles = ["(MENAFN", wire_id[0].decode()]
+        needles = ["(MENAFN", wire_id[0]]
         if "Legal Disclaimer" in text:
             needles.append("Legal Disclaimer")
         story = _deepest_holding(body, needles)
@@ -188,10 +189,14 @@ def base_pages(stories: list[etree._Element], counts: Counter[str]) -> list[tupl
 
 def _fresh_copy(url: str, body: bytes, number: int) -> Page:
     """The page with a wire ID (article number) of its own."""
-    article = b"%d" % (1_300_000_000 + number)
-    body = _WIRE_ID.sub(lambda m: b"MENAFN" + m[1] + m[2] + b"ID" + article, body)
-    found = _WIRE_ID.search(body)
-    return url, body, found[0].decode() if found else ""
+    article = str(1_300_000_000 + number)
+
+    def renumbered(match: re.Match[str]) -> str:
+        return match[0][: match.start("article_number") - match.start()] + article
+
+    text = WIRE_ID_PATTERN.sub(renumbered, body.decode("utf-8"))
+    found = WIRE_ID_PATTERN.search(text)
+    return url, text.encode("utf-8"), found[0] if found else ""
 
 
 def build_pages(count: int) -> list[Page]:
@@ -201,7 +206,8 @@ def build_pages(count: int) -> list[Page]:
     usable = []
     for url, body in base_pages(stories, counts):
         page = _fresh_copy(url, body, 0)
-        if getattr(extract(url, page[1], HEADERS), "wire_id", None) == page[2]:
+        result = extract(url, page[1], HEADERS)
+        if isinstance(result, ArticleRecord) and str(result.wire) == page[2]:
             usable.append((url, body))
         else:
             counts["pairs not extracted as a wire record with their wire ID"] += 1
