@@ -34,10 +34,10 @@ PER_HOST = 16
 def child_crawl(config_path: str) -> None:
     """In a child: crawl every configured source; print wall time and peak RSS as JSON."""
     from wirewatch.core.config import load_config
-    from wirewatch.crawler.runner import run_crawl
+    from wirewatch.crawler.process import run_crawl
 
     started = time.perf_counter()
-    summaries = run_crawl(load_config(Path(config_path)), None, trigger="manual")
+    summaries = run_crawl(load_config(Path(config_path)), None)
     elapsed = time.perf_counter() - started
     print(
         json.dumps(

@@ -6,6 +6,8 @@ recorder of every source's crawler use the same pool instead of opening one each
 
 from sqlalchemy import Engine
 
+from wirewatch.storage.engine import make_engine
+
 _engines: dict[str, Engine] = {}
 
 
@@ -13,8 +15,6 @@ def shared_engine(url: str) -> Engine:
     """The process's engine for ``url``, created on first use."""
     engine = _engines.get(url)
     if engine is None:
-        from wirewatch.storage.engine import make_engine
-
         engine = _engines[url] = make_engine(url)
     return engine
 

@@ -29,12 +29,18 @@ from sqlalchemy import Engine
 
 from wirewatch.core.errors import ConfigError
 from wirewatch.scheduler.jobs import desired_jobs, reconcile_jobs, set_job_runner
+from wirewatch.scheduler.launcher import Launcher
 from wirewatch.scheduler.lock import DaemonLockedError, LeaderLock, leader_lock_for, this_host
-from wirewatch.scheduler.runner import Runner
-from wirewatch.scheduler.runs import is_crawl_child, process_owns_run, triage_running
+from wirewatch.scheduler.orphans import (
+    is_crawl_child,
+    orphan_ended,
+    process_owns_run,
+    triage_running,
+)
 from wirewatch.scheduler.snapshot import LoadedConfig, SnapshotDir, read_config
 from wirewatch.storage.engine import make_engine
-from wirewatch.storage.runs import RunRow, mark_interrupted, running_runs
+from wirewatch.storage.jobs_table import JOBS_TABLE
+from wirewatch.storage.ledger import RunRow, close_run, running_runs
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +75,7 @@ class Daemon:
         self.host = this_host()
         self._snapshots = SnapshotDir()
         self._snapshot = self._snapshots.write(loaded)
-        self._runner = Runner(engine, self.host, self._current, self.options.kill_after)
+        self._launcher = Launcher(engine, self.host, self._current, self.options.kill_after)
         self._scheduler: AsyncIOScheduler | None = None
         self._stop = asyncio.Event()
         self._hurry = asyncio.Event()
@@ -101,7 +107,7 @@ class Daemon:
                 if not lost:
                     break
                 self._lost.clear()
-                self._runner.reopen()
+                self._launcher.reopen()
         finally:
             for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(signum)
@@ -166,9 +172,10 @@ class Daemon:
         await self._recover()
         jobstore_engine = make_engine(self.loaded.config.database.url)
         scheduler = AsyncIOScheduler(
-            timezone=UTC, jobstores={"default": SQLAlchemyJobStore(engine=jobstore_engine)}
+            timezone=UTC,
+            jobstores={"default": SQLAlchemyJobStore(engine=jobstore_engine, tablename=JOBS_TABLE)},
         )
-        set_job_runner(self._runner.run)
+        set_job_runner(self._launcher.run)
         heartbeat = asyncio.create_task(self._heartbeat(lock))
         try:
             scheduler.start(paused=True)
@@ -178,11 +185,11 @@ class Daemon:
             await _first_of(self._stop, self._lost)
             scheduler.pause()
             grace = 0.0 if self._lost.is_set() else self.loaded.config.daemon.grace_period
-            await self._runner.drain(grace, self._hurry)
+            await self._launcher.drain(grace, self._hurry)
         finally:
             heartbeat.cancel()
             self._scheduler = None
-            await self._runner.drain(0.0, self._hurry)  # after an error: stop what still runs
+            await self._launcher.drain(0.0, self._hurry)  # after an error: stop what still runs
             with contextlib.suppress(Exception):
                 scheduler.shutdown(wait=False)
             await asyncio.sleep(0)
@@ -224,14 +231,15 @@ class Daemon:
         """
         rows = await asyncio.to_thread(running_runs, self.engine)
         triage = triage_running(rows, self.host, process_owns_run)
-        for row, reason in triage.stale:
+        for row, outcome in triage.stale:
             log.warning(
-                "source=%s run=%d: left running: marking interrupted (%s)",
+                "source=%s run=%d: left running: marking %s (%s)",
                 row.source,
                 row.id,
-                reason,
+                outcome.status,
+                outcome.error,
             )
-            await asyncio.to_thread(mark_interrupted, self.engine, [row.id], reason)
+            await asyncio.to_thread(close_run, self.engine, row.id, outcome)
         for row in triage.alive:
             await self._await_orphan(row)
 
@@ -254,8 +262,7 @@ class Daemon:
             elif now >= terminate_at:
                 _signal_crawl(row, signal.SIGTERM)
             await asyncio.sleep(0.2)
-        reason = f"its daemon died; crawl process {row.pid} ended without finishing the run"
-        await asyncio.to_thread(mark_interrupted, self.engine, [row.id], reason)
+        await asyncio.to_thread(close_run, self.engine, row.id, orphan_ended(row))
         log.info("source=%s run=%d: orphaned crawl ended", row.source, row.id)
 
     async def _reload(self) -> None:

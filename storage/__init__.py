@@ -9,7 +9,7 @@ Layers, bottom up:
 - ``upsert``: ``store_batch``, the one write path for extracted records; it applies
   the contract's rules (stored once, every address, improves-never-degrades,
   revisions without flip-flop) set-based, in one transaction per batch.
-- ``runs``: crawl runs and rejected pages; ``addresses``: what incremental
+- ``ledger``: crawl runs and rejected pages; ``addresses``: what incremental
   crawling asks (known addresses, known article numbers, 304 touches).
 - ``queries`` and ``search``: read-side functions returning plain dataclasses.
 """
@@ -22,6 +22,15 @@ from wirewatch.storage.addresses import (
     touch_addresses,
 )
 from wirewatch.storage.engine import make_engine, session_factory
+from wirewatch.storage.ledger import (
+    RunRow,
+    add_counts,
+    close_run,
+    get_run,
+    record_rejections,
+    running_runs,
+    start_run,
+)
 from wirewatch.storage.migrate import current_revision, downgrade, ensure_schema, upgrade
 from wirewatch.storage.models import (
     Article,
@@ -43,16 +52,6 @@ from wirewatch.storage.queries import (
     list_articles,
     list_runs,
 )
-from wirewatch.storage.runs import (
-    RunRow,
-    add_run_counts,
-    finish_run,
-    get_run,
-    mark_interrupted,
-    record_rejections,
-    running_runs,
-    start_run,
-)
 from wirewatch.storage.upsert import Outcome, Sighting, StoreResult, store_batch
 
 __all__ = [
@@ -73,12 +72,12 @@ __all__ = [
     "RunTrigger",
     "Sighting",
     "StoreResult",
-    "add_run_counts",
+    "add_counts",
+    "close_run",
     "count_articles",
     "current_revision",
     "downgrade",
     "ensure_schema",
-    "finish_run",
     "get_article",
     "get_run",
     "list_articles",
@@ -87,7 +86,6 @@ __all__ = [
     "lookup_article_numbers",
     "lookup_numbered_addresses",
     "make_engine",
-    "mark_interrupted",
     "record_rejections",
     "running_runs",
     "session_factory",

@@ -15,10 +15,11 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
 
 from alembic import command
+from wirewatch.storage.jobs_table import JOBS_TABLE
 
 # Objects the models do not describe: APScheduler's job table and the full-text
 # search machinery, which only migrations create.
-EXCLUDED_TABLES = frozenset({"apscheduler_jobs"})
+EXCLUDED_TABLES = frozenset({JOBS_TABLE})
 EXCLUDED_PREFIXES = ("articles_fts",)
 EXCLUDED_INDEXES = frozenset({"ix_articles_search"})
 _PG_MIGRATION_LOCK = 0x77697265  # "wire"

@@ -77,6 +77,8 @@ def to_utc(value: datetime) -> datetime:
 
 
 class RunStatus(StrEnum):
+    """``crawl_runs.status``: ``running`` until the run ledger closes the run as one of the rest."""
+
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
@@ -84,6 +86,8 @@ class RunStatus(StrEnum):
 
 
 class RunTrigger(StrEnum):
+    """``crawl_runs.trigger``: the daemon's schedule, ``wirewatch crawl`` or ``wirewatch demo``."""
+
     SCHEDULE = "schedule"
     MANUAL = "manual"
     DEMO = "demo"

@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import Engine, Select, func, select
 
+from wirewatch.storage.ledger import RUN_COLUMNS, RunRow
 from wirewatch.storage.models import article_revisions, article_urls, articles, crawl_runs
-from wirewatch.storage.runs import RUN_COLUMNS, RunRow
 from wirewatch.storage.search import search_clause
 
 
@@ -156,4 +156,6 @@ def list_runs(engine: Engine, source: str | None = None, limit: int = 20) -> lis
     if source:
         statement = statement.where(crawl_runs.c.source == source)
     with engine.connect() as connection:
-        return [RunRow(**row._mapping) for row in connection.execute(statement.limit(limit))]
+        return [
+            RunRow.from_mapping(row._mapping) for row in connection.execute(statement.limit(limit))
+        ]

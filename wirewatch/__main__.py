@@ -1,4 +1,4 @@
-"""``python -m wirewatch`` is the ``wirewatch`` command (used by the daemon to start crawl children)."""
+"""``python -m wirewatch`` is the ``wirewatch`` command."""
 
 from wirewatch.app.cli.main import main
 

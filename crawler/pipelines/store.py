@@ -26,9 +26,12 @@ from scrapy.crawler import Crawler
 from sqlalchemy import Engine
 
 from wirewatch.core.record import ArticleRecord, Rejection
-from wirewatch.crawler.counts import RunCounts, run_progress
 from wirewatch.crawler.database import shared_engine
 from wirewatch.crawler.items import Extracted, NotModified
+from wirewatch.crawler.progress import run_progress
+from wirewatch.storage.addresses import touch_addresses
+from wirewatch.storage.ledger import RunCounts, add_counts, record_rejections
+from wirewatch.storage.upsert import Outcome, Sighting, store_batch
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +44,7 @@ T = TypeVar("T")
 
 @dataclass
 class Batch:
-    sightings: list[Any] = field(default_factory=list)
+    sightings: list[Sighting] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
     not_modified: list[str] = field(default_factory=list)
 
@@ -116,8 +119,6 @@ class StoragePipeline:
         return item
 
     def _add_extracted(self, item: Extracted) -> None:
-        from wirewatch.storage.upsert import Sighting
-
         if isinstance(item.result, ArticleRecord):
             page = item.page
             self._batch.sightings.append(
@@ -154,10 +155,6 @@ class StoragePipeline:
         )
 
     async def _write(self, batch: Batch, fetched: int) -> RunCounts:
-        from wirewatch.storage.addresses import touch_addresses
-        from wirewatch.storage.runs import add_run_counts, record_rejections
-        from wirewatch.storage.upsert import Outcome, store_batch
-
         results = await self._attempt("store", store_batch, self.engine, batch.sightings)
         outcomes = dict.fromkeys(Outcome, 0)
         for result in results:
@@ -184,9 +181,7 @@ class StoragePipeline:
             pages_rejected=len(batch.rejections),
         )
         if counts:
-            await self._attempt(
-                "count", add_run_counts, self.engine, self.run_id, **counts.as_kwargs()
-            )
+            await self._attempt("count", add_counts, self.engine, self.run_id, counts)
         return counts
 
     async def _attempt(self, what: str, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:

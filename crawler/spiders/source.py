@@ -53,7 +53,7 @@ START, DISCOVERY, ARTICLE = "start", "discovery", "article"
 
 
 class SourceSpider(Spider):
-    """Crawl one ``SourceConfig``: ``scrapy crawl`` is never used, ``crawler.runner`` is."""
+    """Crawl one ``SourceConfig``: ``scrapy crawl`` is never used, ``crawler.process`` is."""
 
     name = "wirewatch"
     planner: RevisitPlanner

@@ -1,4 +1,4 @@
-"""Failures become rejections with the right reason; a run's final status follows from why it closed."""
+"""Failures become rejections with the right reason (a run's final status: ``test_outcome``)."""
 
 from scrapy import Request
 from scrapy.exceptions import (
@@ -12,7 +12,6 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from wirewatch.core.record import RejectReason
-from wirewatch.crawler.extensions.run_record import run_outcome
 from wirewatch.crawler.middlewares.offsite_redirect import (
     OffsiteRedirect,
     OffsiteRedirectMiddleware,
@@ -78,30 +77,3 @@ def test_a_redirect_off_the_allowed_domains_is_refused_and_becomes_an_offsite_re
     assert rejection is not None
     assert (rejection.reason, rejection.http_status) == (RejectReason.OFFSITE_REDIRECT, 302)
     assert "elsewhere.example" in rejection.detail
-
-
-def test_a_finished_crawl_succeeds() -> None:
-    assert run_outcome("finished", None, [], 2) == ("succeeded", None)
-
-
-def test_a_crawl_whose_every_start_url_failed_fails_naming_each_one() -> None:
-    status, error = run_outcome(
-        "finished", None, ["http://a/feed: refused", "http://b/x: HTTP 500"], 2
-    )
-    assert status == "failed"
-    assert error is not None and "http://a/feed: refused" in error and "HTTP 500" in error
-
-
-def test_a_crawl_with_one_working_start_url_of_two_succeeds() -> None:
-    assert run_outcome("finished", None, ["http://a/feed: refused"], 2)[0] == "succeeded"
-
-
-def test_a_storage_failure_fails_the_run_with_its_error() -> None:
-    assert run_outcome("storage_failed", "database is locked", [], 1) == (
-        "failed",
-        "database is locked",
-    )
-
-
-def test_a_signal_interrupts_the_run() -> None:
-    assert run_outcome("shutdown", None, [], 1)[0] == "interrupted"

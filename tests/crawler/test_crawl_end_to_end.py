@@ -21,7 +21,6 @@ from sqlalchemy import Engine, create_engine, text
 
 from wirewatch.app.sampleweb import SampleWeb
 from wirewatch.app.sampleweb.site import BadPage
-from wirewatch.storage.runs import start_run
 
 pytestmark = pytest.mark.slow
 
@@ -255,24 +254,6 @@ def test_a_config_without_sources_says_to_add_them(tmp_path: Path, sqlite_url: s
 
     assert result.returncode != 0
     assert "[[sources]]" in result.stderr
-
-
-def test_a_crawl_given_a_run_id_fills_in_that_row(
-    web: SampleWeb, tmp_path: Path, sqlite_url: str, engine: Engine
-) -> None:
-    config = web.write_config(tmp_path / "wirewatch.toml", sqlite_url)
-    from wirewatch.storage.migrate import upgrade
-
-    upgrade(engine)
-    run_id = start_run(engine, "partner", "schedule", pid=os.getpid(), hostname="parent")
-
-    result = crawl(config, "partner", "--run-id", str(run_id), "--trigger", "schedule")
-
-    assert result.returncode == 0, result.stderr
-    assert rows(engine, "SELECT id, source, trigger, status FROM crawl_runs") == [
-        (run_id, "partner", "schedule", "succeeded")
-    ]
-    assert int(scalar(engine, "SELECT articles_new FROM crawl_runs")) > 0
 
 
 def test_sigint_stops_the_crawl_gracefully_and_marks_the_run_interrupted(

@@ -16,8 +16,9 @@ from wirewatch.crawler.pipelines import store
 from wirewatch.crawler.pipelines.store import StoragePipeline
 from wirewatch.crawler.spiders.source import SourceSpider
 from wirewatch.storage.engine import make_engine
+from wirewatch.storage.ledger import start_run
 from wirewatch.storage.migrate import upgrade
-from wirewatch.storage.runs import start_run
+from wirewatch.storage.models import RunTrigger
 
 NOW = datetime(2025, 11, 17, 12, 0, tzinfo=UTC)
 
@@ -57,7 +58,7 @@ def pipeline_for(
 def test_records_rejections_and_304s_are_stored_and_counted_in_the_run(sqlite_url: str) -> None:
     engine = make_engine(sqlite_url)
     upgrade(engine)
-    run_id = start_run(engine, "wire", "manual")
+    run_id = start_run(engine, "wire", RunTrigger.MANUAL)
     pipeline = pipeline_for(sqlite_url, run_id)
     items = [
         page(1110000001),
@@ -93,7 +94,7 @@ def test_a_batch_that_keeps_failing_fails_the_run_and_keeps_what_was_committed(
     monkeypatch.setattr(store, "RETRY_BACKOFF", 0.01)
     engine = make_engine(sqlite_url)
     upgrade(engine)
-    run_id = start_run(engine, "wire", "manual")
+    run_id = start_run(engine, "wire", RunTrigger.MANUAL)
     pipeline = pipeline_for(sqlite_url, run_id)
 
     async def feed() -> None:
@@ -124,7 +125,7 @@ def test_a_timed_flush_under_way_when_the_crawl_closes_is_finished_and_counted(
 ) -> None:
     engine = make_engine(sqlite_url)
     upgrade(engine)
-    run_id = start_run(engine, "wire", "manual")
+    run_id = start_run(engine, "wire", RunTrigger.MANUAL)
     pipeline = pipeline_for(sqlite_url, run_id, batch_size=100, batch_seconds=0.05)
     other_writer = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
 

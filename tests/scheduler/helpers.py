@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from wirewatch.app.sampleweb import SampleWeb
-from wirewatch.storage.runs import RUN_COLUMNS, RunRow, running_runs
+from wirewatch.storage.ledger import RUN_COLUMNS, RunRow, running_runs
 
 STARTUP_TIMEOUT = 30.0
 _FORWARDED = {"user-agent", "if-none-match", "if-modified-since", "accept"}
@@ -228,7 +228,7 @@ def _is_child(pid: int) -> bool:
 def all_runs(engine: Engine) -> list[RunRow]:
     with engine.connect() as connection:
         rows = connection.execute(select(*RUN_COLUMNS).order_by(RUN_COLUMNS[0]))
-        return [RunRow(**row._mapping) for row in rows]
+        return [RunRow.from_mapping(row._mapping) for row in rows]
 
 
 def assert_no_overlap(rows: list[RunRow]) -> None:

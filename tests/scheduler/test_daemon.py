@@ -1,4 +1,4 @@
-"""End-to-end: ``wirewatch daemon`` processes with real ``wirewatch crawl`` children.
+"""End-to-end: ``wirewatch daemon`` processes with real crawl children (``crawler.child``).
 
 Each test is one scenario against a local site with ``every 2s`` schedules, and
 asserts on ``crawl_runs`` (and on the daemons' logs for who ran what).
@@ -30,7 +30,8 @@ from tests.scheduler.helpers import (
     write_config,
 )
 from wirewatch.app.sampleweb import SampleWeb
-from wirewatch.storage.runs import RunRow, get_run
+from wirewatch.storage.ledger import RunRow, get_run
+from wirewatch.storage.models import RunStatus
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 
@@ -53,7 +54,7 @@ def succeeded(engine: Engine, source: str, after: int = 0) -> list[RunRow]:
     return [
         row
         for row in all_runs(engine)
-        if row.source == source and row.status == "succeeded" and row.id > after
+        if row.source == source and row.status is RunStatus.SUCCEEDED and row.id > after
     ]
 
 
@@ -140,7 +141,9 @@ def test_sqlite_schedule_standby_reload_and_takeover(
     wait_until(lambda: process_gone(row.pid), 30, f"crawl child {row.pid} to exit")
     standby.wait_for_log("leader:")
     wait_until(
-        lambda: (run := get_run(engine, row.id)) and run.status == "interrupted", 30, "interrupted"
+        lambda: (run := get_run(engine, row.id)) and run.status is RunStatus.INTERRUPTED,
+        30,
+        "interrupted",
     )
     wait_until(lambda: succeeded(engine, "wire", after=row.id), 60, "a wire run after takeover")
     wait_until(
@@ -150,7 +153,7 @@ def test_sqlite_schedule_standby_reload_and_takeover(
     standby.send(signal.SIGTERM)
     assert standby.wait(30) == 0
     rows = all_runs(engine)
-    assert {r.status for r in rows} <= {"succeeded", "interrupted"}, rows
+    assert {r.status for r in rows} <= {RunStatus.SUCCEEDED, RunStatus.INTERRUPTED}, rows
     assert_no_overlap(rows)
     assert duplicate_wire_ids(engine) == []
     leader_runs = {int(line.split("run=")[1].split(":")[0]) for line in started_lines(leader)}
@@ -187,7 +190,9 @@ def test_slow_crawl_never_overlaps_hang_times_out_and_sigterm_interrupts(
 
     # A child that hangs past run_timeout is killed and recorded failed, with why.
     hung = wait_until(
-        lambda: [r for r in all_runs(engine) if r.source == "hang" and r.status == "failed"],
+        lambda: [
+            r for r in all_runs(engine) if r.source == "hang" and r.status is RunStatus.FAILED
+        ],
         60,
         "the hanging crawl to be failed",
     )[0]
@@ -228,10 +233,10 @@ def test_slow_crawl_never_overlaps_hang_times_out_and_sigterm_interrupts(
     assert time.monotonic() - stopped_at < brief.grace_period + 10 + 5
     assert "stopping: waiting up to 2 s" in daemon.log
     final = get_run(engine, row.id)
-    assert final is not None and final.status == "interrupted", final
+    assert final is not None and final.status is RunStatus.INTERRUPTED, final
 
     rows = all_runs(engine)
-    assert not [r for r in rows if r.status == "running"]
+    assert not [r for r in rows if r.status is RunStatus.RUNNING]
     assert_no_overlap(rows)
     assert duplicate_wire_ids(engine) == []
 
@@ -262,7 +267,7 @@ def test_postgres_one_leader_crash_recovery_and_restart(
     # The standby takes over: the stale run is interrupted, the next run succeeds.
     second.wait_for_log("leader:")
     stale = wait_until(
-        lambda: (run := get_run(engine, row.id)) and run.status == "interrupted" and run,
+        lambda: (run := get_run(engine, row.id)) and run.status is RunStatus.INTERRUPTED and run,
         30,
         "the stale run to be interrupted",
     )
@@ -279,7 +284,9 @@ def test_postgres_one_leader_crash_recovery_and_restart(
     third = start_daemon(config)
     third.wait_for_log("leader:")
     wait_until(
-        lambda: (run := get_run(engine, row.id)) and run.status == "interrupted", 30, "interrupted"
+        lambda: (run := get_run(engine, row.id)) and run.status is RunStatus.INTERRUPTED,
+        30,
+        "interrupted",
     )
     wait_until(lambda: succeeded(engine, "wire", after=row.id), 60, "a run after the restart")
     third.send(signal.SIGTERM)
@@ -315,9 +322,11 @@ def test_postgres_leader_that_loses_its_lock_connection_stops_and_leads_again(
     daemon.wait_for_log("lost the schedule lock", timeout=15, after=end)
     again = daemon.wait_for_log("leader:", timeout=30, after=end)
     final = wait_until(
-        lambda: (run := get_run(engine, row.id)) and run.status != "running" and run, 30, "settled"
+        lambda: (run := get_run(engine, row.id)) and run.status is not RunStatus.RUNNING and run,
+        30,
+        "settled",
     )
-    assert final.status in ("interrupted", "succeeded")
+    assert final.status in (RunStatus.INTERRUPTED, RunStatus.SUCCEEDED)
     wait_until(lambda: succeeded(engine, "wire", after=row.id), 60, "a run after leading again")
     daemon.send(signal.SIGTERM)
     assert daemon.wait(30) == 0

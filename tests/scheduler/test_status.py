@@ -11,9 +11,9 @@ from wirewatch.scheduler.jobs import desired_jobs, reconcile_jobs
 from wirewatch.scheduler.lock import leader_lock_for
 from wirewatch.scheduler.status import collect_status
 from wirewatch.storage.engine import make_engine
+from wirewatch.storage.ledger import RunCounts, RunOutcome, add_counts, close_run, start_run
 from wirewatch.storage.migrate import upgrade
-from wirewatch.storage.models import RunStatus
-from wirewatch.storage.runs import add_run_counts, finish_run, start_run
+from wirewatch.storage.models import RunStatus, RunTrigger
 
 
 def test_status_reports_holder_last_and_next_runs(tmp_path: Path) -> None:
@@ -30,11 +30,11 @@ def test_status_reports_holder_last_and_next_runs(tmp_path: Path) -> None:
         ("partner", None, False),
     ]
 
-    old = start_run(engine, "wire", "schedule")
-    finish_run(engine, old, RunStatus.FAILED, "boom")
-    latest = start_run(engine, "wire", "schedule")
-    add_run_counts(engine, latest, pages_fetched=7, articles_new=3)
-    finish_run(engine, latest, RunStatus.SUCCEEDED)
+    old = start_run(engine, "wire", RunTrigger.SCHEDULE)
+    close_run(engine, old, RunOutcome(RunStatus.FAILED, "boom"))
+    latest = start_run(engine, "wire", RunTrigger.SCHEDULE)
+    add_counts(engine, latest, RunCounts(pages_fetched=7, articles_new=3))
+    close_run(engine, latest, RunOutcome(RunStatus.SUCCEEDED))
     scheduler = paused_scheduler(SQLAlchemyJobStore(engine=engine))
     reconcile_jobs(scheduler, desired_jobs(config))
     scheduler.shutdown(wait=False)
@@ -49,7 +49,7 @@ def test_status_reports_holder_last_and_next_runs(tmp_path: Path) -> None:
     assert report.holder is not None and report.holder.since is not None
     wire = report.sources[0]
     assert wire.last_run is not None and wire.last_run.id == latest
-    assert wire.last_run.status == "succeeded" and wire.last_run.articles_new == 3
+    assert wire.last_run.status is RunStatus.SUCCEEDED and wire.last_run.articles_new == 3
     assert wire.next_run is not None
     assert (
         timedelta(0) < wire.next_run - datetime.now(UTC) <= timedelta(minutes=10, seconds=6)

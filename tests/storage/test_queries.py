@@ -1,4 +1,4 @@
-"""Read side: filters, full-text search, one story in full, runs and address lookups."""
+"""Read side: filters, full-text search, one story in full, run history and address lookups."""
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -7,23 +7,15 @@ import pytest
 from sqlalchemy import Engine
 from storage_factory import T0, at_url, make_record, sighting
 
-from wirewatch.core.record import Rejection, RejectReason
 from wirewatch.storage.addresses import lookup_addresses, lookup_article_numbers, touch_addresses
+from wirewatch.storage.ledger import RunCounts, RunOutcome, add_counts, close_run, start_run
+from wirewatch.storage.models import RunStatus, RunTrigger
 from wirewatch.storage.queries import (
     ArticleFilter,
     count_articles,
     get_article,
     list_articles,
     list_runs,
-)
-from wirewatch.storage.runs import (
-    add_run_counts,
-    finish_run,
-    get_run,
-    mark_interrupted,
-    record_rejections,
-    running_runs,
-    start_run,
 )
 from wirewatch.storage.search import fts5_query
 from wirewatch.storage.upsert import store_batch
@@ -94,41 +86,24 @@ def test_get_article_returns_addresses_and_revisions(engine: Engine) -> None:
     assert get_article(engine, "MENAFN-nothing") is None
 
 
-def test_run_lifecycle_counts_and_rejections(engine: Engine) -> None:
-    run_id = start_run(engine, "menafn", "manual", pid=4242, hostname="box")
-    add_run_counts(engine, run_id, pages_fetched=3, articles_new=2)
-    add_run_counts(engine, run_id, pages_fetched=1, pages_rejected=1)
-    record_rejections(
-        engine, run_id, [Rejection("https://x.example/1", RejectReason.NO_BODY, "empty", 200)]
+def test_list_runs_newest_first_optionally_of_one_source(engine: Engine) -> None:
+    first = start_run(engine, "menafn", RunTrigger.MANUAL, pid=4242, hostname="box")
+    add_counts(engine, first, RunCounts(pages_fetched=3, articles_new=2))
+    close_run(engine, first, RunOutcome(RunStatus.FAILED, "boom"))
+    other = start_run(engine, "partner", RunTrigger.SCHEDULE)
+    second = start_run(engine, "menafn", RunTrigger.SCHEDULE)
+
+    assert [r.id for r in list_runs(engine)] == [second, other, first]
+    runs = list_runs(engine, source="menafn", limit=5)
+    assert [r.id for r in runs] == [second, first]
+    assert (runs[1].status, runs[1].error, runs[1].pid, runs[1].hostname) == (
+        "failed",
+        "boom",
+        4242,
+        "box",
     )
-    assert [run.id for run in running_runs(engine)] == [run_id]
-
-    finish_run(engine, run_id, "failed", error="boom")
-
-    run = get_run(engine, run_id)
-    assert run is not None
-    assert (run.pages_fetched, run.articles_new, run.pages_rejected) == (4, 2, 1)
-    assert (run.status, run.error, run.pid, run.hostname) == ("failed", "boom", 4242, "box")
-    assert run.finished_at is not None and run.finished_at.tzinfo is not None
-    assert running_runs(engine) == []
-    assert [r.id for r in list_runs(engine, source="menafn")] == [run_id]
-
-
-def test_unknown_run_status_is_refused(engine: Engine) -> None:
-    run_id = start_run(engine, "menafn", "schedule")
-    with pytest.raises(ValueError):
-        finish_run(engine, run_id, "exploded")
-
-
-def test_mark_interrupted_touches_only_running_rows(engine: Engine) -> None:
-    done = start_run(engine, "a", "schedule")
-    finish_run(engine, done, "succeeded")
-    stuck = start_run(engine, "b", "schedule", pid=1)
-    mark_interrupted(engine, [done, stuck], "process gone")
-    assert get_run(engine, done).status == "succeeded"  # type: ignore[union-attr]
-    interrupted = get_run(engine, stuck)
-    assert interrupted is not None
-    assert (interrupted.status, interrupted.error) == ("interrupted", "process gone")
+    assert (runs[1].pages_fetched, runs[1].articles_new) == (3, 2)
+    assert [r.id for r in list_runs(engine, limit=1)] == [second]
 
 
 def test_address_lookups_and_touch(engine: Engine) -> None:

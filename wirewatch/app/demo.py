@@ -2,15 +2,17 @@
 
 Serves ``SampleWeb`` on 127.0.0.1/127.0.0.2, writes a temporary config pointing at
 a fresh SQLite file, crawls twice with the site changing in between, and reports
-what was stored next to what the site says a correct crawl stores. Each crawl is
-``python -m wirewatch crawl --trigger demo`` in a child process: a Twisted reactor
-cannot be restarted within one process.
+what was stored next to what the site says a correct crawl stores. The demo is
+a launcher, like the daemon: each round it records a run per source (trigger
+``demo``) in the ledger and crawls them in a crawl child (``crawler.child``), a
+process of its own because a Twisted reactor cannot be restarted within one.
 """
 
 import os
+import socket
 import subprocess
-import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,10 +21,17 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine
 
+from wirewatch.app.cli.crawl import summary_table
 from wirewatch.app.sampleweb import SampleWeb
-from wirewatch.core.config import DATABASE_URL_ENV
+from wirewatch.core.config import DATABASE_URL_ENV, load_config
+from wirewatch.crawler.progress import RunSummary
+from wirewatch.scheduler.child_process import ChildExit, crawl_command
+from wirewatch.scheduler.launcher import settle_run
 from wirewatch.storage.engine import make_engine
 from wirewatch.storage.export import list_rejections, totals
+from wirewatch.storage.ledger import attach_pid, get_run, start_run
+from wirewatch.storage.migrate import ensure_schema
+from wirewatch.storage.models import RunTrigger
 from wirewatch.storage.queries import ArticleFilter, get_article, list_articles, list_runs
 
 DEFAULT_DB = Path("wirewatch-demo.db")
@@ -60,7 +69,7 @@ def run_demo(db_path: Path, stories: int, console: Console) -> DemoResult:
             "without a wire ID, and a few broken pages."
         )
         console.rule("Round 1: first crawl")
-        first = _crawl(config)
+        first = _crawl(config, db_url, console)
         web.advance()
         console.rule("Round 2: the site changed, crawl again")
         console.print(
@@ -68,7 +77,7 @@ def run_demo(db_path: Path, stories: int, console: Console) -> DemoResult:
             f"{len(web.expected_edited_wire_ids())}; unchanged stories should not be downloaded again."
         )
         web.clear_log()
-        second = _crawl(config)
+        second = _crawl(config, db_url, console)
         redownloads = len(web.unchanged_downloads())
         result = _report(web, db_url, console, redownloads)
     return DemoResult((first, second), result, web.expected_article_count())
@@ -79,14 +88,46 @@ def _remove_database(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-def _crawl(config: Path) -> int:
-    """One ``wirewatch crawl`` in a child process, its output passed through."""
+def _crawl(config_path: Path, db_url: str, console: Console) -> int:
+    """One round: a ``demo`` run per source, crawled in a child; its summary table printed."""
+    engine = make_engine(db_url)
+    try:
+        ensure_schema(engine)
+        host = socket.gethostname()
+        run_ids = [
+            start_run(engine, source.name, RunTrigger.DEMO, pid=os.getpid(), hostname=host)
+            for source in load_config(config_path).sources
+        ]
+        code, ended = _run_child(engine, crawl_command(run_ids, config_path), run_ids)
+        for run_id in run_ids:
+            settle_run(engine, run_id, ended)
+        rows = [row for run_id in run_ids if (row := get_run(engine, run_id))]
+        console.print(summary_table([RunSummary.of(row) for row in rows]))
+        for row in rows:
+            if row.error:
+                console.print(
+                    f"{row.source} (run {row.id}, {row.status}): {row.error}",
+                    markup=False,
+                    highlight=False,
+                )
+        return code
+    finally:
+        engine.dispose()
+
+
+def _run_child(engine: Engine, argv: list[str], run_ids: list[int]) -> tuple[int, ChildExit]:
+    """Run the crawl child (its stderr passed through) and tell how it ended."""
     env = {k: v for k, v in os.environ.items() if k != DATABASE_URL_ENV}
-    command = [sys.executable, "-m", "wirewatch", "crawl", "--config", str(config)]
-    completed = subprocess.run(
-        [*command, "--trigger", "demo"], env=env, timeout=CRAWL_TIMEOUT, check=False
-    )
-    return completed.returncode
+    started = time.monotonic()
+    with subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL) as child:
+        for run_id in run_ids:
+            attach_pid(engine, run_id, child.pid)
+        try:
+            code = child.wait(CRAWL_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            raise
+    return code, ChildExit(code, time.monotonic() - started)
 
 
 def _report(web: SampleWeb, db_url: str, console: Console, redownloads: int) -> int:

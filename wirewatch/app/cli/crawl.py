@@ -1,12 +1,10 @@
 """``wirewatch crawl``: crawl configured sources once, now, with a live progress line.
 
-``--run-id`` and ``--trigger`` are hidden: the daemon creates the ``crawl_runs``
-row in its own process and runs ``wirewatch crawl SOURCE --run-id N --trigger
-schedule`` as a child, which fills in that row.
+Each source's run is recorded with trigger ``manual``. (The daemon's scheduled
+runs are crawled by ``python -m wirewatch.crawler.child``, not by this command.)
 """
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import click
 from rich import box
@@ -16,10 +14,9 @@ from rich.table import Table
 from rich.text import Text
 
 from wirewatch.app.cli.options import AppContext, common_options, pass_app
-
-if TYPE_CHECKING:
-    from wirewatch.crawler.counts import RunCounts
-    from wirewatch.crawler.runner import RunSummary
+from wirewatch.crawler.progress import RunSummary
+from wirewatch.storage.ledger import RunCounts
+from wirewatch.storage.models import RunStatus
 
 
 class ProgressLine:
@@ -40,14 +37,12 @@ class ProgressLine:
         if self.live is not None:
             self.live.__exit__(None, None, None)
 
-    def update(self, summary: "RunSummary") -> None:
+    def update(self, summary: RunSummary) -> None:
         self.totals[summary.source] = summary.counts
         if self.live is not None:
             self.live.update(self._render())
 
     def _render(self) -> Text:
-        from wirewatch.crawler.counts import RunCounts
-
         total = RunCounts()
         for counts in self.totals.values():
             total += counts
@@ -59,47 +54,31 @@ class ProgressLine:
         )
 
 
-def summary_table(summaries: Sequence["RunSummary"]) -> Table:
+def summary_table(summaries: Sequence[RunSummary]) -> Table:
     """One row per source; a failed run's error is printed below the table, in full."""
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("source", overflow="fold")
     table.add_column("run", justify="right")
-    table.add_column("status", no_wrap=True, min_width=len("interrupted"))
+    table.add_column("status", no_wrap=True, min_width=max(map(len, RunStatus)))
     for column in ("fetched", "new", "updated", "unchanged", "dup", "rejected"):
         table.add_column(column, justify="right")
     for s in summaries:
-        c = s.counts
         style = "green" if s.succeeded else "red"
         table.add_row(
             s.source,
             str(s.run_id),
             Text(s.status, style=style),
-            *(str(n) for n in (c.pages_fetched, c.articles_new, c.articles_updated)),
-            *(str(n) for n in (c.articles_unchanged, c.duplicates, c.pages_rejected)),
+            *(str(n) for n in s.counts.as_dict().values()),
         )
     return table
 
 
 @click.command()
 @click.argument("sources", nargs=-1, metavar="[SOURCE ...]")
-@click.option("--run-id", type=int, hidden=True, help="Fill in this existing crawl_runs row.")
-@click.option(
-    "--trigger",
-    type=click.Choice(["manual", "schedule", "demo"]),
-    default="manual",
-    hidden=True,
-    help="What started this crawl (recorded in crawl_runs.trigger).",
-)
 @common_options
 @pass_app
 @click.pass_context
-def crawl(
-    ctx: click.Context,
-    app: AppContext,
-    sources: tuple[str, ...],
-    run_id: int | None,
-    trigger: str,
-) -> None:
+def crawl(ctx: click.Context, app: AppContext, sources: tuple[str, ...]) -> None:
     """Crawl the named sources (all configured ones by default) once, now.
 
     Prints a progress line while it runs and a summary per source at the end.
@@ -110,18 +89,14 @@ def crawl(
       wirewatch crawl                    # every [[sources]] entry
       wirewatch crawl menafn-world -v    # one source, with Scrapy's log
     """
-    from wirewatch.crawler.runner import run_crawl
+    # Imported here: Scrapy and Twisted would slow every other command's start-up.
+    from wirewatch.crawler.process import run_crawl
 
     config = app.config
     progress = ProgressLine(Console(stderr=True))
     with progress:
         summaries = run_crawl(
-            config,
-            list(sources),
-            trigger=trigger,
-            run_id=run_id,
-            on_progress=progress.update,
-            verbosity=app.verbosity,
+            config, list(sources), on_progress=progress.update, verbosity=app.verbosity
         )
     out = Console()
     if not out.is_terminal:

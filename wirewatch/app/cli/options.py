@@ -5,7 +5,6 @@
 (``wirewatch crawl -v``) alike.
 """
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -16,6 +15,7 @@ import click
 from sqlalchemy import Engine
 
 from wirewatch.core.config import Config, load_config
+from wirewatch.core.logs import configure_logging
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -58,20 +58,6 @@ def _remember_verbosity(ctx: click.Context, _param: click.Parameter, value: int)
     app = ctx.ensure_object(AppContext)
     app.verbosity = max(app.verbosity, value)
     configure_logging(app.verbosity)
-
-
-def configure_logging(verbosity: int) -> None:
-    """Log to stderr, one line per event; ``-v`` turns on debug for wirewatch's own loggers."""
-    level = logging.DEBUG if verbosity > 0 else logging.INFO
-    logging.basicConfig(
-        level=logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        force=True,
-    )
-    for name in ("wirewatch", "crawler", "storage", "scheduler"):
-        logging.getLogger(name).setLevel(level)
-    if verbosity > 1:
-        logging.getLogger().setLevel(logging.DEBUG)
 
 
 def common_options(command: F) -> F:

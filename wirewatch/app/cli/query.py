@@ -28,6 +28,7 @@ from wirewatch.app.cli.output import (
 )
 from wirewatch.core.errors import UsageError, WirewatchError
 from wirewatch.storage.export import article_bodies
+from wirewatch.storage.ledger import RunRow
 from wirewatch.storage.queries import (
     ArticleDetail,
     ArticleFilter,
@@ -36,7 +37,6 @@ from wirewatch.storage.queries import (
     list_articles,
     list_runs,
 )
-from wirewatch.storage.runs import RunRow
 
 ARTICLE_FIELDS = list(ArticleRow.__dataclass_fields__)
 RUN_FIELDS = list(RunRow.__dataclass_fields__)
@@ -280,19 +280,11 @@ def _run_line(run: RunRow) -> tuple[str, ...]:
     took = "-"
     if run.finished_at is not None:
         took = f"{(run.finished_at - run.started_at).total_seconds():.1f}s"
-    counts = (
-        run.pages_fetched,
-        run.articles_new,
-        run.articles_updated,
-        run.articles_unchanged,
-        run.duplicates,
-        run.pages_rejected,
-    )
     return (
         str(run.id),
         run.source,
         run.status,
         short_time(run.started_at),
         took,
-        *(str(c) for c in counts),
+        *(str(c) for c in run.counts.as_dict().values()),
     )

@@ -11,8 +11,16 @@ from wirewatch.app.cli.main import main
 from wirewatch.core.record import ArticleRecord, Precision, Rejection, RejectReason
 from wirewatch.core.wire_id import WireId
 from wirewatch.storage.engine import make_engine
+from wirewatch.storage.ledger import (
+    RunCounts,
+    RunOutcome,
+    add_counts,
+    close_run,
+    record_rejections,
+    start_run,
+)
 from wirewatch.storage.migrate import upgrade
-from wirewatch.storage.runs import add_run_counts, finish_run, record_rejections, start_run
+from wirewatch.storage.models import RunStatus, RunTrigger
 from wirewatch.storage.upsert import Sighting, store_batch
 
 
@@ -120,14 +128,18 @@ def filled_db(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         engine,
         [Sighting(OIL_EDITED, "menafn-world", later), Sighting(GOLD_PARTNER, "partner", later)],
     )
-    run = start_run(engine, "menafn-world", "manual")
-    add_run_counts(engine, run, pages_fetched=5, articles_new=3, pages_rejected=1)
+    run = start_run(engine, "menafn-world", RunTrigger.MANUAL)
+    add_counts(engine, run, RunCounts(pages_fetched=5, articles_new=3, pages_rejected=1))
     record_rejections(
         engine, run, [Rejection("https://menafn.com/9/x", RejectReason.HTTP_ERROR, "404", 404)]
     )
-    finish_run(engine, run, "succeeded")
-    failed = start_run(engine, "partner", "schedule")
-    finish_run(engine, failed, "failed", "start URL did not answer: connection refused")
+    close_run(engine, run, RunOutcome(RunStatus.SUCCEEDED))
+    failed = start_run(engine, "partner", RunTrigger.SCHEDULE)
+    close_run(
+        engine,
+        failed,
+        RunOutcome(RunStatus.FAILED, "start URL did not answer: connection refused"),
+    )
     engine.dispose()
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("WIREWATCH_CONFIG", raising=False)

@@ -1,8 +1,18 @@
-"""Runs scheduled crawls for the daemon and stops them when it stops.
+"""The daemon's launcher, as scrapyd's: one crawl child per scheduled run, settled when it exits.
 
-Each APScheduler job awaits ``Runner.run`` for the whole crawl, so
+For each run the launcher records a ``running`` row in the ledger (with the
+daemon's pid) before it spawns the child, then attaches the child's pid, so the
+row always names the process that will close it. The child closes the row
+itself; when it exits the launcher proposes its own outcome (``launcher_outcome``),
+which the ledger keeps only if the child did not close the row: a child that died
+or was killed without closing it leaves it ``failed`` (with why) or, when the
+daemon itself stopped it at shutdown, ``interrupted``. A child killed past
+``run_timeout`` is the exception: its run is failed even though the dying crawl
+closed it ``interrupted`` (``ledger.close_timed_out_run``).
+
+Each APScheduler job awaits ``Launcher.run`` for the whole crawl, so
 ``max_instances=1`` really keeps a source from overlapping itself. The crawl
-itself is a task the runner owns (the job only awaits it, shielded): stopping
+itself is a task the launcher owns (the job only awaits it, shielded): stopping
 the scheduler cancels job coroutines, which must not kill a crawl that still
 has its grace period to run.
 """
@@ -11,21 +21,67 @@ import asyncio
 import logging
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine
 
-from wirewatch.scheduler.child import CrawlChild, crawl_command
-from wirewatch.scheduler.runs import set_run_pid, settle_run
+from wirewatch.scheduler.child_process import ChildExit, CrawlChild, crawl_command
 from wirewatch.scheduler.snapshot import LoadedConfig
+from wirewatch.storage.ledger import (
+    RunOutcome,
+    attach_pid,
+    close_run,
+    close_timed_out_run,
+    get_run,
+    start_run,
+)
 from wirewatch.storage.models import RunStatus, RunTrigger
-from wirewatch.storage.runs import finish_run, start_run
 
 log = logging.getLogger(__name__)
 
 
-class Runner:
-    """Starts one child per scheduled run and settles its ``crawl_runs`` row."""
+@dataclass(frozen=True)
+class NotStarted:
+    """The launcher started no child for a run: the daemon was stopping, or the spawn failed."""
+
+    spawn_error: str | None = None
+
+
+def launcher_outcome(ended: ChildExit | NotStarted) -> RunOutcome:
+    """The outcome the launcher proposes for a run, from how its child ended (or never began)."""
+    if isinstance(ended, NotStarted):
+        if ended.spawn_error is not None:
+            return RunOutcome(
+                RunStatus.FAILED, f"could not start the crawl process: {ended.spawn_error}"
+            )
+        return RunOutcome(RunStatus.INTERRUPTED, "daemon stopping before the crawl started")
+    if ended.timed_out:
+        return RunOutcome(RunStatus.FAILED, ended.describe())
+    if ended.terminated:
+        return RunOutcome(
+            RunStatus.INTERRUPTED, "daemon stopping: crawl terminated after the grace period"
+        )
+    if ended.returncode == 0:
+        return RunOutcome(
+            RunStatus.FAILED, "crawl process exited with code 0 without finishing its run"
+        )
+    return RunOutcome(RunStatus.FAILED, ended.describe())
+
+
+def settle_run(engine: Engine, run_id: int, ended: ChildExit | NotStarted) -> RunStatus | None:
+    """Propose the launcher's outcome to the ledger; return the run's final status (None: no row)."""
+    outcome = launcher_outcome(ended)
+    if isinstance(ended, ChildExit) and ended.timed_out:
+        close_timed_out_run(engine, run_id, outcome.error)
+    else:
+        close_run(engine, run_id, outcome)
+    row = get_run(engine, run_id)
+    return row.status if row else None
+
+
+class Launcher:
+    """Starts one child per scheduled run and settles its run."""
 
     def __init__(
         self,
@@ -109,33 +165,33 @@ class Runner:
         )
         label = f"source={source} run={run_id}"
         if self._closing:
-            reason = "daemon stopping before the crawl started"
-            await asyncio.to_thread(finish_run, self.engine, run_id, RunStatus.INTERRUPTED, reason)
+            await asyncio.to_thread(settle_run, self.engine, run_id, NotStarted())
             return
         daemon = loaded.config.daemon
-        argv = crawl_command(source, run_id, snapshot)
+        argv = crawl_command([run_id], snapshot)
         child = CrawlChild(
             argv, timeout=daemon.run_timeout, kill_after=self.kill_after, label=label
         )
         try:
             pid = await child.start()
         except OSError as exc:
-            reason = f"could not start the crawl process: {exc}"
-            await asyncio.to_thread(finish_run, self.engine, run_id, RunStatus.FAILED, reason)
-            log.error("%s: %s", label, reason)
+            await asyncio.to_thread(settle_run, self.engine, run_id, NotStarted(str(exc)))
+            log.error("%s: could not start the crawl process: %s", label, exc)
             return
         log.info("%s: started, pid %d", label, pid)
         self._children[run_id] = child
         try:
             if self._closing:
                 child.terminate()
-            await asyncio.to_thread(set_run_pid, self.engine, run_id, pid)
-            outcome = await child.wait()
+            await asyncio.to_thread(attach_pid, self.engine, run_id, pid)
+            ended = await child.wait()
         finally:
             self._children.pop(run_id, None)
-        status = await asyncio.to_thread(settle_run, self.engine, run_id, outcome)
-        if status == RunStatus.FAILED:
-            first = outcome.describe().splitlines()[0]
-            log.warning("%s: failed after %.1f s: %s", label, outcome.duration, first)
+        status = await asyncio.to_thread(settle_run, self.engine, run_id, ended)
+        if status is None:
+            log.warning("%s: the run's row is gone after %.1f s", label, ended.duration)
+        elif status is RunStatus.FAILED:
+            first = ended.describe().splitlines()[0]
+            log.warning("%s: failed after %.1f s: %s", label, ended.duration, first)
         else:
-            log.info("%s: %s after %.1f s", label, status, outcome.duration)
+            log.info("%s: %s after %.1f s", label, status, ended.duration)

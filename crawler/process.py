@@ -1,22 +1,21 @@
-"""Run a crawl of some configured sources, in this process, and report how each went.
+"""Run crawls of configured sources in this process, and report how each went.
 
 One ``CrawlerProcess`` (asyncio reactor), one ``Crawler`` per source, all
-running at once. Each source gets a ``crawl_runs`` row before its crawler starts
-(or uses the row the caller made: ``run_id``, how the daemon runs a child); the
+running at once. Each run has its ``crawl_runs`` row in the ledger before its
+crawler starts: ``run_crawl`` records one per source (``wirewatch crawl``),
+``crawl_recorded_runs`` takes runs a launcher recorded (``crawler.child``). The
 row is closed by ``crawler.extensions.run_record`` and read back here for the
-summary. A Twisted reactor cannot be restarted, so call ``run_crawl`` once per
-process: the daemon and the tests run it in a child process.
+summary. A Twisted reactor cannot be restarted, so crawl once per process: the
+daemon, the demo and the tests run crawls in a child process.
 
 The first SIGINT/SIGTERM stops every crawl gracefully (pipelines flush, rows end
 ``interrupted``); a second one kills the process.
 """
 
-import logging
 import os
 import signal
 import socket
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import partial
 from types import FrameType
 from typing import Any
@@ -27,28 +26,14 @@ from sqlalchemy import Engine
 
 from wirewatch.core.config import Config, SourceConfig
 from wirewatch.core.errors import UsageError, WirewatchError
-from wirewatch.crawler.counts import RunCounts, run_progress
 from wirewatch.crawler.database import dispose_engines, shared_engine
+from wirewatch.crawler.outcome import crawl_outcome
+from wirewatch.crawler.progress import RunSummary, run_progress
 from wirewatch.crawler.settings import process_settings, quiet_scrapy_logging, source_settings
 from wirewatch.crawler.spiders.source import SourceSpider
-
-log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class RunSummary:
-    """How one source's run went (``status`` is ``running`` in progress reports)."""
-
-    source: str
-    run_id: int
-    status: str
-    counts: RunCounts
-    error: str | None = None
-
-    @property
-    def succeeded(self) -> bool:
-        return self.status == "succeeded"
-
+from wirewatch.storage.ledger import RunCounts, close_run, get_run, start_run
+from wirewatch.storage.migrate import ensure_schema
+from wirewatch.storage.models import RunStatus, RunTrigger
 
 ProgressCallback = Callable[[RunSummary], None]
 
@@ -79,7 +64,7 @@ def select_sources(config: Config, names: Sequence[str] | None) -> list[SourceCo
 class _ProgressRelay:
     """Forwards ``run_progress`` signals to the caller's callback.
 
-    Scrapy keeps weak references to receivers, so the runner holds this object
+    Scrapy keeps weak references to receivers, so the crawl holds this object
     (and its bound method) for the whole crawl.
     """
 
@@ -88,7 +73,7 @@ class _ProgressRelay:
 
     def relay(self, source: str, run_id: int, totals: RunCounts) -> None:
         if self.callback is not None:
-            self.callback(RunSummary(source, run_id, "running", totals))
+            self.callback(RunSummary(source, run_id, RunStatus.RUNNING, totals))
 
 
 class _StopSignals:
@@ -118,35 +103,44 @@ def run_crawl(
     config: Config,
     source_names: Sequence[str] | None,
     *,
-    trigger: str = "manual",
-    run_id: int | None = None,
+    trigger: RunTrigger = RunTrigger.MANUAL,
     on_progress: ProgressCallback | None = None,
     verbosity: int = 0,
 ) -> list[RunSummary]:
-    """Crawl the named sources (all when None/empty) once; one summary per source, in order.
+    """Record a run of each named source (all when None/empty) and crawl them once.
 
-    ``run_id`` makes the crawl use an existing ``crawl_runs`` row; it needs exactly
-    one source. Raises ``UsageError`` for unknown sources or a misused ``run_id``.
+    One summary per source, in order. Raises ``UsageError`` for unknown sources.
     """
-    from wirewatch.storage.migrate import ensure_schema
-
     sources = select_sources(config, source_names)
-    if run_id is not None and len(sources) != 1:
-        raise UsageError("--run-id needs exactly one source")
     engine = shared_engine(config.database.url)
     ensure_schema(engine)
+    pid, host = os.getpid(), socket.gethostname()
+    runs = [(s, start_run(engine, s.name, trigger, pid=pid, hostname=host)) for s in sources]
+    return crawl_recorded_runs(config, runs, on_progress=on_progress, verbosity=verbosity)
+
+
+def crawl_recorded_runs(
+    config: Config,
+    runs: Sequence[tuple[SourceConfig, int]],
+    *,
+    on_progress: ProgressCallback | None = None,
+    verbosity: int = 0,
+) -> list[RunSummary]:
+    """Crawl runs already in the ledger: (source, run id) pairs; one summary per run, in order."""
+    engine = shared_engine(config.database.url)
     quiet_scrapy_logging(verbosity)
-    run_ids = [run_id] if run_id is not None else _start_runs(engine, sources, trigger)
     relay = _ProgressRelay(on_progress)
     process = CrawlerProcess(Settings(process_settings(config, verbosity=verbosity)))
     quiet_scrapy_logging(verbosity)  # after CrawlerProcess, which resets Scrapy's loggers
     try:
-        for index, (source, rid) in enumerate(zip(sources, run_ids, strict=True)):
-            settings = Settings(source_settings(config, source, rid, verbosity=verbosity))
+        for index, (source, run_id) in enumerate(runs):
+            settings = Settings(source_settings(config, source, run_id, verbosity=verbosity))
             # The first crawler installs the (asyncio) reactor, as CrawlerProcess's own would.
             crawler = Crawler(SourceSpider, settings, init_reactor=index == 0)
             crawler.signals.connect(relay.relay, signal=run_progress)
             process.crawl(crawler, source=source)
+        # Imported only now: importing it any earlier installs Twisted's default reactor
+        # instead of the asyncio one the first crawler has just installed.
         from twisted.internet import reactor
 
         stops = _StopSignals()
@@ -154,44 +148,22 @@ def run_crawl(
         process.start()
         signalled = stops.received is not None
         return [
-            _summary(engine, source.name, rid, signalled=signalled)
-            for source, rid in zip(sources, run_ids, strict=True)
+            _summary(engine, source.name, run_id, signalled=signalled) for source, run_id in runs
         ]
     finally:
         dispose_engines()
 
 
-def _start_runs(engine: Engine, sources: Sequence[SourceConfig], trigger: str) -> list[int]:
-    from wirewatch.storage.runs import start_run
-
-    pid, host = os.getpid(), socket.gethostname()
-    return [start_run(engine, s.name, trigger, pid=pid, hostname=host) for s in sources]
-
-
 def _summary(engine: Engine, source: str, run_id: int, *, signalled: bool) -> RunSummary:
-    """Read the run back, closing a row its crawler never closed.
+    """Read the run back, closing it first in case its crawler never did.
 
-    Such a row was stopped by a signal before its spider opened (``interrupted``),
-    or its crawler broke down (``failed``).
+    Such a run was stopped by a signal before its spider opened, or its crawler
+    broke down; a run its spider closed keeps that close (the first one wins).
     """
-    from wirewatch.storage.runs import finish_run, get_run
-
+    close_run(engine, run_id, crawl_outcome(None, signalled=signalled))
     row = get_run(engine, run_id)
-    if row is not None and row.status == "running":
-        if signalled:
-            status, error = "interrupted", "stopped by a signal before the crawl started"
-        else:
-            status, error = "failed", "the crawler stopped without closing its run (see the log)"
-        finish_run(engine, run_id, status, error)
-        row = get_run(engine, run_id)
     if row is None:
-        return RunSummary(source, run_id, "failed", RunCounts(), f"crawl run {run_id} not found")
-    counts = RunCounts(
-        pages_fetched=row.pages_fetched,
-        articles_new=row.articles_new,
-        articles_updated=row.articles_updated,
-        articles_unchanged=row.articles_unchanged,
-        duplicates=row.duplicates,
-        pages_rejected=row.pages_rejected,
-    )
-    return RunSummary(source, run_id, row.status, counts, row.error)
+        return RunSummary(
+            source, run_id, RunStatus.FAILED, RunCounts(), f"crawl run {run_id} not found"
+        )
+    return RunSummary.of(row)

@@ -1,8 +1,8 @@
-"""One crawl in its own child process, as scrapyd does.
+"""One crawl in its own child process, as scrapyd does: the launcher's side of it.
 
 A Twisted reactor cannot be restarted, and a crawl that leaks or hangs must not
-take the daemon with it, so every run is ``python -m wirewatch crawl SOURCE
---run-id N --trigger schedule``. This module starts that process, enforces the
+take the daemon with it, so every run is ``python -m wirewatch.crawler.child
+--run-id N --config SNAPSHOT``. This module starts that process, enforces the
 wall-clock limit (SIGTERM, then SIGKILL after ``kill_after`` seconds), keeps the
 last lines of its stderr for the run's ``error``, and makes sure the child does
 not outlive a daemon killed with SIGKILL (``PR_SET_PDEATHSIG`` on Linux: the
@@ -33,17 +33,23 @@ STDERR_TAIL_LINES = 15
 STDERR_LINE_LIMIT = 1 << 20
 
 
-def crawl_command(source: str, run_id: int, config_path: Path | None) -> list[str]:
-    """The child's command line: the crawler's hidden ``--run-id`` mode of ``wirewatch crawl``."""
-    argv = [sys.executable, "-m", "wirewatch", "crawl", source]
-    argv += ["--run-id", str(run_id), "--trigger", "schedule"]
+CHILD_MODULE = "wirewatch.crawler.child"
+RUN_ID_FLAG = "--run-id"
+"""Names a run on the child's command line: how a run's child is told from a recycled pid."""
+
+
+def crawl_command(run_ids: Sequence[int], config_path: Path | None) -> list[str]:
+    """The crawl child's command line for runs recorded in the ledger."""
+    argv = [sys.executable, "-m", CHILD_MODULE]
+    for run_id in run_ids:
+        argv += [RUN_ID_FLAG, str(run_id)]
     if config_path is not None:
         argv += ["--config", str(config_path)]
     return argv
 
 
 @dataclass
-class ChildOutcome:
+class ChildExit:
     """How a child ended, and what the daemon did to it."""
 
     returncode: int
@@ -129,7 +135,7 @@ class CrawlChild:
         self._reader = asyncio.create_task(self._read_stderr())
         return self._process.pid
 
-    async def wait(self) -> ChildOutcome:
+    async def wait(self) -> ChildExit:
         """Wait for the child, killing it once it runs past ``timeout`` seconds."""
         process = self._require_process()
         timed_out = False
@@ -144,7 +150,7 @@ class CrawlChild:
         if self._reader is not None:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._reader, 5)
-        return ChildOutcome(
+        return ChildExit(
             returncode=process.returncode if process.returncode is not None else -signal.SIGKILL,
             duration=time.monotonic() - self._started,
             timed_out=timed_out,

@@ -1,7 +1,7 @@
 """The crawl child wrapper with plain Python children: timeout kill, stderr tail, parent death.
 
-(The daemon tests run the real ``wirewatch crawl`` child; these pin the process
-mechanics with children whose behaviour is exact.)
+(The daemon tests run the real crawl child, ``python -m wirewatch.crawler.child``;
+these pin the process mechanics with children whose behaviour is exact.)
 """
 
 import asyncio
@@ -11,37 +11,36 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import psutil
 import pytest
 
-from wirewatch.scheduler.child import ChildOutcome, CrawlChild, crawl_command
+from wirewatch.scheduler.child_process import ChildExit, CrawlChild, crawl_command
 
 
 def python(code: str) -> list[str]:
     return [sys.executable, "-c", textwrap.dedent(code)]
 
 
-def run(child: CrawlChild) -> ChildOutcome:
-    async def main() -> ChildOutcome:
+def run(child: CrawlChild) -> ChildExit:
+    async def main() -> ChildExit:
         await child.start()
         return await child.wait()
 
     return asyncio.run(main())
 
 
-def test_crawl_command_is_the_hidden_run_mode_of_wirewatch_crawl() -> None:
-    argv = crawl_command("wire", 12, None)
-    assert argv[1:] == [
+def test_crawl_command_runs_the_crawl_child_entry_point_on_recorded_runs() -> None:
+    assert crawl_command([12], None) == [
+        sys.executable,
         "-m",
-        "wirewatch",
-        "crawl",
-        "wire",
+        "wirewatch.crawler.child",
         "--run-id",
         "12",
-        "--trigger",
-        "schedule",
     ]
+    argv = crawl_command([3, 4], Path("/run/snapshot.toml"))
+    assert argv[3:] == ["--run-id", "3", "--run-id", "4", "--config", "/run/snapshot.toml"]
 
 
 def test_exit_code_and_stderr_tail_are_kept() -> None:
@@ -73,7 +72,7 @@ def test_a_child_past_its_timeout_gets_sigterm_then_sigkill() -> None:
 
 
 def test_terminate_asks_first() -> None:
-    async def main() -> ChildOutcome:
+    async def main() -> ChildExit:
         child = CrawlChild(
             python("import time; time.sleep(60)"), timeout=30, kill_after=5, label="t"
         )
@@ -90,7 +89,7 @@ def test_terminate_asks_first() -> None:
 def test_children_do_not_outlive_a_killed_parent() -> None:
     parent_code = """
         import asyncio, sys
-        from wirewatch.scheduler.child import CrawlChild
+        from wirewatch.scheduler.child_process import CrawlChild
 
         async def main():
             child = CrawlChild([sys.executable, "-c", "import time; time.sleep(120)"],

@@ -1,0 +1,243 @@
+"""The run ledger: the one owner of ``crawl_runs`` rows, and of their ``rejected_pages``.
+
+Every process that takes part in a run (the crawl process, the daemon's
+launcher, the daemon's crash recovery, the demo) proposes through these
+functions; no other module writes ``crawl_runs``.
+
+- ``start_run`` inserts a ``running`` row (source, trigger, pid, host) and returns its id.
+- ``attach_pid`` points a running row at the process that will close it.
+- ``add_counts`` adds a ``RunCounts`` to the row's counters, as increments in SQL
+  (``SET n = n + :delta``), so the several writers of one run never lose counts.
+- ``close_run`` ends a run: the first close wins (``UPDATE ... WHERE id = :id AND
+  status = 'running'``) and says whether it was this one. Later proposals, such
+  as a launcher settling a row its child already closed, change nothing.
+- ``close_timed_out_run`` is the one override of that rule (see its docstring).
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, RowMapping, func, insert, select, update
+
+from wirewatch.core.record import Rejection
+from wirewatch.storage.models import RunStatus, RunTrigger, crawl_runs, rejected_pages
+
+
+@dataclass(frozen=True, slots=True)
+class RunCounts:
+    """A run's counters, named as the ``crawl_runs`` columns they add to."""
+
+    pages_fetched: int = 0
+    articles_new: int = 0
+    articles_updated: int = 0
+    articles_unchanged: int = 0
+    duplicates: int = 0
+    pages_rejected: int = 0
+
+    def __add__(self, other: "RunCounts") -> "RunCounts":
+        return RunCounts(*(getattr(self, name) + getattr(other, name) for name in COUNTERS))
+
+    def __bool__(self) -> bool:
+        return any(self.as_dict().values())
+
+    def as_dict(self) -> dict[str, int]:
+        """Counter name -> value, in column order."""
+        return {name: getattr(self, name) for name in COUNTERS}
+
+
+COUNTERS: tuple[str, ...] = tuple(field.name for field in fields(RunCounts))
+
+
+@dataclass(frozen=True, slots=True)
+class RunOutcome:
+    """How a run ended, as proposed to ``close_run``: a final status and why, when it failed."""
+
+    status: RunStatus
+    error: str | None = None
+
+    def __post_init__(self) -> None:
+        status = RunStatus(self.status)  # ValueError for anything but a status
+        if status is RunStatus.RUNNING:
+            raise ValueError("a run cannot be closed as running")
+        object.__setattr__(self, "status", status)
+
+
+@dataclass(frozen=True)
+class RunRow:
+    """A ``crawl_runs`` row, detached from any session (its fields are the columns shown)."""
+
+    id: int
+    source: str
+    trigger: RunTrigger
+    status: RunStatus
+    started_at: datetime
+    finished_at: datetime | None
+    pages_fetched: int
+    articles_new: int
+    articles_updated: int
+    articles_unchanged: int
+    duplicates: int
+    pages_rejected: int
+    error: str | None
+    pid: int | None
+    hostname: str | None
+
+    @classmethod
+    def from_mapping(cls, row: RowMapping) -> "RunRow":
+        """A row read with ``RUN_COLUMNS``."""
+        return cls(
+            **{**row, "trigger": RunTrigger(row["trigger"]), "status": RunStatus(row["status"])}
+        )
+
+    @property
+    def counts(self) -> RunCounts:
+        return RunCounts(**{name: getattr(self, name) for name in COUNTERS})
+
+
+RUN_COLUMNS = [crawl_runs.c[name] for name in RunRow.__dataclass_fields__]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def start_run(
+    engine: Engine,
+    source: str,
+    trigger: RunTrigger,
+    *,
+    pid: int | None = None,
+    hostname: str | None = None,
+) -> int:
+    """Insert a ``running`` row and return its id; ``pid`` and ``hostname`` say where it runs."""
+    statement = (
+        insert(crawl_runs)
+        .values(
+            source=source,
+            trigger=RunTrigger(trigger),
+            status=RunStatus.RUNNING,
+            started_at=utcnow(),
+            pid=pid,
+            hostname=hostname,
+        )
+        .returning(crawl_runs.c.id)
+    )
+    with engine.begin() as connection:
+        return int(connection.execute(statement).scalar_one())
+
+
+def attach_pid(engine: Engine, run_id: int, pid: int) -> bool:
+    """Point a still running row at the process that now owns it; False when it is not running."""
+    statement = (
+        update(crawl_runs)
+        .where(crawl_runs.c.id == run_id, crawl_runs.c.status == RunStatus.RUNNING)
+        .values(pid=pid)
+    )
+    with engine.begin() as connection:
+        return connection.execute(statement).rowcount == 1
+
+
+def add_counts(engine: Engine, run_id: int, counts: RunCounts) -> None:
+    """Atomically add ``counts`` to the run's counters (zeros are left out of the statement)."""
+    values = {name: crawl_runs.c[name] + delta for name, delta in counts.as_dict().items() if delta}
+    if not values:
+        return
+    with engine.begin() as connection:
+        connection.execute(update(crawl_runs).where(crawl_runs.c.id == run_id).values(values))
+
+
+def close_run(engine: Engine, run_id: int, outcome: RunOutcome) -> bool:
+    """Close a running run with its outcome; return whether this call closed it.
+
+    The first close wins: a run that is no longer ``running`` is left as it is.
+    """
+    statement = (
+        update(crawl_runs)
+        .where(crawl_runs.c.id == run_id, crawl_runs.c.status == RunStatus.RUNNING)
+        .values(status=outcome.status, finished_at=utcnow(), error=outcome.error)
+    )
+    with engine.begin() as connection:
+        return connection.execute(statement).rowcount == 1
+
+
+def close_timed_out_run(engine: Engine, run_id: int, error: str | None) -> bool:
+    """Fail a run its launcher killed for running past ``run_timeout``: the one override.
+
+    The launcher stops such a crawl with SIGTERM, and the crawl, shutting down,
+    closes its own row as ``interrupted`` before the launcher can say why it
+    stopped. A timeout is a failure, so this closes the row as ``failed`` whether
+    it is still ``running`` or already ``interrupted``. A run that ended
+    ``succeeded`` or ``failed`` on its own before the kill keeps that. (A run
+    found orphaned needs no override: the recovering daemon closes it only while
+    it is still ``running``, with ``close_run``.)
+    """
+    statement = (
+        update(crawl_runs)
+        .where(
+            crawl_runs.c.id == run_id,
+            crawl_runs.c.status.in_([RunStatus.RUNNING, RunStatus.INTERRUPTED]),
+        )
+        .values(status=RunStatus.FAILED, finished_at=utcnow(), error=error)
+    )
+    with engine.begin() as connection:
+        return connection.execute(statement).rowcount == 1
+
+
+def record_rejections(
+    engine: Engine,
+    run_id: int,
+    rejections: Sequence[Rejection],
+    seen_at: datetime | None = None,
+) -> None:
+    """Store rejected pages for a run (its ``pages_rejected`` counter is ``add_counts``' job)."""
+    if not rejections:
+        return
+    when = seen_at or utcnow()
+    rows = [
+        {
+            "crawl_run_id": run_id,
+            "url": rejection.url,
+            "reason": str(rejection.reason),
+            "detail": rejection.detail,
+            "http_status": rejection.http_status,
+            "seen_at": when,
+        }
+        for rejection in rejections
+    ]
+    with engine.begin() as connection:
+        connection.execute(insert(rejected_pages), rows)
+
+
+def get_run(engine: Engine, run_id: int) -> RunRow | None:
+    with engine.connect() as connection:
+        row = connection.execute(select(*RUN_COLUMNS).where(crawl_runs.c.id == run_id)).first()
+    return RunRow.from_mapping(row._mapping) if row else None
+
+
+def running_runs(engine: Engine) -> list[RunRow]:
+    """Runs still ``running``, oldest first (the daemon checks their pid and host)."""
+    statement = (
+        select(*RUN_COLUMNS)
+        .where(crawl_runs.c.status == RunStatus.RUNNING)
+        .order_by(crawl_runs.c.started_at, crawl_runs.c.id)
+    )
+    with engine.connect() as connection:
+        return [RunRow.from_mapping(row._mapping) for row in connection.execute(statement)]
+
+
+def latest_runs(engine: Engine, sources: Sequence[str]) -> dict[str, RunRow]:
+    """The latest run of each of ``sources`` that has one."""
+    if not sources:
+        return {}
+    latest = (
+        select(func.max(crawl_runs.c.id).label("id"))
+        .where(crawl_runs.c.source.in_(sources))
+        .group_by(crawl_runs.c.source)
+        .scalar_subquery()
+    )
+    statement = select(*RUN_COLUMNS).where(crawl_runs.c.id.in_(latest))
+    with engine.connect() as connection:
+        return {
+            row.source: RunRow.from_mapping(row._mapping) for row in connection.execute(statement)
+        }
