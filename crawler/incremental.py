@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import Engine
-
 from wirewatch.core.urls import canonicalize_url
 from wirewatch.crawler.discover import Entry
+from wirewatch.storage.addresses import lookup_addresses, lookup_numbered_addresses
+from wirewatch.storage.engine import Engine
 
 _NUMBERED_PATH = re.compile(r"^/(\d{9,11})/[^/]+/?$")
 
@@ -77,8 +77,6 @@ class RevisitPlanner:
         return await asyncio.to_thread(self._plan_blocking, canonical)
 
     def _plan_blocking(self, entries: dict[str, Entry]) -> Plan:
-        from wirewatch.storage.addresses import lookup_addresses, lookup_numbered_addresses
-
         known = lookup_addresses(self.engine, list(entries))
         numbered = {url: key for url in entries if url not in known and (key := numbered_site(url))}
         by_number = lookup_numbered_addresses(self.engine, set(numbered.values()))
