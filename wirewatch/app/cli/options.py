@@ -16,7 +16,7 @@ import click
 
 from wirewatch.core.config import Config, load_config
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # for annotations only: storage loads when a command asks for an engine
     from wirewatch.storage.engine import Engine
 
 F = TypeVar("F", bound=Callable[..., Any])
