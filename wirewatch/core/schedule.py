@@ -18,7 +18,7 @@ _EVERY = re.compile(r"^every\s+(\d+)\s*([smhd])$", re.IGNORECASE)
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 _NUMBERS = re.compile(r"^([0-9]+)(?:-([0-9]+))?(?:/([0-9]+))?$")
-_EVERY_STEP = re.compile(r"^\*(?:/([0-9]+))?$")
+_ANY = re.compile(r"^\*(?:/([0-9]+))?$")
 _NAMES = re.compile(r"^([a-z]+)(?:-([a-z]+))?$", re.IGNORECASE)
 _NUMERIC_WEEKDAYS = re.compile(r"^(\*|[0-9]+(?:-[0-9]+)?)(?:/([0-9]+))?$")
 
@@ -158,9 +158,9 @@ def _check_field(field: _Field, text: str) -> None:
 
 def _problem(field: _Field, part: str) -> str | None:
     """What is wrong with one comma-separated part of a field, or None."""
-    every = _EVERY_STEP.match(part)
-    if every:
-        step = every.group(1)
+    anything = _ANY.match(part)
+    if anything:
+        step = anything.group(1)
         return _step_problem(int(step), field.highest - field.lowest) if step else None
     numbers = _NUMBERS.match(part)
     if numbers:
