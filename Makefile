@@ -10,6 +10,9 @@ SOURCES := $(PACKAGES) tests benchmarks tools
 # (pyproject's package-dir); the editable install follows that mapping with an
 # import hook. mypy and import-linter read directories instead, so lint first
 # lays the packages out as installed (tools/package_layout.py: build/layout).
+# import-linter also puts its working directory first on sys.path, where the
+# repository's own wirewatch/ (without crawler, storage, scheduler) would hide
+# the layout's: so it runs from inside the layout.
 LAYOUT := build/layout
 
 .PHONY: install demo test lint format bench clean
@@ -31,6 +34,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check $(SOURCES)
 	$(BIN)/python tools/package_layout.py
 	MYPYPATH=$(LAYOUT) $(BIN)/mypy
+	cd $(LAYOUT) && PYTHONPATH=. $(CURDIR)/$(BIN)/lint-imports --no-logo --no-cache $(CURDIR)/pyproject.toml
 
 test: lint
 	$(BIN)/pytest

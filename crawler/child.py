@@ -18,15 +18,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
-
 from wirewatch.core.config import Config, SourceConfig, load_config
 from wirewatch.core.errors import WirewatchError
 from wirewatch.core.logs import configure_logging
 from wirewatch.crawler.database import dispose_engines, shared_engine
 from wirewatch.crawler.process import crawl_recorded_runs
 from wirewatch.crawler.progress import RunSummary
+from wirewatch.storage.engine import Engine, OperationalError
 from wirewatch.storage.ledger import get_run
 from wirewatch.storage.migrate import ensure_schema
 from wirewatch.storage.models import RunStatus

@@ -4,9 +4,7 @@ The spider (to ask what is already stored), the storage pipeline and the run
 recorder of every source's crawler use the same pool instead of opening one each.
 """
 
-from sqlalchemy import Engine
-
-from wirewatch.storage.engine import make_engine
+from wirewatch.storage.engine import Engine, make_engine
 
 _engines: dict[str, Engine] = {}
 

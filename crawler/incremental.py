@@ -20,12 +20,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import Engine
-
 from wirewatch.core.urls import canonicalise_url
 from wirewatch.core.wire_id import ARTICLE_NUMBER_DIGITS
 from wirewatch.crawler.discover import Entry
 from wirewatch.storage.addresses import lookup_addresses, lookup_numbered_addresses
+from wirewatch.storage.engine import Engine
 
 _NUMBERED_PATH = re.compile(rf"^/({ARTICLE_NUMBER_DIGITS})/[^/]+/?$")
 

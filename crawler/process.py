@@ -22,7 +22,6 @@ from typing import Any
 
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
-from sqlalchemy import Engine
 
 from wirewatch.core.config import Config, SourceConfig
 from wirewatch.core.errors import UsageError, WirewatchError
@@ -31,6 +30,7 @@ from wirewatch.crawler.outcome import crawl_outcome
 from wirewatch.crawler.progress import RunSummary, run_progress
 from wirewatch.crawler.settings import process_settings, quiet_scrapy_logging, source_settings
 from wirewatch.crawler.spiders.source import SourceSpider
+from wirewatch.storage.engine import Engine
 from wirewatch.storage.ledger import RunCounts, close_run, get_run, start_run
 from wirewatch.storage.migrate import ensure_schema
 from wirewatch.storage.models import RunStatus, RunTrigger

@@ -25,7 +25,6 @@ from typing import Any
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import Engine
 
 from wirewatch.core.errors import ConfigError
 from wirewatch.scheduler.jobs import desired_jobs, reconcile_jobs, set_job_runner
@@ -38,7 +37,7 @@ from wirewatch.scheduler.orphans import (
     triage_running,
 )
 from wirewatch.scheduler.snapshot import LoadedConfig, SnapshotDir, read_config
-from wirewatch.storage.engine import make_engine
+from wirewatch.storage.engine import Engine, make_engine
 from wirewatch.storage.jobs_table import JOBS_TABLE
 from wirewatch.storage.ledger import RunRow, close_run, running_runs
 

@@ -1,7 +1,7 @@
 """APScheduler jobs: one per configured source, reconciled rather than re-added.
 
 Each job's id is the source name and its function is the textual reference
-``scheduler.jobs:run_scheduled_crawl`` (the SQLAlchemy job store pickles jobs,
+``wirewatch.scheduler.jobs:run_scheduled_crawl`` (the SQLAlchemy job store pickles jobs,
 so the function must be importable by name); the running daemon registers the
 coroutine that does the work with ``set_job_runner``.
 
@@ -10,9 +10,11 @@ recompute every ``next_run_time`` and drop the runs missed while the daemon was
 down. ``reconcile_jobs`` adds missing jobs, reschedules only those whose
 trigger changed, updates changed options, and removes jobs of sources no longer
 configured.
+
+The schedule grammar (``every 10m``, cron lines and their weekday numbering) is
+the core's (``wirewatch.core.schedule``); this module only builds the triggers.
 """
 
-import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,14 +24,12 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from wirewatch.core.config import Config, CronSchedule, EverySchedule, Schedule
+from wirewatch.core.config import Config
+from wirewatch.core.schedule import CronSchedule, EverySchedule, Schedule
 
 JOB_FUNC = "wirewatch.scheduler.jobs:run_scheduled_crawl"
 JITTER_SHARE = 0.1
 """Interval jobs get at most this share of their interval as jitter (a 2 s job, 0.2 s)."""
-
-_CRON_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
-_NUMERIC_DOW = re.compile(r"^(\*|\d+(?:-\d+)?)(?:/(\d+))?$")
 
 JobRunner = Callable[[str], Awaitable[None]]
 _runner: JobRunner | None = None
@@ -58,46 +58,17 @@ def trigger_for(schedule: Schedule, jitter: float) -> BaseTrigger:
 
 
 def cron_trigger(schedule: CronSchedule, jitter: float) -> CronTrigger:
-    """A crontab line as cron means it: weekday numbers count from Sunday (0 or 7).
-
-    APScheduler 3 numbers weekdays from Monday, so numeric day-of-week fields are
-    rewritten into weekday names first.
-    """
-    minute, hour, day, month, day_of_week = schedule.expression.split()
+    """A crontab line as cron means it (the core translates its weekday numbers), in UTC."""
+    fields = schedule.fields
     return CronTrigger(
-        minute=minute,
-        hour=hour,
-        day=day,
-        month=month,
-        day_of_week=cron_weekdays(day_of_week),
+        minute=fields.minute,
+        hour=fields.hour,
+        day=fields.day,
+        month=fields.month,
+        day_of_week=fields.day_of_week,
         timezone="UTC",
         jitter=jitter or None,
     )
-
-
-def cron_weekdays(field_text: str) -> str:
-    """Rewrite cron's numeric weekdays (``1-5``, ``0,6``, ``*/2``) as names (``mon,...``)."""
-    if field_text == "*":
-        return field_text
-    parts = []
-    for part in field_text.split(","):
-        match = _NUMERIC_DOW.match(part)
-        if not match:
-            parts.append(part)
-            continue
-        span, step = match.group(1), int(match.group(2) or 1)
-        first, last = (0, 6) if span == "*" else _span(span)
-        if not 0 <= first <= last <= 7:
-            raise ValueError(f"weekday {part!r} is out of range: use 0-7 (0 and 7 are Sunday)")
-        parts.extend(_CRON_WEEKDAYS[day % 7] for day in range(first, last + 1, step))
-    return ",".join(dict.fromkeys(parts))
-
-
-def _span(span: str) -> tuple[int, int]:
-    first, _, last = span.partition("-")
-    if not last:
-        return int(first), int(first)
-    return int(first), int(last)
 
 
 def trigger_signature(trigger: BaseTrigger) -> tuple[Any, ...]:

@@ -24,10 +24,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine
-
 from wirewatch.scheduler.child_process import ChildExit, CrawlChild, crawl_command
 from wirewatch.scheduler.snapshot import LoadedConfig
+from wirewatch.storage.engine import Engine
 from wirewatch.storage.ledger import (
     RunOutcome,
     attach_pid,

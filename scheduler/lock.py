@@ -4,10 +4,11 @@ APScheduler 3 cannot share a job store between two schedulers (both would run
 every job), so a daemon schedules only while it holds a lock on the database:
 
 - PostgreSQL: a session-level ``pg_try_advisory_lock`` on a dedicated autocommit
-  connection. The holder's identity (pid, host, since) is written into that
-  connection's ``application_name``, so ``pg_locks`` joined with
-  ``pg_stat_activity`` answers "who holds it" with no table to go stale: the lock
-  and its description vanish together when the connection does.
+  connection (its SQL is storage's: ``storage.leader_lock``). The holder's
+  identity (pid, host, since) is written into that connection's
+  ``application_name``, so ``pg_locks`` joined with ``pg_stat_activity`` answers
+  "who holds it" with no table to go stale: the lock and its description vanish
+  together when the connection does.
 - SQLite: an exclusive ``flock`` on ``<database>.scheduler.lock`` beside the
   database file; the holder writes its identity into the locked file. The file
   is never deleted (deleting a lock file lets two processes lock two inodes).
@@ -26,32 +27,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
-
 from wirewatch.core.errors import WirewatchError
-from wirewatch.storage.engine import make_engine, normalise_url
+from wirewatch.storage.engine import database_location
+from wirewatch.storage.leader_lock import AdvisoryLock
 
-PG_LOCK_KEY = 0x77777363  # "wwsc": distinct from storage.migrate's migration lock
 APPLICATION_PREFIX = "wirewatch-daemon"
 LOCK_SUFFIX = ".scheduler.lock"
-_PG_CONNECT_ARGS = {
-    "connect_timeout": 10,
-    "keepalives": 1,
-    "keepalives_idle": 10,
-    "keepalives_interval": 5,
-    "keepalives_count": 3,
-}
-_PG_HOLDER_QUERY = text(
-    """
-    SELECT a.application_name, a.pid
-    FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-    WHERE l.locktype = 'advisory' AND l.granted
-      AND l.classid = 0 AND l.objid = :key AND l.objsubid = 1
-      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-    """
-)
 
 
 class DaemonLockedError(WirewatchError):
@@ -99,89 +80,41 @@ class LeaderLock(ABC):
 
 def leader_lock_for(url: str) -> LeaderLock:
     """The lock that fits the database: advisory lock on PostgreSQL, lock file on SQLite."""
-    parsed = make_url(normalise_url(url))
-    if parsed.get_backend_name() == "postgresql":
+    location = database_location(url)
+    if location.backend == "postgresql":
         return PostgresAdvisoryLock(url)
-    database = parsed.database
-    if not database or database == ":memory:":
+    if location.in_memory or location.database is None:
         raise WirewatchError("the daemon needs a database file or PostgreSQL, not in-memory SQLite")
-    return SqliteFileLock(Path(database).resolve().with_name(Path(database).name + LOCK_SUFFIX))
+    database = Path(location.database)
+    return SqliteFileLock(database.resolve().with_name(database.name + LOCK_SUFFIX))
 
 
 class PostgresAdvisoryLock(LeaderLock):
-    """``pg_try_advisory_lock`` held by one dedicated autocommit connection."""
+    """``pg_try_advisory_lock`` on a dedicated connection (``storage.leader_lock``),
+    whose ``application_name`` says which daemon holds it."""
 
     def __init__(self, url: str) -> None:
-        self._engine = make_engine(url, poolclass=NullPool, connect_args=_PG_CONNECT_ARGS)
-        self._connection: Connection | None = None
-        self._held = False
+        self._lock = AdvisoryLock(url)
 
     def try_acquire(self) -> bool:
-        if self._held:
-            return True
-        try:
-            connection = self._connect()
-            name = _application_name(os.getpid(), this_host(), datetime.now(UTC))
-            connection.execute(
-                text("SELECT set_config('application_name', :n, false)"), {"n": name}
-            )
-            got = connection.execute(
-                text("SELECT pg_try_advisory_lock(:key)"), {"key": PG_LOCK_KEY}
-            ).scalar_one()
-        except Exception:
-            self._drop_connection()
-            raise
-        self._held = bool(got)
-        return self._held
+        return self._lock.try_acquire(
+            _application_name(os.getpid(), this_host(), datetime.now(UTC))
+        )
 
     def still_held(self) -> bool:
-        if not self._held or self._connection is None:
-            return False
-        query = text(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
-            " AND pid = pg_backend_pid() AND classid = 0 AND objid = :key AND objsubid = 1"
-        )
-        try:
-            return bool(self._connection.execute(query, {"key": PG_LOCK_KEY}).scalar_one())
-        except Exception:
-            self._held = False
-            return False
+        return self._lock.still_held()
 
     def release(self) -> None:
-        if self._held and self._connection is not None:
-            with contextlib.suppress(Exception):
-                self._connection.execute(
-                    text("SELECT pg_advisory_unlock(:key)"), {"key": PG_LOCK_KEY}
-                )
-        self._held = False
-        self._drop_connection()
-        self._engine.dispose()
+        self._lock.release()
 
     def holder(self) -> LockHolder | None:
-        with self._engine.connect() as connection:
-            return pg_lock_holder(connection)
-
-    def _connect(self) -> Connection:
-        if self._connection is None:
-            self._connection = self._engine.connect().execution_options(
-                isolation_level="AUTOCOMMIT"
-            )
-        return self._connection
-
-    def _drop_connection(self) -> None:
-        if self._connection is not None:
-            with contextlib.suppress(Exception):
-                self._connection.close()
-            self._connection = None
-
-
-def pg_lock_holder(connection: Connection) -> LockHolder | None:
-    """Read who holds the scheduler's advisory lock from ``pg_locks``/``pg_stat_activity``."""
-    row = connection.execute(_PG_HOLDER_QUERY, {"key": PG_LOCK_KEY}).first()
-    if row is None:
-        return None
-    parsed = _parse_application_name(row.application_name or "")
-    return parsed or LockHolder(pid=0, host=f"unknown (server backend {row.pid})", since=None)
+        found = self._lock.holder()
+        if found is None:
+            return None
+        parsed = _parse_application_name(found.application_name)
+        return parsed or LockHolder(
+            pid=0, host=f"unknown (server backend {found.backend_pid})", since=None
+        )
 
 
 def _application_name(pid: int, host: str, since: datetime) -> str:

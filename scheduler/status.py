@@ -7,10 +7,9 @@ so the status is right whether or not a daemon is running.
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine
-
 from wirewatch.core.config import Config
 from wirewatch.scheduler.lock import LockHolder, leader_lock_for
+from wirewatch.storage.engine import Engine
 from wirewatch.storage.jobs_table import next_run_times
 from wirewatch.storage.ledger import RunRow, latest_runs
 

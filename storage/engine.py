@@ -3,15 +3,49 @@
 SQLite connections get WAL (readers never block the writer), foreign keys and a
 busy timeout, so several processes can write one file: a writer waits for the
 lock instead of failing with "database is locked".
+
+The crawler, the scheduler and the command line reach the database only
+through storage (import-linter holds it so), yet pass an engine around: they
+take its type, ``Engine``, and the error a lost database raises,
+``OperationalError``, from this module rather than from SQLAlchemy. An engine
+is an opaque handle to them: they hand it to storage's functions (and the
+daemon to APScheduler's job store), never build SQL with it.
 """
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+__all__ = [
+    "SQLITE_BUSY_TIMEOUT_MS",
+    "DatabaseLocation",
+    "Engine",
+    "OperationalError",
+    "database_location",
+    "make_engine",
+    "normalise_url",
+    "session_factory",
+]
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+@dataclass(frozen=True)
+class DatabaseLocation:
+    """Which kind of database a URL names, and which database of it."""
+
+    backend: str
+    """``sqlite`` or ``postgresql``."""
+    database: str | None
+    """The SQLite file (None or ``:memory:`` in memory), or the PostgreSQL database name."""
+
+    @property
+    def in_memory(self) -> bool:
+        return self.backend == "sqlite" and self.database in (None, "", ":memory:")
 
 
 def normalise_url(url: str) -> str:
@@ -20,6 +54,12 @@ def normalise_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url.removeprefix(prefix)
     return url
+
+
+def database_location(url: str) -> DatabaseLocation:
+    """Where ``url`` points, without connecting."""
+    parsed = make_url(normalise_url(url))
+    return DatabaseLocation(parsed.get_backend_name(), parsed.database)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

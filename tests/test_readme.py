@@ -30,7 +30,10 @@ def makefile_targets() -> set[str]:
 
 def subcommand_paths(group: click.Group, prefix: str = "wirewatch") -> list[str]:
     paths = []
-    for name, command in sorted(group.commands.items()):
+    context = click.Context(group)
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
+        assert command is not None, name
         if command.hidden:
             continue
         path = f"{prefix} {name}"
@@ -70,10 +73,11 @@ def test_every_option_of_every_subcommand_is_mentioned() -> None:
     reference = section("Command reference")
     missing = []
     for path in subcommand_paths(cli):
-        command: click.Command = cli
+        command: click.Command | None = cli
         for name in path.split()[1:]:
             assert isinstance(command, click.Group)
-            command = command.commands[name]
+            command = command.get_command(click.Context(command), name)
+        assert command is not None, path
         for param in command.params:
             if isinstance(param, click.Option) and not param.hidden:
                 long = max(param.opts, key=len)

@@ -1,8 +1,8 @@
 """wirewatch: a scheduled news-monitoring crawler for MENAFN-style wire stories.
 
-The ``wirewatch`` package holds what every layer shares: the typed config, the
-record that extraction produces and storage consumes, the text and address
-normalisation both rely on, and the command line.
+Layers, each importing only those below it: ``app`` (the command line, the demo,
+the sample web) on top; ``scheduler`` and ``crawler`` (apart); ``storage``;
+``core`` (config, record, text, URLs, errors, schedule grammar).
 """
 
 __version__ = "0.1.0"

@@ -14,10 +14,10 @@ from typing import Self
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
-from sqlalchemy import Engine
 
 from wirewatch.crawler.database import shared_engine
 from wirewatch.crawler.outcome import SpiderClose, crawl_outcome
+from wirewatch.storage.engine import Engine
 from wirewatch.storage.ledger import close_run
 
 log = logging.getLogger(__name__)

@@ -23,13 +23,13 @@ from datetime import UTC, datetime
 from typing import Any, Self, TypeVar
 
 from scrapy.crawler import Crawler
-from sqlalchemy import Engine
 
 from wirewatch.core.record import ArticleRecord, Rejection
 from wirewatch.crawler.database import shared_engine
 from wirewatch.crawler.items import Extracted, NotModified
 from wirewatch.crawler.progress import run_progress
 from wirewatch.storage.addresses import touch_addresses
+from wirewatch.storage.engine import Engine
 from wirewatch.storage.ledger import RunCounts, add_counts, record_rejections
 from wirewatch.storage.upsert import Outcome, Sighting, store_batch
 

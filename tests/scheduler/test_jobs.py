@@ -1,4 +1,8 @@
-"""Schedule -> trigger mapping and job reconciliation (add, reschedule, modify, remove)."""
+"""Schedule -> trigger mapping and job reconciliation (add, reschedule, modify, remove).
+
+The core checks cron lines without APScheduler; here it is held equal to what
+APScheduler's ``CronTrigger`` accepts, so that a config that loads is one the daemon runs.
+"""
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -10,11 +14,13 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from wirewatch.core.config import Config, CronSchedule, EverySchedule, config_from_mapping
+from wirewatch.core.config import Config, config_from_mapping
+from wirewatch.core.schedule import CronSchedule, EverySchedule, cron_fields
 from wirewatch.scheduler.jobs import (
     JOB_FUNC,
-    cron_weekdays,
     desired_jobs,
     reconcile_jobs,
     trigger_for,
@@ -67,20 +73,104 @@ def test_cron_maps_to_a_utc_cron_trigger() -> None:
     assert trigger.get_next_fire_time(None, start) == datetime(2025, 11, 24, 6, 0, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(
-    ("cron", "apscheduler"),
-    [
-        ("*", "*"),
-        ("0", "sun"),
-        ("1-5", "mon,tue,wed,thu,fri"),
-        ("0,6", "sun,sat"),
-        ("*/2", "sun,tue,thu,sat"),
-        ("1-5/2", "mon,wed,fri"),
-        ("mon-fri", "mon-fri"),
-    ],
+def _item(names: tuple[str, ...]) -> st.SearchStrategy[str]:
+    """One part of a cron field: numbers, ranges and steps as cron writes them, or a name
+    (with another name: a range)."""
+    number = st.integers(0, 70).map(str)
+    name = st.sampled_from(names)
+    return st.one_of(
+        st.just("*"),
+        st.builds("*/{}".format, number),
+        number,
+        st.builds("{}-{}".format, number, number),
+        st.builds("{}/{}".format, number, number),
+        st.builds("{}-{}/{}".format, number, number, number),
+        name,
+        st.builds("{}-{}".format, name, name),
+    )
+
+
+def _field_text(names: tuple[str, ...]) -> st.SearchStrategy[str]:
+    return st.lists(_item(names), min_size=1, max_size=3).map(",".join)
+
+
+MONTHS = ("jan", "Feb", "dec", "foo", "janu")
+WEEKDAYS = ("mon", "SUN", "fri", "sat", "bar", "monday")
+NOT_NAMES = ("now", "jan", "x")
+
+
+def _core_accepts(expression: str) -> bool:
+    try:
+        cron_fields(expression)
+    except ValueError:
+        return False
+    return True
+
+
+def _apscheduler_accepts(**fields: str) -> bool:
+    try:
+        CronTrigger(timezone="UTC", **fields)
+    except ValueError:
+        return False
+    return True
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    minute=_field_text(NOT_NAMES),
+    hour=_field_text(NOT_NAMES),
+    day=st.one_of(_field_text(NOT_NAMES), st.sampled_from(("last", "LAST", "last,1-5", "first"))),
+    month=_field_text(MONTHS),
 )
-def test_cron_weekday_numbers_count_from_sunday(cron: str, apscheduler: str) -> None:
-    assert cron_weekdays(cron) == apscheduler
+def test_core_accepts_exactly_the_cron_fields_apscheduler_accepts(
+    minute: str, hour: str, day: str, month: str
+) -> None:
+    for name, text, expression in (
+        ("minute", minute, f"{minute} * * * *"),
+        ("hour", hour, f"* {hour} * * *"),
+        ("day", day, f"* * {day} * *"),
+        ("month", month, f"* * * {month} *"),
+    ):
+        assert _core_accepts(expression) == _apscheduler_accepts(**{name: text}), text
+
+
+@settings(max_examples=300, deadline=None)
+@given(day_of_week=_field_text(WEEKDAYS))
+def test_core_weekdays_are_accepted_by_apscheduler(day_of_week: str) -> None:
+    expression = f"* * * * {day_of_week}"
+    if not _core_accepts(expression):
+        return
+    assert _apscheduler_accepts(day_of_week=cron_fields(expression).day_of_week)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(WEEKDAYS), min_size=1, max_size=2).map("-".join))
+def test_named_weekdays_are_accepted_exactly_as_apscheduler_accepts_them(names: str) -> None:
+    assert _core_accepts(f"* * * * {names}") == _apscheduler_accepts(day_of_week=names)
+
+
+@pytest.mark.parametrize("expression", ["0 0 lastday * *", "0 0 * jan/2 *", "0 0 * * mon-fri/2"])
+def test_names_with_a_tail_apscheduler_would_ignore_are_refused(expression: str) -> None:
+    """APScheduler reads only the leading name of these (``mon-fri/2`` runs every weekday);
+    the core refuses them rather than run something other than what was written."""
+    field = dict(
+        zip(("minute", "hour", "day", "month", "day_of_week"), expression.split(), strict=True)
+    )
+    assert _apscheduler_accepts(**field)
+    assert not _core_accepts(expression)
+
+
+def test_cron_fields_make_the_trigger_apscheduler_makes_of_the_same_line() -> None:
+    built = trigger_for(CronSchedule("*/15 6-18 last jan-mar,6 mon-fri"), jitter=0)
+    direct = CronTrigger(
+        minute="*/15",
+        hour="6-18",
+        day="last",
+        month="jan-mar,6",
+        day_of_week="mon-fri",
+        timezone="UTC",
+    )
+    assert str(built) == str(direct)
 
 
 def test_sunday_cron_fires_on_sunday() -> None:

@@ -10,8 +10,6 @@ a ``ConfigError`` naming the file, the key and what to do.
 import os
 import re
 import tomllib
-from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -19,60 +17,13 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from wirewatch.core.errors import ConfigError
+from wirewatch.core.schedule import Schedule, parse_schedule
 
 DEFAULT_CONFIG_PATH = Path("wirewatch.toml")
 CONFIG_ENV = "WIREWATCH_CONFIG"
 DATABASE_URL_ENV = "WIREWATCH_DATABASE_URL"
 
-_EVERY = re.compile(r"^every\s+(\d+)\s*([smhd])$", re.IGNORECASE)
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _SOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-
-
-@dataclass(frozen=True)
-class EverySchedule:
-    """``every 10m``: a fixed interval."""
-
-    interval: timedelta
-
-
-@dataclass(frozen=True)
-class CronSchedule:
-    """A five-field cron expression (minute hour day month weekday), in UTC."""
-
-    expression: str
-
-
-Schedule = EverySchedule | CronSchedule
-
-
-def parse_schedule(text: str) -> Schedule:
-    """Parse ``every 10m``/``every 2h`` or a cron expression; ValueError says what is wrong."""
-    text = text.strip()
-    every = _EVERY.match(text)
-    if every:
-        amount = int(every.group(1))
-        if amount <= 0:
-            raise ValueError("an 'every' interval must be positive")
-        return EverySchedule(timedelta(seconds=amount * _UNIT_SECONDS[every.group(2).lower()]))
-    if text.lower().startswith("every"):
-        raise ValueError(
-            f"{text!r} is not an interval: write e.g. 'every 30s', 'every 10m', 'every 2h'"
-        )
-    if len(text.split()) != 5:
-        raise ValueError(
-            f"{text!r} is neither a 5-field cron expression ('*/15 * * * *') nor 'every 10m'"
-        )
-    schedule = CronSchedule(text)
-    # Validated by building the daemon's own trigger, so that what the config
-    # accepts is exactly what the scheduler runs (cron weekday numbering included).
-    from wirewatch.scheduler.jobs import cron_trigger
-
-    try:
-        cron_trigger(schedule, jitter=0)
-    except (ValueError, IndexError) as exc:
-        raise ValueError(f"bad cron expression {text!r}: {exc}") from None
-    return schedule
 
 
 class _Section(BaseModel):

@@ -2,19 +2,13 @@
 
 import subprocess
 import sys
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from wirewatch.core.config import (
-    CronSchedule,
-    EverySchedule,
-    config_from_mapping,
-    load_config,
-    parse_schedule,
-)
+from wirewatch.core.config import config_from_mapping, load_config
 from wirewatch.core.errors import ConfigError
+from wirewatch.core.schedule import CronSchedule
 
 SPEC_EXAMPLE = """
 [database]
@@ -149,29 +143,6 @@ def test_invalid_toml_is_reported_with_the_file(tmp_path: Path) -> None:
     path = write(tmp_path, "[crawl\n")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(path)
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("every 10m", EverySchedule(timedelta(minutes=10))),
-        ("every 2h", EverySchedule(timedelta(hours=2))),
-        ("every 2s", EverySchedule(timedelta(seconds=2))),
-        ("Every 1D", EverySchedule(timedelta(days=1))),
-        ("0 6 * * mon-fri", CronSchedule("0 6 * * mon-fri")),
-        ("30 7 * * 0,7", CronSchedule("30 7 * * 0,7")),
-    ],
-)
-def test_schedules_parse_to_intervals_or_cron(text: str, expected: object) -> None:
-    assert parse_schedule(text) == expected
-
-
-@pytest.mark.parametrize(
-    "text", ["every 0m", "every 5 weeks", "* * *", "60 * * * *", "0 6 * * 8", "0 6 * * 5-9"]
-)
-def test_bad_schedules_are_refused(text: str) -> None:
-    with pytest.raises(ValueError):
-        parse_schedule(text)
 
 
 def test_cli_reports_a_config_error_in_one_line_with_exit_code_2(tmp_path: Path) -> None:

@@ -3,6 +3,8 @@
 import click
 
 from wirewatch.app.cli.options import AppContext, common_options, pass_app
+from wirewatch.storage.migrate import current_revision
+from wirewatch.storage.migrate import upgrade as run_upgrade
 
 
 @click.group()
@@ -21,9 +23,6 @@ def upgrade(app: AppContext) -> None:
     Example:
       WIREWATCH_DATABASE_URL=postgresql+psycopg://localhost/news wirewatch db upgrade
     """
-    from wirewatch.storage.migrate import current_revision
-    from wirewatch.storage.migrate import upgrade as run_upgrade
-
     engine = app.engine(upgrade=False)
     before = current_revision(engine)
     run_upgrade(engine)

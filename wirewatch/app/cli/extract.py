@@ -9,6 +9,7 @@ import click
 from wirewatch.app.cli.options import common_options
 from wirewatch.core.errors import UsageError
 from wirewatch.core.record import ArticleRecord, Rejection
+from wirewatch.crawler.extract import extract as run_extraction
 
 STDIN_URL = "file:///dev/stdin"
 
@@ -45,8 +46,6 @@ def extract(file: str, url: str | None, content_type: str | None, fmt: str) -> N
         raise UsageError(f"--format {fmt!r}: use one of json, text")
     body, default_url = _read(file)
     headers = {"Content-Type": content_type} if content_type else {}
-    from wirewatch.crawler.extract import extract as run_extraction
-
     result = run_extraction(url or default_url, body, headers)
     if isinstance(result, Rejection):
         _print_rejection(result, fmt)

@@ -1,22 +1,113 @@
-"""Entry point of the ``wirewatch`` console script."""
+"""Entry point of the ``wirewatch`` console script.
 
+Each command's module is imported only when that command runs or shows its
+help (click's lazy-loading group): ``wirewatch articles`` never imports the
+crawler, and ``wirewatch --help`` imports no command at all. The command list
+therefore carries each command's one-line summary, the first sentence of its
+docstring (``tests/wirewatch/app/cli/test_main.py`` holds the two equal).
+"""
+
+import importlib
 import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import click
-from sqlalchemy.exc import OperationalError
 
 from wirewatch import __version__
-from wirewatch.app.cli.crawl import crawl
-from wirewatch.app.cli.daemon import daemon, status
-from wirewatch.app.cli.db import db
-from wirewatch.app.cli.demo import demo
-from wirewatch.app.cli.extract import extract
 from wirewatch.app.cli.options import AppContext, common_options
-from wirewatch.app.cli.query import articles, runs, show
 from wirewatch.core.errors import WirewatchError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@dataclass(frozen=True)
+class LazyCommand:
+    """Where a command lives (``module:attribute``) and the summary ``--help`` lists."""
+
+    target: str
+    summary: str
+
+    def load(self) -> click.Command:
+        module_name, _, attribute = self.target.partition(":")
+        command = getattr(importlib.import_module(module_name), attribute)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{self.target} is not a click command")
+        return command
+
+
+COMMANDS: Mapping[str, LazyCommand] = {
+    "db": LazyCommand(
+        "wirewatch.app.cli.db:db", "Manage the database schema (Alembic migrations)."
+    ),
+    "crawl": LazyCommand(
+        "wirewatch.app.cli.crawl:crawl",
+        "Crawl the named sources (all configured ones by default) once, now.",
+    ),
+    "daemon": LazyCommand(
+        "wirewatch.app.cli.daemon:daemon",
+        "Run every source on its schedule until SIGTERM/SIGINT; log to stderr.",
+    ),
+    "status": LazyCommand(
+        "wirewatch.app.cli.daemon:status",
+        "Show whether a daemon holds the schedule (pid, host, since), and per source"
+        " the last run and the next one.",
+    ),
+    "articles": LazyCommand(
+        "wirewatch.app.cli.query:articles", "List stored stories, newest first."
+    ),
+    "show": LazyCommand(
+        "wirewatch.app.cli.query:show",
+        "Show one story: its fields, every address it was seen at, and its revisions.",
+    ),
+    "runs": LazyCommand(
+        "wirewatch.app.cli.query:runs",
+        "Show crawl history, newest first, with the counts of each run.",
+    ),
+    "extract": LazyCommand(
+        "wirewatch.app.cli.extract:extract",
+        "Extract the story from a saved page (FILE, or - for stdin) and print it.",
+    ),
+    "demo": LazyCommand(
+        "wirewatch.app.cli.demo:demo", "Show the whole pipeline with no network and no config."
+    ),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported by name, on first use."""
+
+    def __init__(self, *args: Any, lazy_commands: Mapping[str, LazyCommand], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = lazy_commands
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy_commands:
+            self.add_command(self.lazy_commands[cmd_name].load(), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List every command with its summary, shortened as click shortens a docstring."""
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = []
+        for name in names:
+            command = self.commands.get(name) or click.Command(
+                name, help=self.lazy_commands[name].summary
+            )
+            if not command.hidden:
+                rows.append((name, command.get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy_commands=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, prog_name="wirewatch")
 @common_options
 def cli() -> None:
@@ -33,17 +124,6 @@ def cli() -> None:
     """
 
 
-cli.add_command(db)
-cli.add_command(crawl)
-cli.add_command(daemon)
-cli.add_command(status)
-cli.add_command(articles)
-cli.add_command(show)
-cli.add_command(runs)
-cli.add_command(extract)
-cli.add_command(demo)
-
-
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; expected failures print one line to stderr, never a traceback."""
     app = AppContext()
@@ -52,15 +132,26 @@ def main(argv: list[str] | None = None) -> None:
     except WirewatchError as exc:
         click.echo(f"wirewatch: error: {exc}", err=True)
         code = exc.exit_code
-    except OperationalError as exc:
-        click.echo(f"wirewatch: error: database unavailable: {exc.orig}", err=True)
-        code = 1
     except click.exceptions.Abort:
         click.echo("wirewatch: aborted", err=True)
         code = 130
     except click.ClickException as exc:
         exc.show()
         code = exc.exit_code
+    except Exception as exc:
+        unavailable = database_unavailable(exc)
+        if unavailable is None:
+            raise
+        click.echo(f"wirewatch: error: database unavailable: {unavailable}", err=True)
+        code = 1
     finally:
         app.close()
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def database_unavailable(exc: Exception) -> str | None:
+    """Why the database could not be used, when ``exc`` says so; else None."""
+    # Imported here: only commands that use the database load SQLAlchemy (start-up time).
+    from wirewatch.storage.engine import OperationalError
+
+    return str(exc.orig) if isinstance(exc, OperationalError) else None

@@ -9,13 +9,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from sqlalchemy import Engine
 
 from wirewatch.core.config import Config, load_config
 from wirewatch.core.logs import configure_logging
+
+if TYPE_CHECKING:  # for annotations only: storage loads when a command asks for an engine
+    from wirewatch.storage.engine import Engine
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -26,15 +28,17 @@ class AppContext:
 
     config_path: Path | None = None
     verbosity: int = 0
-    _engine: Engine | None = field(default=None, repr=False)
+    _engine: "Engine | None" = field(default=None, repr=False)
 
     @cached_property
     def config(self) -> Config:
         return load_config(self.config_path)
 
-    def engine(self, *, upgrade: bool = True) -> Engine:
+    def engine(self, *, upgrade: bool = True) -> "Engine":
         """The configured database's engine; a new, empty database is upgraded first."""
         if self._engine is None:
+            # Imported here: only commands that use the database load storage, SQLAlchemy
+            # and Alembic (start-up time of --help and of the offline commands).
             from wirewatch.storage.engine import make_engine
             from wirewatch.storage.migrate import ensure_schema
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.wirewatch.app.cli.conftest import CRANES, GOLD, KREMLIN, OIL, Run
-from wirewatch.app.cli.query import ARTICLE_FIELDS, RUN_FIELDS
+from wirewatch.app.cli.reports import ARTICLE_FIELDS, RUN_FIELDS
 
 pytestmark = pytest.mark.usefixtures("filled_db")
 
