@@ -26,6 +26,8 @@ class FetchedPage:
     fetched_at: datetime
     date_hint: datetime | None = None
     """The entry's date in the feed or the sitemap's ``<lastmod>``, when one was given."""
+    redirected_from: tuple[str, ...] = ()
+    """The addresses that redirected (within the site) to ``url``, first to last."""
 
     @property
     def etag(self) -> str | None:

@@ -24,6 +24,8 @@ class SpiderClose:
     start_errors: Sequence[str] = ()
     """One ``url: why`` per start URL that could not be fetched."""
     start_count: int = 0
+    warnings: Sequence[str] = ()
+    """Caps the run hit (``max_discovery_pages``...): kept in the error column of a success."""
 
 
 def crawl_outcome(close: SpiderClose | None, *, signalled: bool = False) -> RunOutcome:
@@ -34,7 +36,9 @@ def crawl_outcome(close: SpiderClose | None, *, signalled: bool = False) -> RunO
       or when it never closed the run without a signal to explain it;
     - ``interrupted`` after SIGINT/SIGTERM (close reason ``shutdown``, or a
       signal that came before the spider opened);
-    - ``succeeded`` otherwise (``finished``, or a ``closespider_*`` limit).
+    - ``succeeded`` otherwise (``finished``, or a ``closespider_*`` limit), with
+      the warnings, if any, as its error text (the data contract's "warnings of a
+      run that succeeded").
     """
     if close is None:
         if signalled:
@@ -54,5 +58,5 @@ def crawl_outcome(close: SpiderClose | None, *, signalled: bool = False) -> RunO
             f"no start URL could be fetched ({close.start_count} start URL{plural}): {listed}",
         )
     if close.reason in SUCCESS_REASONS:
-        return RunOutcome(RunStatus.SUCCEEDED)
+        return RunOutcome(RunStatus.SUCCEEDED, "; ".join(close.warnings) or None)
     return RunOutcome(RunStatus.FAILED, f"crawl stopped: {close.reason}")

@@ -3,12 +3,15 @@
 Read from ``CrawlConfig``: ``user_agent``, ``obey_robots``, ``concurrency``,
 ``per_host_concurrency``, ``download_delay``, ``timeout`` (capped below half of
 ``daemon.grace_period`` so a graceful stop finishes in time), ``max_page_bytes``,
-``retries``, ``max_depth``, ``batch_size``, ``batch_seconds``; from
-``DatabaseConfig``: ``url``; from ``SourceConfig``: ``name``, ``max_pages``.
+``max_sitemap_bytes``, ``max_discovery_pages``, ``retries``, ``max_depth``,
+``batch_size``, ``batch_seconds``; from ``DatabaseConfig``: ``url``; from
+``SourceConfig``: ``name``, ``max_pages``.
 
 wirewatch's own settings are prefixed ``WIREWATCH_``. Scrapy's HTTP cache and
 cookies are off (unchanged pages are detected with stored ETag/Last-Modified),
-and so is the telnet console.
+and so is the telnet console. Scrapy's redirect, meta-refresh, decompression,
+offsite and URL-length middlewares are replaced by subclasses in
+``crawler.middlewares`` that turn what they drop into rejections with a reason.
 """
 
 import logging
@@ -19,6 +22,28 @@ from wirewatch.core.config import Config, SourceConfig
 MIN_TIMEOUT = 1.0
 CONCURRENT_ITEMS = 4
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+SCRAPER_HEADROOM = 5_000_000
+"""Scrapy's default ``SCRAPER_SLOT_MAX_ACTIVE_SIZE``, kept on top of the largest discovery document."""
+URLLENGTH_LIMIT = 2083
+"""Scrapy's default, the longest address old browsers took: longer ones are ``bad_url``."""
+
+_SCRAPY_DOWNLOADER = "scrapy.downloadermiddlewares"
+_OURS = "wirewatch.crawler.middlewares"
+DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's, replaced at their own positions by subclasses that reject with a reason.
+    f"{_SCRAPY_DOWNLOADER}.offsite.OffsiteMiddleware": None,
+    f"{_OURS}.offsite.SiteOffsiteMiddleware": 50,
+    f"{_SCRAPY_DOWNLOADER}.redirect.MetaRefreshMiddleware": None,
+    f"{_OURS}.redirects.SiteMetaRefreshMiddleware": 580,
+    f"{_SCRAPY_DOWNLOADER}.httpcompression.HttpCompressionMiddleware": None,
+    f"{_OURS}.limits.BoundedHttpCompressionMiddleware": 590,
+    f"{_SCRAPY_DOWNLOADER}.redirect.RedirectMiddleware": None,
+    f"{_OURS}.redirects.SiteRedirectMiddleware": 600,
+}
+SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+    f"{_OURS}.limits.UrlLengthRejectMiddleware": 800,
+}
 
 
 def download_timeout(config: Config) -> float:
@@ -55,6 +80,12 @@ def process_settings(config: Config, *, verbosity: int = 0) -> dict[str, Any]:
         "DOWNLOAD_TIMEOUT": download_timeout(config),
         "DOWNLOAD_MAXSIZE": crawl.max_page_bytes,
         "DOWNLOAD_WARNSIZE": 0,
+        # The engine stops taking requests from the scheduler while this many bytes of
+        # responses wait in the scraper: a discovery document being read must not stop
+        # it, or reading, which waits for the scheduler to drain, would wait forever.
+        "SCRAPER_SLOT_MAX_ACTIVE_SIZE": max(crawl.max_sitemap_bytes, crawl.max_page_bytes)
+        + SCRAPER_HEADROOM,
+        "URLLENGTH_LIMIT": URLLENGTH_LIMIT,
         "RETRY_ENABLED": crawl.retries > 0,
         "RETRY_TIMES": crawl.retries,
         "RETRY_HTTP_CODES": RETRY_HTTP_CODES,
@@ -66,9 +97,8 @@ def process_settings(config: Config, *, verbosity: int = 0) -> dict[str, Any]:
         "LOG_LEVEL": log_level(verbosity),
         "LOG_INSTALL_ROOT_HANDLER": False,
         "DEPTH_LIMIT": 0,
-        "DOWNLOADER_MIDDLEWARES": {
-            "wirewatch.crawler.middlewares.offsite_redirect.OffsiteRedirectMiddleware": 650,
-        },
+        "DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES,
+        "SPIDER_MIDDLEWARES": SPIDER_MIDDLEWARES,
         "ITEM_PIPELINES": {
             "wirewatch.crawler.pipelines.extract.ExtractPipeline": 300,
             "wirewatch.crawler.pipelines.store.StoragePipeline": 800,
@@ -82,6 +112,8 @@ def process_settings(config: Config, *, verbosity: int = 0) -> dict[str, Any]:
         "WIREWATCH_BATCH_SIZE": crawl.batch_size,
         "WIREWATCH_BATCH_SECONDS": crawl.batch_seconds,
         "WIREWATCH_MAX_DEPTH": crawl.max_depth,
+        "WIREWATCH_MAX_SITEMAP_BYTES": crawl.max_sitemap_bytes,
+        "WIREWATCH_MAX_DISCOVERY_PAGES": crawl.max_discovery_pages,
         "WIREWATCH_VERBOSITY": verbosity,
     }
 

@@ -1,60 +1,79 @@
-"""RSS 2.0, RSS 1.0 and Atom feeds: the entries' addresses and their dates.
+"""RSS 2.0, RSS 1.0 and Atom feeds: the entries' addresses and their dates, read incrementally.
 
-Parsed with lxml (no network, no entity expansion, tolerant of small errors),
-matching elements by local name so namespaced and plain feeds read alike. An
-entry's date is its Atom ``<updated>`` (else ``<published>``), or RSS's
-``<pubDate>``/``<dc:date>``/``<atom:updated>``, whichever it has.
+Parsed a record at a time by ``crawler.discover.xmlstream`` (no network, no
+entity resolution, tolerant of small errors), matching elements by local name
+so namespaced and plain feeds read alike. An entry's date is its Atom
+``<updated>`` (else ``<published>``), or RSS's ``<pubDate>``/``<dc:date>``/
+``<atom:updated>``, whichever it has.
 """
 
+from collections.abc import Iterable, Iterator
 from datetime import datetime
-from urllib.parse import urljoin
 
 from lxml import etree
 
-from wirewatch.crawler.discover.entry import Entry, parse_rfc822_date, parse_w3c_date
-
-_PARSER = etree.XMLParser(
-    recover=True, resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True
+from wirewatch.crawler.discover.entry import (
+    BadLink,
+    Entry,
+    absolute,
+    parse_rfc822_date,
+    parse_w3c_date,
+    unique,
+)
+from wirewatch.crawler.discover.xmlstream import (
+    DiscoveryError,
+    UnresolvedEntity,
+    field_text,
+    records,
 )
 
+_RECORDS = frozenset({"item", "entry"})
+_DATES = ("updated", "published", "modified", "date")
+_FIELDS = frozenset({"link", "guid", "pubDate", *_DATES})
 
-class FeedError(ValueError):
+
+class FeedError(DiscoveryError):
     """The bytes are not a readable feed."""
 
 
-def feed_entries(body: bytes, base_url: str) -> list[Entry]:
-    """Every entry of a feed with a usable link, in feed order, once each."""
+def read_feed(pieces: Iterable[bytes], base_url: str) -> Iterator[Entry | BadLink]:
+    """Every entry with a link, in feed order (repeats included)."""
     try:
-        root = etree.fromstring(body, _PARSER)
-    except etree.XMLSyntaxError as exc:
+        for node in records(pieces, _RECORDS, _FIELDS):
+            try:
+                link = (
+                    _atom_link(node) if etree.QName(node).localname == "entry" else _rss_link(node)
+                )
+            except UnresolvedEntity as exc:
+                yield BadLink(exc.text, str(exc))
+                continue
+            if link:
+                yield absolute(base_url, link, _entry_date(node))
+    except FeedError:
+        raise
+    except DiscoveryError as exc:
         raise FeedError(f"unreadable feed: {exc}") from None
-    if root is None:
-        raise FeedError("empty feed document")
-    entries: dict[str, Entry] = {}
-    for node in root.iter("{*}item", "{*}entry"):
-        if not isinstance(node.tag, str):
-            continue
-        link = _atom_link(node) if etree.QName(node).localname == "entry" else _rss_link(node)
-        if not link:
-            continue
-        url = urljoin(base_url, link)
-        if url not in entries:
-            entries[url] = Entry(url, _entry_date(node))
-    return list(entries.values())
+
+
+def feed_entries(body: bytes, base_url: str) -> list[Entry]:
+    """The usable entries of a whole feed in memory, once each (for small documents)."""
+    return unique(read_feed([body], base_url))
 
 
 def _child_text(node: etree._Element, name: str) -> str | None:
     child = node.find(f"{{*}}{name}")
-    return child.text.strip() if child is not None and child.text else None
+    return field_text(child) or None if child is not None else None
 
 
 def _rss_link(item: etree._Element) -> str | None:
     link = _child_text(item, "link")
     if link:
         return link
-    guid = item.find("guid")
-    if guid is not None and guid.text and guid.get("isPermaLink", "true").lower() == "true":
-        return guid.text.strip()
+    guid = item.find("{*}guid")
+    if guid is not None and guid.get("isPermaLink", "true").lower() == "true":
+        text = field_text(guid)
+        if text:
+            return text
     return _atom_link(item)
 
 
@@ -66,8 +85,15 @@ def _atom_link(entry: etree._Element) -> str | None:
 
 
 def _entry_date(node: etree._Element) -> datetime | None:
-    for name in ("updated", "published", "modified", "date"):
-        parsed = parse_w3c_date(_child_text(node, name))
+    for name in _DATES:
+        parsed = parse_w3c_date(_text_or_none(node, name))
         if parsed:
             return parsed
-    return parse_rfc822_date(_child_text(node, "pubDate"))
+    return parse_rfc822_date(_text_or_none(node, "pubDate"))
+
+
+def _text_or_none(node: etree._Element, name: str) -> str | None:
+    try:
+        return _child_text(node, name)
+    except UnresolvedEntity:
+        return None

@@ -8,9 +8,7 @@ page, and otherwise an article again: extraction then decides, and rejects it
 with a reason if it is none.
 """
 
-import gzip
 import re
-import zlib
 from collections.abc import Sequence
 
 from scrapy.http import Response, TextResponse
@@ -24,24 +22,13 @@ _MAX_ARTICLE_LINKS = 5
 """An article page links to a few related stories; a listing to many."""
 
 
-def maybe_gunzip(body: bytes, max_size: int) -> bytes:
-    """Sitemaps are often served as ``.xml.gz`` files; inflate them, at most ``max_size`` bytes."""
-    if not body.startswith(b"\x1f\x8b"):
-        return body
-    try:
-        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        return inflater.decompress(body, max_size)
-    except (zlib.error, gzip.BadGzipFile):
-        return body
-
-
 def classify(
     response: Response, allowed_domains: Sequence[str] = (), body: bytes | None = None
 ) -> PageKind:
     """Feed, sitemap, sitemap index, listing or article, judged from the page itself.
 
-    ``body`` is the response's body as read (a gzipped sitemap inflated), by
-    default ``response.body``. A page that is neither XML nor text (an image, a
+    ``body`` is the start of the response's body as read (a gzipped sitemap
+    inflated: ``xmlstream.head``), by default ``response.body``. A page that is neither XML nor text (an image, a
     PDF) is passed on as an article, for extraction to reject with its reason.
     """
     kind = sniff_xml_kind(response.body if body is None else body)

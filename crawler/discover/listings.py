@@ -15,6 +15,8 @@ from urllib.parse import urljoin, urlsplit
 from scrapy.http import TextResponse
 from scrapy.linkextractors import LinkExtractor
 
+from wirewatch.core.urls import on_site
+
 _SLUG_WORD = re.compile(r"[A-Za-z0-9]+")
 _EXTENSION = re.compile(r"\.(html?|aspx?|php|shtml)$", re.IGNORECASE)
 _NUMBER = re.compile(r"^\d{5,}$")
@@ -53,15 +55,14 @@ def article_links(response: TextResponse, allowed_domains: Sequence[str]) -> lis
 
 
 def host_allowed(url: str, allowed_domains: Sequence[str]) -> bool:
-    """Whether ``url``'s host is one of the domains or a subdomain of one (no domains: any).
+    """Whether ``url`` is on one of the source's sites (no domains: any).
 
-    Compared by host name, port ignored (``LinkExtractor(allow_domains=...)`` compares
-    the network location, so ``127.0.0.1:8080`` would not match ``127.0.0.1``).
+    A domain covers its subdomains; one that names a port (``127.0.0.1:8080``)
+    covers that port alone, one without covers every port (``on_site``).
+    ``LinkExtractor(allow_domains=...)`` compares whole network locations, so
+    the comparison is made here.
     """
-    if not allowed_domains:
-        return True
-    host = (urlsplit(url).hostname or "").lower()
-    return any(host == d.lower() or host.endswith("." + d.lower()) for d in allowed_domains)
+    return on_site(url, allowed_domains)
 
 
 def next_pages(response: TextResponse) -> list[str]:

@@ -48,6 +48,7 @@ class RunRecorder:
             stats.get_value("wirewatch/storage_error"),
             list(getattr(spider, "start_errors", [])),
             len(getattr(getattr(spider, "source", None), "start_urls", [])),
+            list(getattr(spider, "warnings", [])),
         )
         outcome = crawl_outcome(close)
         stats.set_value("wirewatch/run_status", str(outcome.status))

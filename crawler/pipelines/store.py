@@ -10,6 +10,10 @@ with reason ``storage_failed``, and what earlier batches committed stays.
 
 Settings read: ``WIREWATCH_DATABASE_URL``, ``WIREWATCH_RUN_ID``,
 ``WIREWATCH_SOURCE``, ``WIREWATCH_BATCH_SIZE``, ``WIREWATCH_BATCH_SECONDS``.
+
+The addresses that redirected to a stored page (within the site) are recorded
+as addresses of its story too (``redirect_sightings``), after the batch and
+uncounted, so the next run knows them and does not fetch them again.
 Stats: ``wirewatch/storage/flushes``, ``wirewatch/storage/outcome/<outcome>``,
 ``wirewatch/storage/retries``, ``wirewatch/storage/dropped``,
 ``wirewatch/storage_error``, ``wirewatch/rejections/<reason>``.
@@ -17,14 +21,15 @@ Stats: ``wirewatch/storage/flushes``, ``wirewatch/storage/outcome/<outcome>``,
 
 import asyncio
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Self, TypeVar
 
 from scrapy.crawler import Crawler
 
 from wirewatch.core.record import ArticleRecord, Rejection
+from wirewatch.core.urls import canonicalise_url
 from wirewatch.crawler.database import shared_engine
 from wirewatch.crawler.items import Extracted, NotModified
 from wirewatch.crawler.progress import run_progress
@@ -45,11 +50,21 @@ T = TypeVar("T")
 @dataclass
 class Batch:
     sightings: list[Sighting] = field(default_factory=list)
+    redirects: list[Sighting] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
     not_modified: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.sightings) + len(self.rejections) + len(self.not_modified)
+
+
+def redirect_sightings(sighting: Sighting, redirected_from: Sequence[str]) -> list[Sighting]:
+    """The story of ``sighting`` seen at each address that redirected to it (canonicalised)."""
+    addresses = dict.fromkeys(canonicalise_url(url) for url in redirected_from)
+    addresses.pop(sighting.url, None)
+    return [
+        replace(sighting, record=replace(sighting.record, canonical_url=url)) for url in addresses
+    ]
 
 
 class StorageFailed(Exception):
@@ -121,9 +136,11 @@ class StoragePipeline:
     def _add_extracted(self, item: Extracted) -> None:
         if isinstance(item.result, ArticleRecord):
             page = item.page
-            self._batch.sightings.append(
-                Sighting(item.result, page.source, page.fetched_at, page.etag, page.last_modified)
+            sighting = Sighting(
+                item.result, page.source, page.fetched_at, page.etag, page.last_modified
             )
+            self._batch.sightings.append(sighting)
+            self._batch.redirects.extend(redirect_sightings(sighting, page.redirected_from))
         else:
             self._batch.rejections.append(item.result)
 
@@ -156,6 +173,8 @@ class StoragePipeline:
 
     async def _write(self, batch: Batch, fetched: int) -> RunCounts:
         results = await self._attempt("store", store_batch, self.engine, batch.sightings)
+        if batch.redirects:
+            await self._attempt("store", store_batch, self.engine, batch.redirects)
         outcomes = dict.fromkeys(Outcome, 0)
         for result in results:
             outcomes[result.outcome] += 1

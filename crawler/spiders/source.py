@@ -9,16 +9,37 @@ not followed past a page whose stories are all stored and unchanged. Each articl
 becomes a ``FetchedPage`` (or ``NotModified`` for a 304); each failure a
 ``Rejection``. Extraction and storage happen in the item pipelines.
 
+Feeds and sitemaps are read incrementally and their addresses scheduled as they
+are read, ``PLAN_CHUNK`` at a time; while more than ``SCHEDULE_AHEAD`` requests
+wait in the scheduler, reading pauses, so a sitemap of a million addresses
+never holds a million requests. A discovery document (start URL, or a sitemap
+an index lists) may be ``max_sitemap_bytes`` long, uncompressed; a larger one
+is rejected ``too_large`` before anything in it is used, never cut short. HTML
+pages keep ``max_page_bytes``.
+
+Caps, each recorded in the run (``warnings``, written to ``crawl_runs.error``
+of a run that succeeded): at most ``max_discovery_pages`` discovery documents
+per run, start URLs included (start URLs are always fetched), and sitemap
+indexes nested at most ``INDEX_DEPTH`` deep below a start URL.
+
+A rejection of a start URL (an HTTP error, a refused redirect, a body too
+large, an address too long) counts against the run: when every start URL fails,
+the run fails (``crawler.outcome``).
+
 Settings read: ``WIREWATCH_DATABASE_URL``, ``WIREWATCH_MAX_DEPTH``,
-``WIREWATCH_MAX_PAGES``, ``DOWNLOAD_MAXSIZE``.
+``WIREWATCH_MAX_PAGES``, ``WIREWATCH_MAX_SITEMAP_BYTES``,
+``WIREWATCH_MAX_DISCOVERY_PAGES``, ``DOWNLOAD_MAXSIZE``.
 Stats: ``wirewatch/pages_fetched``, ``wirewatch/discovery/<kind>``,
 ``wirewatch/articles_requested``, ``wirewatch/articles_revisited``,
 ``wirewatch/articles_skipped_known``, ``wirewatch/start_urls_failed``,
 ``wirewatch/robots_forbidden``, ``wirewatch/max_pages_reached``,
-``wirewatch/listing_stopped_at_known``.
+``wirewatch/listing_stopped_at_known``, ``wirewatch/offsite_links``,
+``wirewatch/discovery_skipped``, ``wirewatch/schedule_waits``.
 """
 
-from collections.abc import AsyncIterator, Iterable, Sequence
+import asyncio
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence, Sized
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Self
 
@@ -29,19 +50,24 @@ from twisted.python.failure import Failure
 
 from wirewatch.core.config import SourceConfig
 from wirewatch.core.record import Rejection, RejectReason
-from wirewatch.core.urls import canonicalise_url
+from wirewatch.core.urls import canonicalise_url, on_site
 from wirewatch.crawler.database import shared_engine
 from wirewatch.crawler.discover import (
+    BadLink,
+    DiscoveryError,
+    DocumentTooLarge,
     Entry,
-    FeedError,
     PageKind,
     article_links,
+    checked_size,
+    chunks,
     classify,
-    feed_entries,
-    maybe_gunzip,
+    head,
     next_pages,
-    sitemap_entries,
+    read_feed,
+    read_sitemap,
 )
+from wirewatch.crawler.extract.sniff import sniff_xml_kind
 from wirewatch.crawler.incremental import Plan, RevisitPlanner
 from wirewatch.crawler.items import FetchedPage, NotModified
 from wirewatch.crawler.spiders.failures import rejection_for
@@ -50,6 +76,30 @@ ROLE = "wirewatch_role"
 DEPTH = "wirewatch_depth"
 DATE_HINT = "wirewatch_date_hint"
 START, DISCOVERY, ARTICLE = "start", "discovery", "article"
+MAX_SIZE = "download_maxsize"
+"""Scrapy's own meta key: the size limit of one request's download (and inflation)."""
+
+PLAN_CHUNK = 500
+"""Addresses of a feed or sitemap checked against storage, and scheduled, at a time."""
+SCHEDULE_AHEAD = 1000
+"""Reading a feed or sitemap pauses while more requests than this wait in the scheduler."""
+SCHEDULE_POLL_SECONDS = 0.05
+INDEX_DEPTH = 2
+"""Sitemap indexes are followed this many levels below a start URL: the protocol allows
+none nested, some sites nest one; deeper ones are a trap."""
+
+
+@dataclass
+class _Skipped:
+    """Discovery documents a cap kept from being fetched: how many, and who listed the first."""
+
+    count: int = 0
+    first_listed_by: str = ""
+
+    def add(self, listed_by: str) -> None:
+        if not self.count:
+            self.first_listed_by = listed_by
+        self.count += 1
 
 
 class SourceSpider(Spider):
@@ -60,6 +110,8 @@ class SourceSpider(Spider):
     max_depth: int
     max_pages: int
     max_page_bytes: int
+    max_sitemap_bytes: int
+    max_discovery_pages: int
 
     def __init__(self, source: SourceConfig, **kwargs: Any) -> None:
         super().__init__(name=source.name, **kwargs)
@@ -67,6 +119,9 @@ class SourceSpider(Spider):
         self.allowed_domains = list(source.allowed_domains)
         self.start_errors: list[str] = []
         self._requests_made = 0
+        self._discovery_made = 0
+        self._over_cap = _Skipped()
+        self._too_deep = _Skipped()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -76,52 +131,61 @@ class SourceSpider(Spider):
         spider.max_depth = settings.getint("WIREWATCH_MAX_DEPTH")
         spider.max_pages = settings.getint("WIREWATCH_MAX_PAGES")
         spider.max_page_bytes = settings.getint("DOWNLOAD_MAXSIZE")
+        spider.max_sitemap_bytes = settings.getint("WIREWATCH_MAX_SITEMAP_BYTES")
+        spider.max_discovery_pages = settings.getint("WIREWATCH_MAX_DISCOVERY_PAGES")
         return spider
 
-    async def start(self) -> AsyncIterator[Request]:
+    @property
+    def warnings(self) -> list[str]:
+        """The discovery caps this run hit, one line each (empty when none was)."""
+        found = []
+        if self._over_cap.count:
+            found.append(
+                f"max_discovery_pages ({self.max_discovery_pages}) reached:"
+                f" {self._over_cap.count} listed feeds, sitemaps or listing pages not fetched"
+                f" (the first listed by {self._over_cap.first_listed_by})"
+            )
+        if self._too_deep.count:
+            found.append(
+                f"sitemap indexes nested more than {INDEX_DEPTH} deep:"
+                f" {self._too_deep.count} sitemaps not fetched"
+                f" (the first listed by {self._too_deep.first_listed_by})"
+            )
+        return found
+
+    async def start(self) -> AsyncIterator[Request | Rejection]:
         for url in self.source.start_urls:
-            request = self._request(url, self.parse_discovery, START, depth=0, dont_filter=True)
+            self._discovery_made += 1
+            request = self._request(
+                url,
+                self.parse_discovery,
+                START,
+                dont_filter=True,
+                max_bytes=self._discovery_bytes,
+            )
             if request is not None:
                 yield request
 
     async def parse_discovery(self, response: Response) -> AsyncIterator[Any]:
         """A start URL, feed, sitemap or listing page: what it lists, and where to go next."""
         self._inc("wirewatch/pages_fetched")
-        body = maybe_gunzip(response.body, self.max_page_bytes)
-        kind = classify(response, self.allowed_domains, body)
+        kind = sniff_xml_kind(head(response.body))
+        if kind is None:
+            if len(response.body) > self.max_page_bytes:
+                detail = f"{len(response.body)} bytes, over max_page_bytes ({self.max_page_bytes})"
+                yield self._rejected(response, RejectReason.TOO_LARGE, detail)
+                return
+            kind = classify(response, self.allowed_domains)
         self._inc(f"wirewatch/discovery/{kind}")
         depth = int(response.meta.get(DEPTH, 0))
         if kind is PageKind.ARTICLE:
             yield self._page(response)
-            return
-        entries: list[Entry] = []
-        if kind is PageKind.FEED:
-            try:
-                entries = feed_entries(body, response.url)
-            except FeedError as exc:
-                yield Rejection(response.url, RejectReason.PARSE_ERROR, str(exc), response.status)
-                return
-        elif kind in (PageKind.SITEMAP, PageKind.SITEMAP_INDEX):
-            entries = sitemap_entries(body, response.url)
-            if kind is PageKind.SITEMAP_INDEX:
-                for request in self._discovery_requests([e.url for e in entries], depth + 1):
-                    yield request
-                return
-        elif isinstance(response, TextResponse):
-            entries = [Entry(url) for url in article_links(response, self.allowed_domains)]
-            plan = await self.planner.plan(entries)
-            for request in self._article_requests(plan):
-                yield request
-            if entries and not plan.visits:
-                # Listings run newest first: a page of stories all stored and unchanged
-                # means the older pages hold nothing new either (sitemaps cover the rest).
-                self._inc("wirewatch/listing_stopped_at_known")
-                return
-            for request in self._discovery_requests(next_pages(response), depth + 1):
-                yield request
-            return
-        for request in self._article_requests(await self.planner.plan(entries)):
-            yield request
+        elif kind is PageKind.LISTING:
+            async for output in self._read_listing(response, depth):
+                yield output
+        else:
+            async for output in self._read_document(response, kind, depth):
+                yield output
 
     def parse_article(self, response: Response) -> Iterable[FetchedPage | NotModified]:
         self._inc("wirewatch/pages_fetched")
@@ -133,24 +197,128 @@ class SourceSpider(Spider):
     def on_error(self, failure: Failure) -> Iterable[Rejection]:
         """Errback of every request: the failure becomes a rejection (robots.txt: nothing)."""
         request: Request = failure.request  # type: ignore[attr-defined]
-        rejection = rejection_for(failure, request.url, self.max_page_bytes)
+        limit = int(request.meta.get(MAX_SIZE, self.max_page_bytes))
+        rejection = rejection_for(failure, _listed_url(request), limit)
         if rejection is None:
             self._inc("wirewatch/robots_forbidden")
             return
         if rejection.http_status is not None:
             self._inc("wirewatch/pages_fetched")
-        if request.meta.get(ROLE) == START:
-            self._inc("wirewatch/start_urls_failed")
-            self.start_errors.append(f"{request.url}: {rejection.detail}")
-        self.logger.info("Rejected %s: %s (%s)", request.url, rejection.reason, rejection.detail)
-        yield rejection
+        yield self._account(request, rejection)
 
-    def _article_requests(self, plan: Plan) -> Iterable[Request]:
+    async def _read_listing(self, response: Response, depth: int) -> AsyncIterator[Any]:
+        if not isinstance(response, TextResponse):
+            return
+        entries = [Entry(url) for url in article_links(response, self.allowed_domains)]
+        plan = await self.planner.plan(entries)
+        for request in self._article_requests(plan):
+            yield request
+        if entries and not plan.visits:
+            # Listings run newest first: a page of stories all stored and unchanged
+            # means the older pages hold nothing new either (sitemaps cover the rest).
+            self._inc("wirewatch/listing_stopped_at_known")
+            return
+        if depth + 1 > self.max_depth:
+            return
+        for url in next_pages(response):
+            page = self._discovery_request(url, depth + 1, response.url)
+            if page is not None:
+                yield page
+
+    async def _read_document(
+        self, response: Response, kind: PageKind, depth: int
+    ) -> AsyncIterator[Any]:
+        """A feed, sitemap or sitemap index, read and scheduled a piece at a time."""
+        try:
+            checked_size(response.body, self.max_sitemap_bytes)
+        except DocumentTooLarge as exc:
+            yield self._rejected(response, RejectReason.TOO_LARGE, str(exc))
+            return
+        except DiscoveryError as exc:
+            yield self._rejected(response, RejectReason.PARSE_ERROR, str(exc))
+            return
+        read = read_feed if kind is PageKind.FEED else read_sitemap
+        listed = read(chunks(response.body), response.url)
+        try:
+            if kind is PageKind.SITEMAP_INDEX:
+                for output in self._follow_index(listed, depth + 1, response.url):
+                    yield output
+                return
+            async for output in self._schedule_articles(listed):
+                yield output
+        except DiscoveryError as exc:
+            yield self._rejected(response, RejectReason.PARSE_ERROR, str(exc))
+
+    def _follow_index(
+        self, listed: Iterator[Entry | BadLink], depth: int, index_url: str
+    ) -> Iterator[Request | Rejection]:
+        for item in listed:
+            if isinstance(item, BadLink):
+                yield self._bad_link(item, index_url)
+            elif depth > INDEX_DEPTH:
+                self._too_deep.add(index_url)
+                self._inc("wirewatch/discovery_skipped")
+            else:
+                request = self._discovery_request(
+                    item.url, depth, index_url, max_bytes=self._discovery_bytes
+                )
+                if request is not None:
+                    yield request
+
+    async def _schedule_articles(
+        self, listed: Iterator[Entry | BadLink]
+    ) -> AsyncIterator[Request | Rejection]:
+        batch: list[Entry] = []
+        for item in listed:
+            if isinstance(item, BadLink):
+                yield self._bad_link(item, "")
+            elif not on_site(item.url, self.allowed_domains):
+                self._inc("wirewatch/offsite_links")
+            else:
+                batch.append(item)
+            if len(batch) < PLAN_CHUNK:
+                continue
+            async for request in self._schedule(batch):
+                yield request
+            batch = []
+            if self._budget_spent():
+                return
+        async for request in self._schedule(batch):
+            yield request
+
+    async def _schedule(self, entries: Sequence[Entry]) -> AsyncIterator[Request | Rejection]:
+        if not entries:
+            return
+        await self._room_in_scheduler()
+        for request in self._article_requests(await self.planner.plan(entries)):
+            yield request
+
+    async def _room_in_scheduler(self) -> None:
+        """Wait while more than ``SCHEDULE_AHEAD`` requests are waiting to be downloaded.
+
+        The engine takes nothing from the scheduler while it backs out for another
+        reason than a busy downloader (responses piling up in the scraper, a
+        closing spider): waiting then would never end, so it does not wait.
+        """
+        engine = self.crawler.engine
+        while engine is not None:
+            scheduler = engine.scheduler
+            if not isinstance(scheduler, Sized) or len(scheduler) <= SCHEDULE_AHEAD:
+                return
+            if engine.needs_backout() and not engine.downloader.needs_backout():
+                return
+            self._inc("wirewatch/schedule_waits")
+            await asyncio.sleep(SCHEDULE_POLL_SECONDS)
+
+    def _article_requests(self, plan: Plan) -> Iterable[Request | Rejection]:
         self._inc("wirewatch/articles_skipped_known", plan.skipped)
         for visit in plan.visits:
             request = self._request(visit.url, self.parse_article, ARTICLE, headers=visit.headers)
             if request is None:
                 return
+            if isinstance(request, Rejection):
+                yield request
+                continue
             request.meta[DATE_HINT] = visit.date_hint
             request.meta["handle_httpstatus_list"] = [304]
             self._inc(
@@ -160,14 +328,16 @@ class SourceSpider(Spider):
             )
             yield request
 
-    def _discovery_requests(self, urls: Sequence[str], depth: int) -> Iterable[Request]:
-        if depth > self.max_depth:
-            return
-        for url in urls:
-            request = self._request(url, self.parse_discovery, DISCOVERY, depth=depth)
-            if request is None:
-                return
-            yield request
+    def _discovery_request(
+        self, url: str, depth: int, listed_by: str, *, max_bytes: int | None = None
+    ) -> Request | Rejection | None:
+        """A request for a listed discovery document, within ``max_discovery_pages``."""
+        if self._discovery_made >= self.max_discovery_pages:
+            self._over_cap.add(listed_by)
+            self._inc("wirewatch/discovery_skipped")
+            return None
+        self._discovery_made += 1
+        return self._request(url, self.parse_discovery, DISCOVERY, depth=depth, max_bytes=max_bytes)
 
     def _request(
         self,
@@ -178,20 +348,65 @@ class SourceSpider(Spider):
         depth: int = 0,
         headers: dict[str, str] | None = None,
         dont_filter: bool = False,
-    ) -> Request | None:
-        """A request within the ``max_pages`` budget (None once it is spent)."""
-        if self.max_pages and self._requests_made >= self.max_pages:
+        max_bytes: int | None = None,
+    ) -> Request | Rejection | None:
+        """A request within the ``max_pages`` budget (None once it is spent).
+
+        An address Scrapy cannot make a request of becomes a ``bad_url`` rejection.
+        """
+        if self._budget_spent():
             self._set("wirewatch/max_pages_reached", True)
             return None
         self._requests_made += 1
-        return Request(
-            url,
-            callback=callback,
-            errback=self.on_error,
-            headers=headers,
-            dont_filter=dont_filter,
-            meta={ROLE: role, DEPTH: depth},
-        )
+        meta: dict[str, Any] = {ROLE: role, DEPTH: depth}
+        if max_bytes is not None:
+            meta[MAX_SIZE] = max_bytes
+        try:
+            return Request(
+                url,
+                callback=callback,
+                errback=self.on_error,
+                headers=headers,
+                dont_filter=dont_filter,
+                meta=meta,
+            )
+        except ValueError as exc:
+            rejection = Rejection(url, RejectReason.BAD_URL, f"not a valid address: {exc}")
+            return self._account_role(role, rejection)
+
+    def _budget_spent(self) -> bool:
+        return bool(self.max_pages) and self._requests_made >= self.max_pages
+
+    @property
+    def _discovery_bytes(self) -> int:
+        return max(self.max_sitemap_bytes, self.max_page_bytes)
+
+    def _bad_link(self, link: BadLink, listed_by: str) -> Rejection:
+        where = f" (listed by {listed_by})" if listed_by else ""
+        return Rejection(link.text, RejectReason.BAD_URL, f"{link.problem}{where}")
+
+    def _rejected(self, response: Response, reason: RejectReason, detail: str) -> Rejection:
+        """A fetched discovery page that cannot be used, accounted like a failed request."""
+        rejection = Rejection(_listed_url(response.request), reason, detail, response.status)
+        return self._account(response.request, rejection)
+
+    def _account(self, request: Request | None, rejection: Rejection) -> Rejection:
+        if request is not None and request.url not in (rejection.url, *rejection.detail.split()):
+            rejection = Rejection(
+                rejection.url,
+                rejection.reason,
+                f"{rejection.detail} (at {request.url}, after redirects)",
+                rejection.http_status,
+            )
+        role = request.meta.get(ROLE) if request is not None else None
+        return self._account_role(role, rejection)
+
+    def _account_role(self, role: str | None, rejection: Rejection) -> Rejection:
+        if role == START:
+            self._inc("wirewatch/start_urls_failed")
+            self.start_errors.append(f"{rejection.url}: {rejection.detail}")
+        self.logger.info("Rejected %s: %s (%s)", rejection.url, rejection.reason, rejection.detail)
+        return rejection
 
     def _page(self, response: Response) -> FetchedPage:
         headers = {
@@ -205,6 +420,7 @@ class SourceSpider(Spider):
             source=self.source.name,
             fetched_at=_now(),
             date_hint=response.meta.get(DATE_HINT),
+            redirected_from=tuple(response.meta.get("redirect_urls", ())),
         )
 
     def _inc(self, key: str, count: int = 1) -> None:
@@ -215,6 +431,14 @@ class SourceSpider(Spider):
     def _set(self, key: str, value: object) -> None:
         assert self.crawler.stats is not None
         self.crawler.stats.set_value(key, value)
+
+
+def _listed_url(request: Request | None) -> str:
+    """The address a request was made for: the first of its redirect chain."""
+    if request is None:
+        return ""
+    chain = request.meta.get("redirect_urls")
+    return str(chain[0]) if chain else request.url
 
 
 def _now() -> datetime:

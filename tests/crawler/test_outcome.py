@@ -23,6 +23,12 @@ def test_a_crawl_whose_every_start_url_failed_fails_naming_each_one() -> None:
     assert "http://a/feed: refused" in outcome.error and "HTTP 500" in outcome.error
 
 
+def test_a_finished_crawl_that_hit_a_discovery_cap_succeeds_saying_so() -> None:
+    warnings = ["max_discovery_pages (50) reached: 3 not fetched", "sitemap indexes nested"]
+    outcome = crawl_outcome(SpiderClose("finished", start_count=1, warnings=warnings))
+    assert outcome == RunOutcome(RunStatus.SUCCEEDED, "; ".join(warnings))
+
+
 def test_a_crawl_with_one_working_start_url_of_two_succeeds() -> None:
     outcome = crawl_outcome(SpiderClose("finished", None, ["http://a/feed: refused"], 2))
     assert outcome.status is RunStatus.SUCCEEDED

@@ -18,12 +18,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from wirewatch.core.errors import ConfigError
 from wirewatch.core.schedule import Schedule, parse_schedule
+from wirewatch.core.urls import site_of
 
 DEFAULT_CONFIG_PATH = Path("wirewatch.toml")
 CONFIG_ENV = "WIREWATCH_CONFIG"
 DATABASE_URL_ENV = "WIREWATCH_DATABASE_URL"
 
 _SOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_ALLOWED_DOMAIN = re.compile(r"^[A-Za-z0-9_.-]+(:\d{1,5})?$")
 
 
 class _Section(BaseModel):
@@ -51,6 +53,10 @@ class CrawlConfig(_Section):
     download_delay: Annotated[float, Field(ge=0)] = 0.0
     timeout: Annotated[float, Field(gt=0)] = 30
     max_page_bytes: Annotated[int, Field(gt=0)] = 5_000_000
+    max_sitemap_bytes: Annotated[int, Field(gt=0)] = 50_000_000
+    """Largest sitemap or feed, uncompressed (the sitemap protocol's own maximum)."""
+    max_discovery_pages: Annotated[int, Field(ge=1)] = 1000
+    """Feeds, sitemaps, indexes and listing pages fetched per run, at most."""
     retries: Annotated[int, Field(ge=0, le=20)] = 2
     max_depth: Annotated[int, Field(ge=0)] = 3
     """How many listing pages deep pagination is followed from a start URL."""
@@ -98,11 +104,22 @@ class SourceConfig(_Section):
         parse_schedule(schedule)
         return schedule
 
+    @field_validator("allowed_domains")
+    @classmethod
+    def _host_names(cls, domains: list[str]) -> list[str]:
+        for domain in domains:
+            if not _ALLOWED_DOMAIN.match(domain):
+                raise ValueError(
+                    f"{domain!r} is not a host name: write 'menafn.com' (any port) or "
+                    "'127.0.0.1:8080' (that port only), without a scheme or a path"
+                )
+        return domains
+
     @model_validator(mode="after")
     def _default_domains(self) -> "SourceConfig":
         if not self.allowed_domains:
-            hosts = sorted({urlsplit(u).hostname or "" for u in self.start_urls})
-            object.__setattr__(self, "allowed_domains", hosts)
+            sites = sorted({site_of(u) for u in self.start_urls})
+            object.__setattr__(self, "allowed_domains", sites)
         return self
 
     @property

@@ -29,6 +29,8 @@ class RejectReason(StrEnum):
     TIMEOUT = "timeout"
     CONNECTION_ERROR = "connection_error"
     OFFSITE_REDIRECT = "offsite_redirect"
+    REDIRECT_LOOP = "redirect_loop"
+    BAD_URL = "bad_url"
     TOO_LARGE = "too_large"
     BAD_ENCODING = "bad_encoding"
     PARSE_ERROR = "parse_error"

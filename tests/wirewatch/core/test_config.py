@@ -55,6 +55,21 @@ def test_allowed_domains_default_to_the_hosts_of_start_urls() -> None:
     assert config.sources[0].allowed_domains == ["a.example", "b.example"]
 
 
+def test_a_start_url_on_a_port_of_its_own_makes_that_port_part_of_the_default_site() -> None:
+    start_urls = [
+        "http://127.0.0.1:18100/feed.xml",
+        "https://menafn.com:443/rss",
+        "http://x.example:80/",
+    ]
+    config = config_from_mapping({"sources": [{"name": "s", "start_urls": start_urls}]}, "w.toml")
+    assert config.sources[0].allowed_domains == ["127.0.0.1:18100", "menafn.com", "x.example"]
+
+
+def test_discovery_limits_have_their_defaults() -> None:
+    crawl = config_from_mapping({}, "w.toml").crawl
+    assert (crawl.max_sitemap_bytes, crawl.max_discovery_pages) == (50_000_000, 1000)
+
+
 def test_explicit_path_wins_over_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -119,6 +134,13 @@ def test_a_missing_explicit_file_is_an_error_naming_it(tmp_path: Path) -> None:
             "http",
         ),
         ("[crawl]\nconcurrency = 0\n", "crawl.concurrency", "greater than or equal to 1"),
+        (
+            '[[sources]]\nname = "a"\nstart_urls = ["https://x.example/"]\n'
+            'allowed_domains = ["https://x.example/"]\n',
+            "sources[1] (a).allowed_domains",
+            "not a host name",
+        ),
+        ("[crawl]\nmax_discovery_pages = 0\n", "crawl.max_discovery_pages", "greater than"),
         ('[database]\nurl = "mysql://x/y"\n', "database.url", "sqlite:///"),
         (
             '[[sources]]\nname = "a"\nstart_urls = ["https://x.example/"]\n'

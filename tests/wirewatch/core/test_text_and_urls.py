@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wirewatch.core.text import content_hash, fold_for_hash, word_count
-from wirewatch.core.urls import canonicalise_parts, canonicalise_url
+from wirewatch.core.urls import canonicalise_parts, canonicalise_url, on_site, site_of
 
 
 def test_typographic_variants_hash_alike() -> None:
@@ -92,3 +92,37 @@ def test_the_fast_path_for_tracking_queries_agrees_with_urllib(
 ) -> None:
     url = f"{base}?{'&'.join(parts)}{fragment}"
     assert canonicalise_url(url) == canonicalise_parts(url)
+
+
+@pytest.mark.parametrize(
+    ("url", "site"),
+    [
+        ("http://127.0.0.1:18100/feed.xml", "127.0.0.1:18100"),
+        ("https://Menafn.com:443/rss", "menafn.com"),
+        ("http://x.example:80/", "x.example"),
+        ("https://x.example:80/", "x.example:80"),
+        ("http://x.example/", "x.example"),
+    ],
+)
+def test_a_site_is_its_host_with_a_port_only_when_not_the_schemes_own(url: str, site: str) -> None:
+    assert site_of(url) == site
+
+
+@pytest.mark.parametrize(
+    ("url", "sites", "expected"),
+    [
+        ("http://127.0.0.1:18102/a", ["127.0.0.1"], True),
+        ("http://127.0.0.1:18102/a", ["127.0.0.1:18100"], False),
+        ("http://127.0.0.1:18100/a", ["127.0.0.1:18100"], True),
+        ("http://www.menafn.com/a", ["menafn.com:80"], True),
+        ("https://www.menafn.com/a", ["menafn.com:80"], False),
+        ("https://notmenafn.com/a", ["menafn.com"], False),
+        ("http://[broken/", ["menafn.com"], False),
+        ("http://menafn.com:99999/", ["menafn.com"], False),
+        ("http://anything.example/", [], True),
+    ],
+)
+def test_a_domain_covers_every_port_and_a_host_with_a_port_that_port_alone(
+    url: str, sites: list[str], expected: bool
+) -> None:
+    assert on_site(url, sites) is expected
