@@ -14,6 +14,9 @@ to follow:
 - to an address longer than ``URLLENGTH_LIMIT``: ``BadUrl``.
 
 Each reaches the request's errback and becomes a rejection with its reason.
+A redirect they follow skips the duplicate filter: when its target was listed
+(and fetched) too, the filter would drop it without a trace, and the address
+that redirected would be neither rejected nor recorded as the story's.
 
 Settings read: ``REDIRECT_MAX_TIMES``, ``URLLENGTH_LIMIT`` (and Scrapy's own).
 Stats: ``wirewatch/refused/<reason>``.
@@ -89,9 +92,7 @@ class SiteRedirectMiddleware(RedirectMiddleware):
             result = super().process_response(request, response)
         except IgnoreRequest:  # its one refusal: the chain is over REDIRECT_MAX_TIMES
             raise too_many(self, request, response) from None
-        if isinstance(result, Request):
-            check_redirect(self, request, response, result)
-        return result
+        return _checked(self, request, response, result)
 
 
 class SiteMetaRefreshMiddleware(MetaRefreshMiddleware):
@@ -104,6 +105,16 @@ class SiteMetaRefreshMiddleware(MetaRefreshMiddleware):
             result = super().process_response(request, response)
         except IgnoreRequest:  # its one refusal: the chain is over REDIRECT_MAX_TIMES
             raise too_many(self, request, response) from None
-        if isinstance(result, Request):
-            check_redirect(self, request, response, result)
-        return result
+        return _checked(self, request, response, result)
+
+
+def _checked(
+    middleware: BaseRedirectMiddleware,
+    request: Request,
+    response: Response,
+    result: Request | Response,
+) -> Request | Response:
+    if isinstance(result, Request):
+        check_redirect(middleware, request, response, result)
+        result.dont_filter = True
+    return result

@@ -41,7 +41,7 @@ import asyncio
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence, Sized
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
@@ -87,6 +87,8 @@ SCHEDULE_POLL_SECONDS = 0.05
 INDEX_DEPTH = 2
 """Sitemap indexes are followed this many levels below a start URL: the protocol allows
 none nested, some sites nest one; deeper ones are a trap."""
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -241,18 +243,18 @@ class SourceSpider(Spider):
         listed = read(chunks(response.body), response.url)
         try:
             if kind is PageKind.SITEMAP_INDEX:
-                for output in self._follow_index(listed, depth + 1, response.url):
+                async for output in self._follow_index(listed, depth + 1, response.url):
                     yield output
                 return
-            async for output in self._schedule_articles(listed):
+            async for output in self._schedule_articles(listed, response.url):
                 yield output
         except DiscoveryError as exc:
             yield self._rejected(response, RejectReason.PARSE_ERROR, str(exc))
 
-    def _follow_index(
+    async def _follow_index(
         self, listed: Iterator[Entry | BadLink], depth: int, index_url: str
-    ) -> Iterator[Request | Rejection]:
-        for item in listed:
+    ) -> AsyncIterator[Request | Rejection]:
+        async for item in _paced(listed):
             if isinstance(item, BadLink):
                 yield self._bad_link(item, index_url)
             elif depth > INDEX_DEPTH:
@@ -266,12 +268,12 @@ class SourceSpider(Spider):
                     yield request
 
     async def _schedule_articles(
-        self, listed: Iterator[Entry | BadLink]
+        self, listed: Iterator[Entry | BadLink], document_url: str
     ) -> AsyncIterator[Request | Rejection]:
         batch: list[Entry] = []
-        for item in listed:
+        async for item in _paced(listed):
             if isinstance(item, BadLink):
-                yield self._bad_link(item, "")
+                yield self._bad_link(item, document_url)
             elif not on_site(item.url, self.allowed_domains):
                 self._inc("wirewatch/offsite_links")
             else:
@@ -331,7 +333,10 @@ class SourceSpider(Spider):
     def _discovery_request(
         self, url: str, depth: int, listed_by: str, *, max_bytes: int | None = None
     ) -> Request | Rejection | None:
-        """A request for a listed discovery document, within ``max_discovery_pages``."""
+        """A request for a listed discovery document on the site, within ``max_discovery_pages``."""
+        if not on_site(url, self.allowed_domains):
+            self._inc("wirewatch/offsite_links")
+            return None
         if self._discovery_made >= self.max_discovery_pages:
             self._over_cap.add(listed_by)
             self._inc("wirewatch/discovery_skipped")
@@ -382,8 +387,7 @@ class SourceSpider(Spider):
         return max(self.max_sitemap_bytes, self.max_page_bytes)
 
     def _bad_link(self, link: BadLink, listed_by: str) -> Rejection:
-        where = f" (listed by {listed_by})" if listed_by else ""
-        return Rejection(link.text, RejectReason.BAD_URL, f"{link.problem}{where}")
+        return Rejection(link.text, RejectReason.BAD_URL, f"{link.problem} (listed by {listed_by})")
 
     def _rejected(self, response: Response, reason: RejectReason, detail: str) -> Rejection:
         """A fetched discovery page that cannot be used, accounted like a failed request."""
@@ -431,6 +435,18 @@ class SourceSpider(Spider):
     def _set(self, key: str, value: object) -> None:
         assert self.crawler.stats is not None
         self.crawler.stats.set_value(key, value)
+
+
+async def _paced(items: Iterable[T]) -> AsyncIterator[T]:
+    """``items``, giving the reactor a turn every ``PLAN_CHUNK`` of them.
+
+    Reading a large document is CPU work in the reactor's thread; without these
+    turns, one listing only off-site or known addresses would stall every download.
+    """
+    for count, item in enumerate(items, start=1):
+        if count % PLAN_CHUNK == 0:
+            await asyncio.sleep(0)
+        yield item
 
 
 def _listed_url(request: Request | None) -> str:

@@ -174,11 +174,14 @@ def test_allowed_domains_without_a_port_follow_it_and_record_the_redirecting_add
 def test_a_redirect_within_the_site_is_an_address_of_the_story_and_not_fetched_again(
     site: HostileSite, tmp_path: Path, sqlite_url: str
 ) -> None:
+    """The feed lists the target too: the redirect must not vanish as a duplicate request."""
     site.routes["/old/1110300000/address"] = Answer(
         301, headers={"Location": article_path(STORIES[3])}
     )
     site.routes[article_path(STORIES[3])] = article(STORIES[3])
-    site.routes["/feed.xml"] = rss([site.url("/old/1110300000/address")])
+    site.routes["/feed.xml"] = rss(
+        [site.url(article_path(STORIES[3])), site.url("/old/1110300000/address")]
+    )
     config = write_config(tmp_path / "w.toml", sqlite_url, [site.url("/feed.xml")])
 
     assert crawl(config).returncode == 0

@@ -13,6 +13,8 @@ RAW = {
         "download_delay": 0.25,
         "timeout": 12,
         "max_page_bytes": 123_456,
+        "max_sitemap_bytes": 7_000_000,
+        "max_discovery_pages": 12,
         "retries": 4,
         "max_depth": 5,
         "batch_size": 50,
@@ -37,6 +39,29 @@ def test_crawl_settings_map_onto_scrapy_settings() -> None:
     assert settings["WIREWATCH_BATCH_SIZE"] == 50
     assert settings["WIREWATCH_BATCH_SECONDS"] == 0.5
     assert settings["WIREWATCH_DATABASE_URL"] == "sqlite:///crawl.db"
+    assert settings["WIREWATCH_MAX_SITEMAP_BYTES"] == 7_000_000
+    assert settings["WIREWATCH_MAX_DISCOVERY_PAGES"] == 12
+
+
+def test_a_discovery_document_being_read_never_stops_the_engine_taking_requests() -> None:
+    settings = process_settings(config_from_mapping(RAW, "test.toml"))
+    assert settings["SCRAPER_SLOT_MAX_ACTIVE_SIZE"] > 7_000_000
+
+
+def test_scrapy_middlewares_that_drop_requests_silently_are_replaced_by_ones_that_reject() -> None:
+    settings = process_settings(config_from_mapping(RAW, "test.toml"))
+    downloader, spider = settings["DOWNLOADER_MIDDLEWARES"], settings["SPIDER_MIDDLEWARES"]
+    for name in (
+        "offsite.OffsiteMiddleware",
+        "redirect.RedirectMiddleware",
+        "redirect.MetaRefreshMiddleware",
+        "httpcompression.HttpCompressionMiddleware",
+    ):
+        assert downloader[f"scrapy.downloadermiddlewares.{name}"] is None
+    assert spider["scrapy.spidermiddlewares.urllength.UrlLengthMiddleware"] is None
+    ours = [path for path, order in {**downloader, **spider}.items() if order is not None]
+    assert all(path.startswith("wirewatch.crawler.middlewares.") for path in ours)
+    assert len(ours) == 5
 
 
 def test_the_http_cache_cookies_and_telnet_console_are_off() -> None:
