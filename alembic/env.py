@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import Connection
 
 from alembic import context
+from wirewatch.core.config import load_config
+from wirewatch.storage.engine import make_engine
 from wirewatch.storage.migrate import include_name
 from wirewatch.storage.models import metadata
 
@@ -22,8 +24,6 @@ def _database_url() -> str:
     url = os.environ.get("WIREWATCH_DATABASE_URL") or config.get_main_option("sqlalchemy.url")
     if url:
         return url
-    from wirewatch.core.config import load_config
-
     return load_config().database.url
 
 
@@ -53,8 +53,6 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    from wirewatch.storage.engine import make_engine
-
     engine = make_engine(_database_url())
     try:
         with engine.begin() as owned:

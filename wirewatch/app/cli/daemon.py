@@ -1,16 +1,12 @@
-"""``wirewatch daemon`` (the schedules, in the foreground) and ``wirewatch status``."""
+"""``wirewatch daemon``: every source on its schedule, in the foreground."""
 
 import asyncio
-import json
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
 
 import click
 
 from wirewatch.app.cli.options import AppContext, common_options, pass_app
-
-if TYPE_CHECKING:
-    from wirewatch.scheduler.status import DaemonStatus
+from wirewatch.scheduler.daemon import Daemon, DaemonOptions
+from wirewatch.scheduler.snapshot import read_config
 
 
 @click.command()
@@ -32,104 +28,6 @@ def daemon(app: AppContext, no_wait: bool) -> None:
       wirewatch daemon --config /etc/wirewatch.toml
       wirewatch daemon --no-wait      # exit 3 if another daemon is running
     """
-    from wirewatch.scheduler.daemon import Daemon, DaemonOptions
-    from wirewatch.scheduler.snapshot import read_config
-
     loaded = read_config(app.config_path)
     engine = app.engine()
     asyncio.run(Daemon(loaded, app.config_path, engine, DaemonOptions(no_wait=no_wait)).run())
-
-
-@click.command()
-@click.option(
-    "--format",
-    "output",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
-@common_options
-@pass_app
-def status(app: AppContext, output: str) -> None:
-    """Show whether a daemon holds the schedule (pid, host, since), and per source
-    the last run and the next one.
-
-    \b
-    Example:
-      wirewatch status --format json
-    """
-    from wirewatch.scheduler.status import collect_status
-
-    report = collect_status(app.engine(), app.config)
-    if output == "json":
-        click.echo(json.dumps(_as_json(report), indent=2))
-        return
-    holder = report.holder
-    if holder is None:
-        click.echo("schedule: no daemon holds it")
-    else:
-        click.echo(f"schedule: held by the daemon with {holder.describe()}")
-    headers = ("SOURCE", "SCHEDULE", "LAST RUN (UTC)", "STATUS", "PAGES", "NEW", "UPDATED")
-    rows = [(*headers, "NEXT RUN (UTC)")]
-    for source in report.sources:
-        run = source.last_run
-        rows.append(
-            (
-                source.name,
-                source.schedule or "(not configured)",
-                _time(run.started_at) if run else "never",
-                run.status if run else "-",
-                str(run.pages_fetched) if run else "-",
-                str(run.articles_new) if run else "-",
-                str(run.articles_updated) if run else "-",
-                _time(source.next_run) if source.scheduled else "not scheduled yet",
-            )
-        )
-    if len(rows) == 1:
-        click.echo("no sources configured")
-        return
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        click.echo(
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        )
-
-
-def _time(moment: datetime | None) -> str:
-    return f"{moment:%Y-%m-%d %H:%M:%S}" if moment else "paused"
-
-
-def _as_json(report: "DaemonStatus") -> dict[str, Any]:
-    holder = report.holder
-    return {
-        "daemon": None
-        if holder is None
-        else {
-            "pid": holder.pid,
-            "host": holder.host,
-            "since": holder.since.isoformat() if holder.since else None,
-        },
-        "sources": [
-            {
-                "name": source.name,
-                "schedule": source.schedule,
-                "next_run": source.next_run.isoformat() if source.next_run else None,
-                "last_run": None
-                if source.last_run is None
-                else {
-                    "id": source.last_run.id,
-                    "status": source.last_run.status,
-                    "started_at": source.last_run.started_at.isoformat(),
-                    "finished_at": source.last_run.finished_at.isoformat()
-                    if source.last_run.finished_at
-                    else None,
-                    "pages_fetched": source.last_run.pages_fetched,
-                    "articles_new": source.last_run.articles_new,
-                    "articles_updated": source.last_run.articles_updated,
-                    "error": source.last_run.error,
-                },
-            }
-            for source in report.sources
-        ],
-    }

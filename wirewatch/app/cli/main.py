@@ -48,7 +48,7 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "Run every source on its schedule until SIGTERM/SIGINT; log to stderr.",
     ),
     "status": LazyCommand(
-        "wirewatch.app.cli.daemon:status",
+        "wirewatch.app.cli.status:status",
         "Show whether a daemon holds the schedule (pid, host, since), and per source"
         " the last run and the next one.",
     ),
