@@ -8,7 +8,8 @@ and every extraction died on an ImportError), and only a real install shows it.
 Steps, all in a temporary directory:
 
 1. ``python3 -m venv`` (the bundled pip: its version is printed, never upgraded);
-2. ``pip wheel --no-deps`` of this repository, with that pip;
+2. ``pip wheel --no-deps`` of a copy of this repository (without ``build/``,
+   whose leftovers setuptools would pack), with that pip;
 3. ``pip install`` of the wheel, without extras;
 4. from a directory outside the repository (from its root, ``import wirewatch``
    would find the checkout's ``wirewatch/`` instead of the installed package):
@@ -42,6 +43,7 @@ DEFAULT_SAMPLES = REPO_ROOT.parent / "shared" / "samples"
 MANIFEST = REPO_ROOT / "tests" / "crawler" / "extract" / "templates" / "manifest.json"
 SAMPLE_PAGES = ("menafn-article", "partner-article")
 STEP_TIMEOUT = 900
+_NOT_SOURCE = (".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", "*.db*")
 _STORED = re.compile(r"stories stored\s+(\d+)\s+the site holds (\d+)")
 
 
@@ -76,8 +78,10 @@ def check_install(work: Path, samples: Path) -> None:
     python = venv / "bin" / "python"
     pip = run("the bundled pip's version", [str(python), "-m", "pip", "--version"]).stdout
     print(f"check-install: {pip.strip()}")
+    source = work / "source"  # a copy: no stale build/ of the checkout can reach the wheel
+    shutil.copytree(REPO_ROOT, source, ignore=shutil.ignore_patterns(*_NOT_SOURCE))
     build = [str(python), "-m", "pip", "wheel", "--no-deps", "--wheel-dir", str(wheels)]
-    run("build the wheel", [*build, str(REPO_ROOT)])
+    run("build the wheel", [*build, str(source)])
     (wheel,) = wheels.glob("wirewatch-*.whl")
     run("install the wheel (no extras)", [str(python), "-m", "pip", "install", str(wheel)])
 
