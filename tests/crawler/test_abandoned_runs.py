@@ -18,17 +18,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from tests.cli import run_crawl_child, run_wirewatch, start_wirewatch
 from tests.scheduler.helpers import DaemonSettings, SlowSite, Source, wait_until, write_config
 from wirewatch.app.sampleweb import SampleWeb
 from wirewatch.core.processes import this_host
-from wirewatch.storage.engine import make_engine
 from wirewatch.storage.ledger import RunRow, attach_pid, get_run, running_runs, start_run
-from wirewatch.storage.migrate import upgrade
 from wirewatch.storage.models import RunStatus, RunTrigger
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 
-CRAWL_TIMEOUT = 120
+CRAWL_TIMEOUT = 120.0
 
 
 @pytest.fixture
@@ -48,39 +47,18 @@ def slow_site(web: SampleWeb) -> Iterator[SlowSite]:
     site.server_close()
 
 
-@pytest.fixture
-def engine(sqlite_url: str) -> Iterator[Engine]:
-    engine = make_engine(sqlite_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
-
-
-def wirewatch(*args: str) -> list[str]:
-    return [sys.executable, "-m", "wirewatch", *args]
-
-
-def start(argv: list[str]) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WIREWATCH_")}
-    return subprocess.Popen(
-        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
-    )
-
-
-def run(argv: list[str]) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WIREWATCH_")}
-    return subprocess.run(
-        argv, capture_output=True, text=True, timeout=CRAWL_TIMEOUT, env=env, check=False
-    )
-
-
 def running_of(engine: Engine, source: str) -> RunRow | None:
     return next((row for row in running_runs(engine) if row.source == source), None)
 
 
 def test_a_crawl_closes_the_run_of_a_crawl_killed_with_sigkill_and_leaves_live_ones_alone(
-    tmp_path: Path, sqlite_url: str, engine: Engine, web: SampleWeb, slow_site: SlowSite
+    tmp_path: Path,
+    sqlite_url: str,
+    sqlite_engine: Engine,
+    web: SampleWeb,
+    slow_site: SlowSite,
 ) -> None:
+    engine = sqlite_engine
     slow_feed = web.feed_url.replace(web.wire_base, slow_site.base)
     sources = [
         Source("killed", [slow_feed]),
@@ -90,7 +68,7 @@ def test_a_crawl_closes_the_run_of_a_crawl_killed_with_sigkill_and_leaves_live_o
     config = write_config(tmp_path / "wirewatch.toml", sqlite_url, sources, DaemonSettings())
 
     # kill -9 a crawl in flight: nothing closes its row.
-    killed = start(wirewatch("crawl", "killed", "--config", str(config)))
+    killed = start_wirewatch("crawl", "killed", config=config)
     stuck = wait_until(lambda: running_of(engine, "killed"), 60, "the killed crawl's run")
     assert stuck.pid == killed.pid and stuck.hostname == this_host()
     time.sleep(1.0)  # its feed request is in flight at the slow site
@@ -100,7 +78,7 @@ def test_a_crawl_closes_the_run_of_a_crawl_killed_with_sigkill_and_leaves_live_o
     assert after_kill is not None and after_kill.status is RunStatus.RUNNING
 
     # The next crawl closes it as it starts, and crawls on (slowly).
-    live = start(wirewatch("crawl", "live", "--config", str(config)))
+    live = start_wirewatch("crawl", "live", config=config)
     try:
         closed = wait_until(
             lambda: (row := get_run(engine, stuck.id)) and row.status != RunStatus.RUNNING and row,
@@ -110,7 +88,7 @@ def test_a_crawl_closes_the_run_of_a_crawl_killed_with_sigkill_and_leaves_live_o
         live_row = wait_until(lambda: running_of(engine, "live"), 30, "the live crawl's run")
 
         # A third crawl, while that one still runs, leaves its run alone.
-        fresh = run(wirewatch("crawl", "fresh", "--config", str(config)))
+        fresh = run_wirewatch("crawl", "fresh", config=config, timeout=CRAWL_TIMEOUT)
         assert fresh.returncode == 0, fresh.stdout + fresh.stderr
         still = get_run(engine, live_row.id)
         assert still is not None and still.status is RunStatus.RUNNING, still
@@ -136,9 +114,9 @@ def test_a_crawl_closes_the_run_of_a_crawl_killed_with_sigkill_and_leaves_live_o
 
 
 def test_the_crawl_child_closes_runs_whose_pid_is_dead_or_recycled_and_no_others(
-    tmp_path: Path, sqlite_url: str, engine: Engine
+    tmp_path: Path, sqlite_url: str, sqlite_engine: Engine
 ) -> None:
-    host = this_host()
+    engine, host = sqlite_engine, this_host()
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait(30)
     dead = start_run(engine, "wire", RunTrigger.MANUAL, pid=gone.pid, hostname=host)
@@ -159,8 +137,7 @@ def test_the_crawl_child_closes_runs_whose_pid_is_dead_or_recycled_and_no_others
     try:
         assert attach_pid(engine, recycled, newcomer.pid)
 
-        child = ["-m", "wirewatch.crawler.child", "--run-id", str(crawled)]
-        result = run([sys.executable, *child, "--config", str(config)])
+        result = run_crawl_child("--run-id", str(crawled), config=config)
     finally:
         newcomer.kill()
         newcomer.wait(10)

@@ -5,9 +5,6 @@ the copy would be stored as a second story (keyed by its text, no wire ID); it
 must be rejected with its reason instead, leaving one story with one address.
 """
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -17,11 +14,12 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.crawler.extract.pages import WIRE_ID, wire_page
+from tests.cli import run_wirewatch
+from tests.factories import PAGE_WIRE_ID as WIRE_ID
+from tests.factories import wire_page
 
 pytestmark = pytest.mark.slow
 
-CRAWL_TIMEOUT = 180
 DEPTH = 100_000
 
 
@@ -103,16 +101,8 @@ def test_a_copy_whose_wire_id_lies_past_100000_nested_divs_never_becomes_a_secon
         f'[[sources]]\nname = "partner"\nstart_urls = ["{site.base}/feed.xml"]\n',
         encoding="utf-8",
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WIREWATCH_")}
 
-    result = subprocess.run(
-        [sys.executable, "-m", "wirewatch", "crawl", "--config", str(config)],
-        capture_output=True,
-        text=True,
-        timeout=CRAWL_TIMEOUT,
-        env=env,
-        check=False,
-    )
+    result = run_wirewatch("crawl", config=config)
 
     assert result.returncode == 0, result.stdout + result.stderr
     stories = rows(

@@ -24,7 +24,10 @@ def owned(pid: int, _run_id: int, _started_at: datetime) -> bool:
     return pid in LIVE_PIDS
 
 
-def test_only_this_hosts_running_rows_without_a_live_process_are_closed(engine: Engine) -> None:
+def test_only_this_hosts_running_rows_without_a_live_process_are_closed(
+    migrated_engine: Engine,
+) -> None:
+    engine = migrated_engine
     dead = start_run(engine, "a", RunTrigger.MANUAL, pid=200, hostname="here")
     no_pid = start_run(engine, "b", RunTrigger.SCHEDULE, hostname="here")
     live = start_run(engine, "c", RunTrigger.MANUAL, pid=100, hostname="here")
@@ -60,7 +63,8 @@ def test_only_this_hosts_running_rows_without_a_live_process_are_closed(engine: 
     assert close_abandoned_runs(engine, "here", owned) == []
 
 
-def test_a_run_its_process_closes_first_keeps_that_close(engine: Engine) -> None:
+def test_a_run_its_process_closes_first_keeps_that_close(migrated_engine: Engine) -> None:
+    engine = migrated_engine
     run_id = start_run(engine, "a", RunTrigger.MANUAL, pid=200, hostname="here")
 
     def closes_meanwhile(pid: int, checked: int, _started_at: datetime) -> bool:

@@ -11,9 +11,10 @@ import time
 
 import pytest
 
-from tests.crawler.extract.pages import WIRE_ID, generic_page, wire_page
+from tests.crawler.extract.checked import extract_checked as extract
+from tests.factories import PAGE_WIRE_ID as WIRE_ID
+from tests.factories import generic_page, wire_page
 from wirewatch.core.record import ArticleRecord, Rejection, RejectReason
-from wirewatch.crawler.extract import extract
 
 URL = "https://partner.example/2025/11/jordan-exports"
 HTML = {"Content-Type": "text/html; charset=utf-8"}
