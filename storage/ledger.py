@@ -12,9 +12,11 @@ functions; no other module writes ``crawl_runs``.
   status = 'running'``) and says whether it was this one. Later proposals, such
   as a launcher settling a row its child already closed, change nothing.
 - ``close_timed_out_run`` is the one override of that rule (see its docstring).
+- ``close_abandoned_runs`` closes, through ``close_run``, the running rows of a
+  host whose process is gone (a crawl killed with ``kill -9`` cannot close its own).
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 
@@ -182,6 +184,40 @@ def close_timed_out_run(engine: Engine, run_id: int, error: str | None) -> bool:
     )
     with engine.begin() as connection:
         return connection.execute(statement).rowcount == 1
+
+
+ProcessCheck = Callable[[int, int, datetime], bool]
+"""``(pid, run id, run started at)``: whether that pid is still the run's process
+(``wirewatch.core.processes.process_owns_run``; the ledger never reads the process table)."""
+
+
+def abandoned_outcome(row: RunRow) -> RunOutcome:
+    """How a run ends whose process on this host is gone without having closed it."""
+    who = f"process {row.pid}" if row.pid is not None else "its process (no pid recorded)"
+    reason = f"{who} on {row.hostname} is gone: it died or was killed before it closed the run"
+    return RunOutcome(RunStatus.INTERRUPTED, reason)
+
+
+def close_abandoned_runs(
+    engine: Engine, host: str, owns_run: ProcessCheck
+) -> list[tuple[RunRow, RunOutcome]]:
+    """Close ``interrupted`` the running rows of ``host`` whose process is gone; return those closed.
+
+    Only rows recorded on ``host`` can be checked (a pid means nothing on another
+    machine), and a row whose pid ``owns_run`` still owns is a live crawl, left
+    alone. Each close goes through ``close_run``: a run its own process closes
+    meanwhile keeps that close.
+    """
+    closed: list[tuple[RunRow, RunOutcome]] = []
+    for row in running_runs(engine):
+        if row.hostname != host:
+            continue
+        if row.pid is not None and owns_run(row.pid, row.id, row.started_at):
+            continue
+        outcome = abandoned_outcome(row)
+        if close_run(engine, row.id, outcome):
+            closed.append((row, outcome))
+    return closed
 
 
 def record_rejections(

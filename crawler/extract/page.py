@@ -94,6 +94,9 @@ def _extract(url: str, body: bytes, headers: Mapping[str, str] | None) -> Articl
     # Bytes that strictly decoded as UTF-8 go to the parser as they are; others re-encoded.
     strict_utf8 = decoded.encoding == "utf-8" and decoded.source in ("http", "meta", "utf-8")
     document = parse_document(body if strict_utf8 else decoded.text.encode("utf-8"))
+    if document is not None and document.truncation:
+        detail = f"tree truncated: {document.truncation}; the rest of the page is lost"
+        raise _Reject(RejectReason.PARSE_ERROR, detail)
     if document is None or not any(child.tag == "body" for child in document.root):
         raise _Reject(RejectReason.NO_BODY, "the page holds no HTML document")
     markers = locate(document.marker_texts)
