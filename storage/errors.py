@@ -16,6 +16,8 @@ its parameters, page text included, over many lines.
 
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 
+from wirewatch.core.text import clean_text
+
 TRANSIENT_SQLSTATES = frozenset(
     {
         "40001",  # serialization_failure
@@ -72,9 +74,12 @@ def is_row_error(exc: BaseException) -> bool:
 
 
 def describe(exc: BaseException) -> str:
-    """One line saying what went wrong: the driver's error type and the first line of its message."""
+    """One line saying what went wrong: the driver's error type and the first line of its message.
+
+    The message can quote the data refused: its control characters are dropped.
+    """
     error = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
-    lines = str(error).strip().splitlines()
+    lines = clean_text(str(error)).strip().splitlines()
     message = lines[0].strip() if lines else ""
     text = f"{type(error).__name__}: {message}" if message else type(error).__name__
     if len(text) > _MAX_DESCRIPTION:

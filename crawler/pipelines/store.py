@@ -8,7 +8,8 @@ added with each flush, so ``crawl_runs`` shows progress while the crawl goes on.
 - A database that is busy or gone (transient errors) is waited for, with
   backoff, for up to ``WIREWATCH_STORAGE_RETRY_SECONDS``. Meanwhile at most
   ``WIREWATCH_BATCH_SIZE`` further items are held: the items after them wait in
-  ``process_item``, which holds Scrapy back from fetching more.
+  ``process_item``, which keeps their responses in Scrapy's scraper, so Scrapy
+  stops fetching once that buffer is full (``SCRAPER_SLOT_MAX_ACTIVE_SIZE``).
 - A batch the database refuses for its data (``storage.errors.is_row_error``) is
   split in halves until the page that carries the bad data is found: that page
   becomes a ``storage_error`` rejection, the rest is stored.

@@ -46,7 +46,7 @@ _WHITESPACE = re.compile(r"\s+")
 _LINE_BREAK = re.compile(r"\r\n?")
 _SPACE_LIKE = re.compile(r"[\x0b\x0c\x1c-\x1f]")
 _OTHER_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b]")
-_UNWANTED = re.compile(r"[\x00-\x08\x0b-\x1f]")
+_UNWANTED_BYTES = bytes(code for code in range(0x20) if chr(code) not in "\t\n")
 
 
 def clean_text(text: str) -> str:
@@ -58,10 +58,21 @@ def clean_text(text: str) -> str:
     not change; every other one (NUL, ESC, BEL...) is removed. DEL and the C1
     range are kept: they are not C0, and human output escapes them.
     """
-    if not _UNWANTED.search(text):
+    if not has_controls(text):
         return text
     text = _LINE_BREAK.sub("\n", text)
     return _OTHER_CONTROLS.sub("", _SPACE_LIKE.sub(" ", text))
+
+
+def has_controls(text: str) -> bool:
+    """Whether ``text`` holds a C0 control character other than tab and newline.
+
+    Checked on the UTF-8 bytes, where these characters are single bytes no other
+    character contains: several times faster than a regular expression, which
+    matters because storage checks every text it writes.
+    """
+    encoded = text.encode("utf-8", "surrogatepass")
+    return len(encoded.translate(None, _UNWANTED_BYTES)) != len(encoded)
 
 
 def collapse_whitespace(text: str) -> str:

@@ -4,7 +4,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wirewatch.core.text import clean_text, content_hash, fold_for_hash, word_count
+from wirewatch.core.text import (
+    clean_text,
+    content_hash,
+    fold_for_hash,
+    has_controls,
+    word_count,
+)
 from wirewatch.core.urls import canonicalise_parts, canonicalise_url
 
 
@@ -52,12 +58,14 @@ def test_clean_text_keeps_tab_and_newline_and_no_other_c0_control(raw: str, clea
 
 
 @settings(max_examples=300)
-@given(st.text(alphabet=st.characters(max_codepoint=0x3FF)))
+@given(st.text(alphabet=st.characters(max_codepoint=0x3FF) | st.sampled_from("\x00\r\n\t\x1b\x0b")))
 def test_cleaned_text_has_no_c0_control_but_tab_and_newline_and_hashes_alike_when_spacing(
     text: str,
 ) -> None:
     cleaned = clean_text(text)
+    assert has_controls(text) == any(ord(c) < 0x20 and c not in "\t\n" for c in text)
     assert not [c for c in cleaned if ord(c) < 0x20 and c not in "\t\n"]
+    assert not has_controls(cleaned)
     assert clean_text(cleaned) == cleaned
     spacing_only = "".join(c for c in text if not ("\x00" <= c <= "\x08" or "\x0e" <= c <= "\x1b"))
     assert word_count(clean_text(spacing_only)) == word_count(spacing_only)
