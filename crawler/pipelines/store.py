@@ -187,9 +187,7 @@ class StoragePipeline:
             self._inc(f"wirewatch/storage/outcome/{result.outcome}")
         if batch.not_modified:
             now = datetime.now(UTC)
-            await self._call(
-                "touch", touch_addresses, self.engine, batch.not_modified, now, source=self.source
-            )
+            await self._call("touch", touch_addresses, self.engine, batch.not_modified, now)
             self._inc("wirewatch/storage/outcome/not_modified", len(batch.not_modified))
         if rejections:
             await self._call("reject", record_rejections, self.engine, self.run_id, rejections)

@@ -5,32 +5,15 @@ headline. PostgreSQL refuses NUL in text, which used to fail the whole batch and
 the run. Every story must be stored, the poisoned one with its text cleaned.
 """
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
+from tests.cli import run_wirewatch
 from tests.crawler.hostile_wire import POISON, HostileWire, poisoned_headline
 
 pytestmark = pytest.mark.slow
-
-CRAWL_TIMEOUT = 180
-
-
-def crawl(config: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "200"}
-    env.pop("WIREWATCH_DATABASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "wirewatch", "crawl", "--config", str(config)],
-        capture_output=True,
-        text=True,
-        timeout=CRAWL_TIMEOUT,
-        env=env,
-        check=False,
-    )
 
 
 @pytest.mark.parametrize(
@@ -42,9 +25,9 @@ def test_a_page_with_nul_in_its_etag_and_headline_is_stored_clean_with_every_oth
     url = str(request.getfixturevalue(f"{database}_url"))
     with HostileWire(stories=12, poisoned=[5]) as site:
         config = site.write_config(tmp_path / "wirewatch.toml", url, batch_size=100)
-        result = crawl(config)
+        result = run_wirewatch("crawl", config=config)
         first_fetches = len(site.article_requests())
-        again = crawl(config)
+        again = run_wirewatch("crawl", config=config)
         refetched = site.article_requests()[first_fetches:]
 
     assert result.returncode == 0, result.stdout + result.stderr

@@ -6,9 +6,7 @@ outage costs nothing; one longer than ``[crawl] storage_retry_seconds`` fails th
 run with a one-line error, and no traceback reaches the terminal.
 """
 
-import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,12 +15,12 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
+from tests.cli import DEFAULT_TIMEOUT, start_wirewatch
 from tests.crawler.db_proxy import DatabaseProxy
 from tests.crawler.hostile_wire import HostileWire
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
-CRAWL_TIMEOUT = 180
 STORIES = 60
 
 
@@ -44,20 +42,15 @@ def crawl_with_outage(
     config: Path, proxy: DatabaseProxy, direct: Engine, *, outage: float
 ) -> subprocess.CompletedProcess[str]:
     """Crawl, and cut the database for ``outage`` seconds once the first stories are stored."""
-    env = {**os.environ, "COLUMNS": "200"}
-    env.pop("WIREWATCH_DATABASE_URL", None)
-    command = [sys.executable, "-m", "wirewatch", "crawl", "--config", str(config)]
-    with subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
-    ) as process:
+    with start_wirewatch("crawl", config=config) as process:
         deadline = time.monotonic() + 60
         while scalar(direct, "SELECT count(*) FROM articles", missing=0) == 0:
             assert process.poll() is None, "the crawl ended before storing anything"
             assert time.monotonic() < deadline, "no story was stored within 60 s"
             time.sleep(0.05)
         proxy.outage(outage)
-        stdout, stderr = process.communicate(timeout=CRAWL_TIMEOUT)
-    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+        stdout, stderr = process.communicate(timeout=DEFAULT_TIMEOUT)
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
 
 def scalar(engine: Engine, sql: str, missing: Any = None) -> Any:

@@ -6,8 +6,8 @@ column finds none; the story's hash and word count describe the text stored.
 """
 
 from sqlalchemy import Engine, String, Text, text
-from storage_factory import make_record, sighting
 
+from tests.factories import make_record, sighting
 from wirewatch.core.record import Rejection, RejectReason
 from wirewatch.core.text import content_hash, word_count
 from wirewatch.storage.ledger import RunOutcome, close_run, record_rejections, start_run
@@ -32,7 +32,8 @@ def stored_texts(engine: Engine) -> dict[str, list[str]]:
     return found
 
 
-def test_no_writing_path_stores_a_control_character(engine: Engine) -> None:
+def test_no_writing_path_stores_a_control_character(migrated_engine: Engine) -> None:
+    engine = migrated_engine
     record = make_record(
         1,
         url=f"https://menafn.com/1110000001/story{HOSTILE}",
@@ -66,7 +67,10 @@ def test_no_writing_path_stores_a_control_character(engine: Engine) -> None:
     assert texts["article_urls.etag"] == ['"e[31m]0;title\n \x7f"']
 
 
-def test_a_page_seen_again_with_the_same_control_characters_is_unchanged(engine: Engine) -> None:
+def test_a_page_seen_again_with_the_same_control_characters_is_unchanged(
+    migrated_engine: Engine,
+) -> None:
+    engine = migrated_engine
     record = make_record(2, title=f"Head{HOSTILE}line")
     store_batch(engine, [sighting(record)])
 
