@@ -114,6 +114,9 @@ def test_an_outage_longer_than_storage_retry_seconds_fails_the_run_with_one_line
     assert error is not None and "\n" not in error
     assert "database unavailable" in error and "2 s" in error, error
     assert f"hostile (run 1, failed): {error}" in " ".join(result.stdout.split())
-    assert 0 < stored < STORIES
-    assert scalar(direct, "SELECT count(*) FROM articles") == stored
+    # What was stored before the outage stays; the counters can miss the batch whose
+    # count the outage cut off, never count a story that is not stored.
+    kept = scalar(direct, "SELECT count(*) FROM articles")
+    assert 0 < kept < STORIES
+    assert stored <= kept
     assert rejected == 0
