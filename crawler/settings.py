@@ -3,8 +3,9 @@
 Read from ``CrawlConfig``: ``user_agent``, ``obey_robots``, ``concurrency``,
 ``per_host_concurrency``, ``download_delay``, ``timeout`` (capped below half of
 ``daemon.grace_period`` so a graceful stop finishes in time), ``max_page_bytes``,
-``retries``, ``max_depth``, ``batch_size``, ``batch_seconds``; from
-``DatabaseConfig``: ``url``; from ``SourceConfig``: ``name``, ``max_pages``.
+``retries``, ``max_depth``, ``batch_size``, ``batch_seconds``,
+``storage_retry_seconds``; from ``DatabaseConfig``: ``url``; from
+``SourceConfig``: ``name``, ``max_pages``.
 
 wirewatch's own settings are prefixed ``WIREWATCH_``. Scrapy's HTTP cache and
 cookies are off (unchanged pages are detected with stored ETag/Last-Modified),
@@ -81,6 +82,7 @@ def process_settings(config: Config, *, verbosity: int = 0) -> dict[str, Any]:
         "WIREWATCH_DATABASE_URL": config.database.url,
         "WIREWATCH_BATCH_SIZE": crawl.batch_size,
         "WIREWATCH_BATCH_SECONDS": crawl.batch_seconds,
+        "WIREWATCH_STORAGE_RETRY_SECONDS": crawl.storage_retry_seconds,
         "WIREWATCH_MAX_DEPTH": crawl.max_depth,
         "WIREWATCH_VERBOSITY": verbosity,
     }

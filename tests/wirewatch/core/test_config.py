@@ -46,6 +46,12 @@ def test_the_spec_example_loads_into_typed_values(tmp_path: Path) -> None:
     assert source.parsed_schedule == CronSchedule("*/15 * * * *")
 
 
+def test_a_crawl_waits_two_minutes_for_the_database_unless_told_otherwise() -> None:
+    assert config_from_mapping({}, "test.toml").crawl.storage_retry_seconds == 120
+    configured = config_from_mapping({"crawl": {"storage_retry_seconds": 0}}, "test.toml")
+    assert configured.crawl.storage_retry_seconds == 0
+
+
 def test_allowed_domains_default_to_the_hosts_of_start_urls() -> None:
     config = config_from_mapping(
         {"sources": [{"name": "s", "start_urls": ["https://A.example/rss", "http://b.example/x"]}]},
@@ -118,6 +124,11 @@ def test_a_missing_explicit_file_is_an_error_naming_it(tmp_path: Path) -> None:
             "http",
         ),
         ("[crawl]\nconcurrency = 0\n", "crawl.concurrency", "greater than or equal to 1"),
+        (
+            "[crawl]\nstorage_retry_seconds = -1\n",
+            "crawl.storage_retry_seconds",
+            "greater than or equal to 0",
+        ),
         ('[database]\nurl = "mysql://x/y"\n', "database.url", "sqlite:///"),
         (
             '[[sources]]\nname = "a"\nstart_urls = ["https://x.example/"]\n'
