@@ -42,7 +42,7 @@ from wirewatch.crawler.retry import StorageUnavailable, call_storage
 from wirewatch.storage.addresses import touch_addresses
 from wirewatch.storage.engine import Engine
 from wirewatch.storage.errors import describe, is_row_error
-from wirewatch.storage.ledger import RunCounts, add_counts, record_rejections
+from wirewatch.storage.ledger import RunCounts, account_batch
 from wirewatch.storage.upsert import Outcome, Sighting, StoreResult, store_batch
 
 log = logging.getLogger(__name__)
@@ -189,10 +189,8 @@ class StoragePipeline:
             now = datetime.now(UTC)
             await self._call("touch", touch_addresses, self.engine, batch.not_modified, now)
             self._inc("wirewatch/storage/outcome/not_modified", len(batch.not_modified))
-        if rejections:
-            await self._call("reject", record_rejections, self.engine, self.run_id, rejections)
-            for rejection in rejections:
-                self._inc(f"wirewatch/rejections/{rejection.reason}")
+        for rejection in rejections:
+            self._inc(f"wirewatch/rejections/{rejection.reason}")
         counts = RunCounts(
             pages_fetched=fetched,
             articles_new=outcomes[Outcome.NEW],
@@ -202,7 +200,15 @@ class StoragePipeline:
             pages_rejected=len(rejections),
         )
         if counts:
-            await self._call("count", add_counts, self.engine, self.run_id, counts)
+            await self._call(
+                "count",
+                account_batch,
+                self.engine,
+                self.run_id,
+                counts,
+                rejections,
+                counted_before=self.totals,
+            )
         return counts
 
     async def _store(

@@ -14,6 +14,7 @@ from wirewatch.storage.ledger import (
     COUNTERS,
     RunCounts,
     RunOutcome,
+    account_batch,
     add_counts,
     attach_pid,
     close_run,
@@ -355,3 +356,38 @@ def test_outside_storage_no_module_touches_the_crawl_runs_table() -> None:
         if path.parts[len(REPOSITORY.parts)] != "storage" and (imports := run_table_imports(path))
     }
     assert outside == {}
+
+
+def _rejected_urls(engine: Engine) -> list[str]:
+    with engine.connect() as connection:
+        return list(connection.execute(text("SELECT url FROM rejected_pages")).scalars())
+
+
+def test_a_batch_accounted_again_after_a_lost_commit_answer_is_recorded_once(
+    migrated_engine: Engine,
+) -> None:
+    run_id = start_run(migrated_engine, "menafn", RunTrigger.MANUAL)
+    first = RunCounts(pages_fetched=3, articles_new=2, pages_rejected=1)
+    refused = [Rejection("https://x.example/bad", RejectReason.NO_BODY, "empty", 200)]
+    second = RunCounts(pages_fetched=1, articles_unchanged=1)
+
+    assert account_batch(migrated_engine, run_id, first, refused, counted_before=RunCounts())
+    # The pipeline never heard that commit's answer and tries the same batch again.
+    assert not account_batch(migrated_engine, run_id, first, refused, counted_before=RunCounts())
+    assert account_batch(migrated_engine, run_id, second, [], counted_before=first)
+
+    run = get_run(migrated_engine, run_id)
+    assert run is not None and run.counts == first + second
+    assert _rejected_urls(migrated_engine) == ["https://x.example/bad"]
+
+
+def test_accounting_refuses_counters_another_writer_changed(migrated_engine: Engine) -> None:
+    run_id = start_run(migrated_engine, "menafn", RunTrigger.MANUAL)
+    add_counts(migrated_engine, run_id, RunCounts(pages_fetched=5))
+
+    with pytest.raises(RuntimeError, match="not what its storage pipeline counted"):
+        account_batch(
+            migrated_engine, run_id, RunCounts(pages_fetched=1), [], counted_before=RunCounts()
+        )
+    run = get_run(migrated_engine, run_id)
+    assert run is not None and run.counts == RunCounts(pages_fetched=5)
