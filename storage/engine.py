@@ -1,4 +1,4 @@
-"""Engines and sessions for SQLite (the default) and PostgreSQL (through psycopg 3).
+"""Engines for SQLite (the default) and PostgreSQL (through psycopg 3).
 
 SQLite connections get WAL (readers never block the writer), foreign keys and a
 busy timeout, so several processes can write one file: a writer waits for the
@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
 
 __all__ = [
     "SQLITE_BUSY_TIMEOUT_MS",
@@ -28,7 +27,6 @@ __all__ = [
     "database_location",
     "make_engine",
     "normalise_url",
-    "session_factory",
 ]
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -91,8 +89,3 @@ def _sqlite_pragmas(*, wal: bool) -> Any:
             cursor.close()
 
     return on_connect
-
-
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions bound to ``engine`` whose objects stay readable after commit."""
-    return sessionmaker(engine, expire_on_commit=False)

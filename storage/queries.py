@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Select, func, select
+from sqlalchemy import Engine, Select, select
 
 from wirewatch.core.query import Node
 from wirewatch.storage.ledger import RUN_COLUMNS, RunRow
@@ -116,14 +116,6 @@ def list_articles(engine: Engine, where: ArticleFilter | None = None) -> list[Ar
         statement = statement.limit(where.limit)
     with engine.connect() as connection:
         return [ArticleRow(**row._mapping) for row in connection.execute(statement)]
-
-
-def count_articles(engine: Engine, where: ArticleFilter | None = None) -> int:
-    statement = _filtered(
-        select(func.count()).select_from(articles), engine, where or ArticleFilter()
-    )
-    with engine.connect() as connection:
-        return int(connection.execute(statement).scalar_one())
 
 
 def get_article(engine: Engine, wire_id_or_id: str) -> ArticleDetail | None:

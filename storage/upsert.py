@@ -297,8 +297,8 @@ def _archived_hashes(connection: Connection, article_ids: Sequence[int]) -> dict
         article_revisions.c.article_id.in_(article_ids)
     )
     archived: dict[int, set[str]] = defaultdict(set)
-    for article_id, content_hash in connection.execute(statement):
-        archived[article_id].add(content_hash)
+    for row in connection.execute(statement):
+        archived[row.article_id].add(row.content_hash)
     return archived
 
 

@@ -162,9 +162,7 @@ class StoragePipeline:
             self._inc(f"wirewatch/storage/outcome/{result.outcome}")
         if batch.not_modified:
             now = datetime.now(UTC)
-            await self._attempt(
-                "touch", touch_addresses, self.engine, batch.not_modified, now, source=self.source
-            )
+            await self._attempt("touch", touch_addresses, self.engine, batch.not_modified, now)
             self._inc("wirewatch/storage/outcome/not_modified", len(batch.not_modified))
         if batch.rejections:
             await self._attempt(

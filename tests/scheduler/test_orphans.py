@@ -6,6 +6,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 
+from tests.factories import run_row
 from wirewatch.scheduler.child_process import crawl_command
 from wirewatch.scheduler.orphans import (
     is_crawl_child,
@@ -13,39 +14,16 @@ from wirewatch.scheduler.orphans import (
     process_owns_run,
     triage_running,
 )
-from wirewatch.storage.ledger import RunRow
 from wirewatch.storage.models import RunStatus, RunTrigger
-
-
-def row(
-    run_id: int, pid: int | None, host: str, trigger: RunTrigger = RunTrigger.SCHEDULE
-) -> RunRow:
-    return RunRow(
-        id=run_id,
-        source="wire",
-        trigger=trigger,
-        status=RunStatus.RUNNING,
-        started_at=datetime.now(UTC),
-        finished_at=None,
-        pages_fetched=0,
-        articles_new=0,
-        articles_updated=0,
-        articles_unchanged=0,
-        duplicates=0,
-        pages_rejected=0,
-        error=None,
-        pid=pid,
-        hostname=host,
-    )
 
 
 def test_triage_sorts_stale_alive_and_foreign_rows() -> None:
     rows = [
-        row(1, 100, "here"),
-        row(2, 200, "here"),
-        row(3, None, "here"),
-        row(4, 300, "there"),
-        row(5, 400, "there", trigger=RunTrigger.MANUAL),
+        run_row(1, pid=100, hostname="here"),
+        run_row(2, pid=200, hostname="here"),
+        run_row(3, pid=None, hostname="here"),
+        run_row(4, pid=300, hostname="there"),
+        run_row(5, pid=400, hostname="there", trigger=RunTrigger.MANUAL),
     ]
     triage = triage_running(rows, "here", lambda pid, _run, _when: pid == 200)
     assert [r.id for r, _ in triage.stale] == [1, 3, 4]
@@ -65,7 +43,7 @@ def test_process_owns_run_tells_the_creator_from_a_recycled_pid() -> None:
 
 
 def test_an_orphan_that_ended_without_closing_its_run_is_interrupted() -> None:
-    outcome = orphan_ended(row(7, 4321, "here"))
+    outcome = orphan_ended(run_row(7, pid=4321, hostname="here"))
     assert outcome.status is RunStatus.INTERRUPTED
     assert outcome.error == "its daemon died; crawl process 4321 ended without finishing the run"
 

@@ -2,8 +2,8 @@
 
 import pytest
 from sqlalchemy import Engine
-from storage_factory import make_record, sighting
 
+from tests.factories import article_number, make_record, sighting
 from wirewatch.core.query import QuerySyntaxError, parse_query
 from wirewatch.storage.queries import ArticleFilter, list_articles
 from wirewatch.storage.search import fts5_query
@@ -91,20 +91,20 @@ BAD_QUERIES = [
 
 
 @pytest.fixture
-def stories(engine: Engine) -> Engine:
+def stories(migrated_engine: Engine) -> Engine:
     store_batch(
-        engine,
+        migrated_engine,
         [
             sighting(make_record(number, title=title, paragraphs=(body,)))
             for number, (title, body) in STORIES.items()
         ],
     )
-    return engine
+    return migrated_engine
 
 
 def found(engine: Engine, query: str) -> set[int]:
     rows = list_articles(engine, ArticleFilter(search=query, limit=None))
-    return {row.article_number - 1_110_000_000 for row in rows if row.article_number}
+    return {n for n in STORIES if article_number(n) in {row.article_number for row in rows}}
 
 
 def test_every_query_case_finds_the_same_stories_on_this_database(stories: Engine) -> None:

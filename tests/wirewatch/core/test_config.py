@@ -1,11 +1,10 @@
 """The config contract: wirewatch.toml, --config, $WIREWATCH_CONFIG, $WIREWATCH_DATABASE_URL."""
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli import run_wirewatch
 from wirewatch.core.config import config_from_mapping, load_config
 from wirewatch.core.errors import ConfigError
 from wirewatch.core.schedule import CronSchedule
@@ -147,12 +146,7 @@ def test_invalid_toml_is_reported_with_the_file(tmp_path: Path) -> None:
 
 def test_cli_reports_a_config_error_in_one_line_with_exit_code_2(tmp_path: Path) -> None:
     path = write(tmp_path, "[crawl]\nconcurency = 3\n")
-    result = subprocess.run(
-        [sys.executable, "-m", "wirewatch", "db", "upgrade", "--config", str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = run_wirewatch("db", "upgrade", config=path)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert f"{path}: crawl.concurency: unknown key" in result.stderr

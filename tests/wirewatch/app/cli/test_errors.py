@@ -13,12 +13,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from tests.wirewatch.app.cli.conftest import Run, T, story
+from tests.cli import child_env
+from tests.factories import make_record, migrated, sighting
+from tests.wirewatch.app.cli.conftest import Run
 from wirewatch.storage.engine import make_engine
 from wirewatch.storage.ledger import RunOutcome, close_run, start_run
 from wirewatch.storage.migrate import current_revision, head_revision, upgrade
 from wirewatch.storage.models import RunStatus, RunTrigger
-from wirewatch.storage.upsert import Sighting, store_batch
+from wirewatch.storage.upsert import store_batch
 
 FIRST_REVISION = "a1f3c9e20b01"
 READ_COMMANDS = [("articles",), ("show", "1"), ("runs",), ("status",)]
@@ -175,7 +177,7 @@ def run_into_closed_pipe(database: str, *args: str) -> subprocess.CompletedProce
             stderr=subprocess.PIPE,
             text=True,
             timeout=60,
-            env={**os.environ, "WIREWATCH_DATABASE_URL": database},
+            env=child_env({"WIREWATCH_DATABASE_URL": database}),
             check=False,
         )
     finally:
@@ -184,11 +186,10 @@ def run_into_closed_pipe(database: str, *args: str) -> subprocess.CompletedProce
 
 def stored(url: str, count: int) -> str:
     """A migrated database with ``count`` stories and a run."""
-    engine = make_engine(url)
-    upgrade(engine)
+    engine = migrated(url)
     paragraph = "A paragraph long enough to fill a pipe buffer soon. " * 20
-    records = [story(n, f"Story {n}", (paragraph,), published=T) for n in range(1, count + 1)]
-    store_batch(engine, [Sighting(record, "wire", T) for record in records])
+    records = [make_record(n, paragraphs=(paragraph,)) for n in range(1, count + 1)]
+    store_batch(engine, [sighting(record) for record in records])
     close_run(engine, start_run(engine, "wire", RunTrigger.MANUAL), RunOutcome(RunStatus.SUCCEEDED))
     engine.dispose()
     return url
@@ -226,6 +227,6 @@ def test_articles_piped_into_head_exits_0(sqlite_url: str) -> None:
         text=True,
         timeout=60,
         check=True,
-        env={**os.environ, "WIREWATCH_DATABASE_URL": database},
+        env=child_env({"WIREWATCH_DATABASE_URL": database}),
     )
     assert (result.stdout.strip(), result.stderr) == ("0", "")

@@ -8,17 +8,14 @@ print them escaped, and never read them as rich markup.
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from rich.console import Console
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
-from tests.crawler.extract.pages import wire_page
+from tests.cli import run_wirewatch
+from tests.factories import wire_page
 from tests.wirewatch.app.cli.conftest import OIL, Run
 from tests.wirewatch.app.cli.hostile import (
     BODY,
@@ -35,13 +32,12 @@ PROVIDER = "[red]Jordan[/red] \x1b[5mTimes"
 
 
 @pytest.fixture
-def hostile_db(filled_db: str) -> Iterator[str]:
+def hostile_db(filled_db: str, migrated_engine: Engine) -> str:
     """``filled_db`` whose oil story, its address and revision, runs and rejections are hostile.
 
     Written with SQL, as another program (or an older wirewatch) could have stored them.
     """
-    engine = make_engine(filled_db)
-    with engine.begin() as connection:
+    with migrated_engine.begin() as connection:
         oil = connection.execute(
             text("SELECT id FROM articles WHERE wire_id = :w"), {"w": str(OIL.wire)}
         ).scalar_one()
@@ -58,8 +54,7 @@ def hostile_db(filled_db: str) -> Iterator[str]:
             text("UPDATE crawl_runs SET error = :e WHERE status = 'failed'"), {"e": RUN_ERROR}
         )
         connection.execute(text("UPDATE rejected_pages SET detail = :t, url = :t"), {"t": TITLE})
-    engine.dispose()
-    yield filled_db
+    return filled_db
 
 
 @pytest.fixture
@@ -139,11 +134,9 @@ def test_csv_keeps_the_exact_values(hostile_db: str, run_cli: Run) -> None:
     assert runs[0]["error"] == RUN_ERROR
 
 
-def test_the_demo_report_shows_rejections_escaped(hostile_db: str) -> None:
+def test_the_demo_report_shows_rejections_escaped(hostile_db: str, migrated_engine: Engine) -> None:
     screen = Console(file=io.StringIO(), width=400, force_terminal=False)
-    engine = make_engine(hostile_db)
-    _print_rejections(engine, screen)
-    engine.dispose()
+    _print_rejections(migrated_engine, screen)
     shown = screen.file.getvalue()  # type: ignore[attr-defined]
     assert unsafe(shown) == []
     assert "\\x1b]0;pwned\\x07" in shown and MARKUP in shown
@@ -162,15 +155,7 @@ def test_crawling_a_hostile_site_prints_nothing_it_chose_raw(
             f'[[sources]]\nname = "story"\nstart_urls = ["{base}/feed.xml"]\n\n'
             f'[[sources]]\nname = "jump"\nstart_urls = ["{base}/jump"]\n'
         )
-        env = {k: v for k, v in os.environ.items() if not k.startswith("WIREWATCH_")}
-        crawl = subprocess.run(
-            [sys.executable, "-m", "wirewatch", "crawl", "--config", str(config)],
-            capture_output=True,
-            text=True,
-            timeout=180,
-            env={**env, "COLUMNS": "400"},
-            check=False,
-        )
+        crawl = run_wirewatch("crawl", config=config)
     assert crawl.returncode == 1, crawl.stderr  # the redirecting start URL fails its run
     assert "jump" in crawl.stdout and "failed" in crawl.stdout
     assert unsafe(crawl.stdout + crawl.stderr) == []
