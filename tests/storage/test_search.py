@@ -76,6 +76,8 @@ BAD_QUERIES = [
     ('"oil', "quote"),
     ("(oil", "not closed"),
     ("oil)", "without a matching"),
+    (") oil", "without a matching"),
+    ("(", "not closed"),
     ("OR", "OR needs a term"),
     ("oil OR", "OR needs a term"),
     ("OR oil", "OR needs a term"),

@@ -162,12 +162,14 @@ class _Parser:
     def _error(self, problem: str) -> QuerySyntaxError:
         return QuerySyntaxError(f"search {self.text!r}: {problem}")
 
-    def sequence(self) -> Node:
+    def sequence(self, *, nested: bool = False) -> Node:
         parts: list[Node] = []
         while self._peek() not in (None, ")"):
             parts.append(self.alternatives())
+        if not parts and self._peek() == ")":
+            raise self._error("empty parentheses" if nested else "')' without a matching '('")
         if not parts:
-            raise self._error("empty parentheses" if self._peek() == ")" else "nothing to search")
+            raise self._error("a parenthesis '(' is not closed" if nested else "nothing to search")
         if all(isinstance(part, Not) for part in parts):
             raise self._error("only excluded terms: say what to search for, then -what to exclude")
         return parts[0] if len(parts) == 1 else And(tuple(parts))
@@ -199,7 +201,7 @@ class _Parser:
         if token.kind == "term" and token.term is not None:
             return token.term
         if token.kind == "(":
-            node = self.sequence()
+            node = self.sequence(nested=True)
             if self._peek() != ")":
                 raise self._error("a parenthesis '(' is not closed")
             self.position += 1
