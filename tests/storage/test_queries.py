@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import Engine
 
 from tests.factories import T0, article_number, at_url, make_record, sighting
+from wirewatch.core.query import QuerySyntaxError, parse_query
 from wirewatch.storage.addresses import (
     lookup_addresses,
     lookup_numbered_addresses,
@@ -45,14 +46,23 @@ def test_search_follows_a_revised_body(migrated_engine: Engine) -> None:
     assert len(list_articles(migrated_engine, ArticleFilter(search="narwhals"))) == 1
 
 
-@pytest.mark.parametrize("text", ['"unbalanced', "NEAR(a b", "title:x*", "AND OR NOT", "-- ;"])
+@pytest.mark.parametrize(
+    "text", ["NEAR(a b)", "title:x*", "AND OR NOT", "x'; DROP TABLE articles; --", "a:* & !b"]
+)
 def test_search_syntax_in_user_text_is_harmless(migrated_engine: Engine, text: str) -> None:
     store_batch(migrated_engine, [sighting(make_record(1))])
     assert list_articles(migrated_engine, ArticleFilter(search=text)) == []
+    assert len(list_articles(migrated_engine)) == 1
+
+
+@pytest.mark.parametrize("text", ['"unbalanced', "NEAR(a b", "-- ;"])
+def test_search_text_that_is_no_query_is_a_usage_error(migrated_engine: Engine, text: str) -> None:
+    with pytest.raises(QuerySyntaxError):
+        list_articles(migrated_engine, ArticleFilter(search=text))
 
 
 def test_fts5_query_quotes_every_word() -> None:
-    assert fts5_query('say "hi" NEAR(x)') == '"say" "hi" "NEAR" "x"'
+    assert fts5_query(parse_query('say "hi" NEAR(x)')) == '"say" AND "hi" AND "near" AND "x"'
 
 
 def test_list_articles_filters_and_orders_newest_first(migrated_engine: Engine) -> None:
