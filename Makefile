@@ -15,7 +15,7 @@ SOURCES := $(PACKAGES) tests benchmarks tools
 # the layout's: so it runs from inside the layout.
 LAYOUT := build/layout
 
-.PHONY: install demo test lint format bench clean
+.PHONY: install demo test lint format bench check-install clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "wirewatch needs Python 3.11 or newer: run make PYTHON=python3.11 ...")'
@@ -42,6 +42,12 @@ test: lint
 format: $(STAMP)
 	$(BIN)/ruff check --fix $(SOURCES)
 	$(BIN)/ruff format $(SOURCES)
+
+# README's "Installing for real", for real: the wheel, installed without dev extras
+# into a fresh venv with $(PYTHON)'s own bundled pip (never upgraded), then
+# `wirewatch extract` and `wirewatch demo` run from that install (tools/check_install.py).
+check-install:
+	$(PYTHON) tools/check_install.py
 
 bench: $(STAMP)
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b --quick || exit 1; done

@@ -21,6 +21,7 @@ from typing import NoReturn
 from wirewatch.core.config import Config, SourceConfig, load_config
 from wirewatch.core.errors import WirewatchError
 from wirewatch.core.logs import configure_logging
+from wirewatch.core.processes import RUN_ID_FLAG
 from wirewatch.crawler.database import dispose_engines, shared_engine
 from wirewatch.crawler.process import crawl_recorded_runs
 from wirewatch.crawler.progress import RunSummary
@@ -45,7 +46,7 @@ class _Parser(argparse.ArgumentParser):
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = _Parser(prog=PROG, description="Crawl runs recorded in the ledger (crawl_runs).")
     parser.add_argument(
-        "--run-id",
+        RUN_ID_FLAG,
         dest="run_ids",
         type=int,
         action="append",

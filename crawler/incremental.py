@@ -9,11 +9,11 @@ with that article number: the same story under another slug. Only the same
 site counts: a partner's copy stored first must not hide the wire site's own
 address, which the story's ``article_urls`` should list.
 
-Storage is asked in a worker thread (``asyncio.to_thread``), one query per
-discovery page, never in the reactor's thread.
+Storage is asked in a worker thread (``crawler.retry.call_storage``), one query
+per discovery page, never in the reactor's thread; a database that is briefly
+gone is waited for, for up to ``retry_seconds``.
 """
 
-import asyncio
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from wirewatch.core.urls import canonicalise_url
 from wirewatch.core.wire_id import ARTICLE_NUMBER_DIGITS
 from wirewatch.crawler.discover import Entry
+from wirewatch.crawler.retry import call_storage
 from wirewatch.storage.addresses import lookup_addresses, lookup_numbered_addresses
 from wirewatch.storage.engine import Engine
 
@@ -65,8 +66,9 @@ def numbered_site(url: str) -> tuple[str, int] | None:
 
 
 class RevisitPlanner:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, retry_seconds: float = 0.0) -> None:
         self.engine = engine
+        self.retry_seconds = retry_seconds
 
     async def plan(self, entries: Sequence[Entry]) -> Plan:
         """Decide for each entry (canonicalised, once each) whether and how to fetch it."""
@@ -75,7 +77,9 @@ class RevisitPlanner:
             canonical.setdefault(canonicalise_url(entry.url), entry)
         if not canonical:
             return Plan([], 0)
-        return await asyncio.to_thread(self._plan_blocking, canonical)
+        return await call_storage(
+            "plan", self._plan_blocking, canonical, retry_seconds=self.retry_seconds
+        )
 
     def _plan_blocking(self, entries: dict[str, Entry]) -> Plan:
         known = lookup_addresses(self.engine, list(entries))

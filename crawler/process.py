@@ -9,12 +9,14 @@ summary. A Twisted reactor cannot be restarted, so crawl once per process: the
 daemon, the demo and the tests run crawls in a child process.
 
 The first SIGINT/SIGTERM stops every crawl gracefully (pipelines flush, rows end
-``interrupted``); a second one kills the process.
+``interrupted``); a second one kills the process. A crawl killed outright
+(``kill -9``) cannot close its rows: every crawl, before it starts, closes
+``interrupted`` the rows of this host whose process is gone.
 """
 
+import logging
 import os
 import signal
-import socket
 from collections.abc import Callable, Sequence
 from functools import partial
 from types import FrameType
@@ -25,17 +27,26 @@ from scrapy.settings import Settings
 
 from wirewatch.core.config import Config, SourceConfig
 from wirewatch.core.errors import UsageError, WirewatchError
+from wirewatch.core.processes import process_owns_run, this_host
 from wirewatch.crawler.database import dispose_engines, shared_engine
 from wirewatch.crawler.outcome import crawl_outcome
 from wirewatch.crawler.progress import RunSummary, run_progress
 from wirewatch.crawler.settings import process_settings, quiet_scrapy_logging, source_settings
 from wirewatch.crawler.spiders.source import SourceSpider
 from wirewatch.storage.engine import Engine
-from wirewatch.storage.ledger import RunCounts, close_run, get_run, start_run
+from wirewatch.storage.ledger import (
+    RunCounts,
+    close_abandoned_runs,
+    close_run,
+    get_run,
+    start_run,
+)
 from wirewatch.storage.migrate import ensure_schema
 from wirewatch.storage.models import RunStatus, RunTrigger
 
 ProgressCallback = Callable[[RunSummary], None]
+
+log = logging.getLogger(__name__)
 
 
 class NoSources(WirewatchError):
@@ -114,7 +125,7 @@ def run_crawl(
     sources = select_sources(config, source_names)
     engine = shared_engine(config.database.url)
     ensure_schema(engine)
-    pid, host = os.getpid(), socket.gethostname()
+    pid, host = os.getpid(), this_host()
     runs = [(s, start_run(engine, s.name, trigger, pid=pid, hostname=host)) for s in sources]
     return crawl_recorded_runs(config, runs, on_progress=on_progress, verbosity=verbosity)
 
@@ -128,6 +139,7 @@ def crawl_recorded_runs(
 ) -> list[RunSummary]:
     """Crawl runs already in the ledger: (source, run id) pairs; one summary per run, in order."""
     engine = shared_engine(config.database.url)
+    close_abandoned(engine)
     quiet_scrapy_logging(verbosity)
     relay = _ProgressRelay(on_progress)
     process = CrawlerProcess(Settings(process_settings(config, verbosity=verbosity)))
@@ -152,6 +164,23 @@ def crawl_recorded_runs(
         ]
     finally:
         dispose_engines()
+
+
+def close_abandoned(engine: Engine) -> None:
+    """Close ``interrupted`` this host's runs whose process is gone (``kill -9``, a crash).
+
+    Its own runs, and those of every crawl still running, have a live process
+    that owns them (``process_owns_run``) and are left alone.
+    """
+    for row, outcome in close_abandoned_runs(engine, this_host(), process_owns_run):
+        log.warning(
+            "source=%s run=%d: left running since %s; marked %s: %s",
+            row.source,
+            row.id,
+            f"{row.started_at:%Y-%m-%d %H:%M:%S}",
+            outcome.status,
+            outcome.error,
+        )
 
 
 def _summary(engine: Engine, source: str, run_id: int, *, signalled: bool) -> RunSummary:

@@ -4,7 +4,8 @@ Read from ``CrawlConfig``: ``user_agent``, ``obey_robots``, ``concurrency``,
 ``per_host_concurrency``, ``download_delay``, ``timeout`` (capped below half of
 ``daemon.grace_period`` so a graceful stop finishes in time), ``max_page_bytes``,
 ``max_sitemap_bytes``, ``max_discovery_pages``, ``retries``, ``max_depth``,
-``batch_size``, ``batch_seconds``; from ``DatabaseConfig``: ``url``; from
+``batch_size``, ``batch_seconds``, ``storage_retry_seconds``; from
+``DatabaseConfig``: ``url``; from
 ``SourceConfig``: ``name``, ``max_pages``.
 
 wirewatch's own settings are prefixed ``WIREWATCH_``. Scrapy's HTTP cache and
@@ -72,8 +73,8 @@ def process_settings(config: Config, *, verbosity: int = 0) -> dict[str, Any]:
         "CONCURRENT_REQUESTS": crawl.concurrency,
         "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.per_host_concurrency,
         # Scrapy starts this many asyncio tasks for the output of every response; an
-        # article page yields one item, so its default of 100 cost 280,000 idle
-        # tasks and a third of the CPU time of a 2,000-story crawl.
+        # article page yields one item, so its default of 100 only adds idle tasks
+        # that every response pays for.
         "CONCURRENT_ITEMS": CONCURRENT_ITEMS,
         "DOWNLOAD_DELAY": crawl.download_delay,
         "RANDOMIZE_DOWNLOAD_DELAY": crawl.download_delay > 0,
@@ -111,6 +112,7 @@ def process_settings(config: Config, *, verbosity: int = 0) -> dict[str, Any]:
         "WIREWATCH_DATABASE_URL": config.database.url,
         "WIREWATCH_BATCH_SIZE": crawl.batch_size,
         "WIREWATCH_BATCH_SECONDS": crawl.batch_seconds,
+        "WIREWATCH_STORAGE_RETRY_SECONDS": crawl.storage_retry_seconds,
         "WIREWATCH_MAX_DEPTH": crawl.max_depth,
         "WIREWATCH_MAX_SITEMAP_BYTES": crawl.max_sitemap_bytes,
         "WIREWATCH_MAX_DISCOVERY_PAGES": crawl.max_discovery_pages,

@@ -26,6 +26,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from wirewatch.core.processes import RUN_ID_FLAG
+
 log = logging.getLogger(__name__)
 
 PR_SET_PDEATHSIG = 1
@@ -34,8 +36,6 @@ STDERR_LINE_LIMIT = 1 << 20
 
 
 CHILD_MODULE = "wirewatch.crawler.child"
-RUN_ID_FLAG = "--run-id"
-"""Names a run on the child's command line: how a run's child is told from a recycled pid."""
 
 
 def crawl_command(run_ids: Sequence[int], config_path: Path | None) -> list[str]:

@@ -27,15 +27,11 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from wirewatch.core.errors import ConfigError
+from wirewatch.core.processes import is_crawl_child, process_owns_run
 from wirewatch.scheduler.jobs import desired_jobs, reconcile_jobs, set_job_runner
 from wirewatch.scheduler.launcher import Launcher
 from wirewatch.scheduler.lock import DaemonLockedError, LeaderLock, leader_lock_for, this_host
-from wirewatch.scheduler.orphans import (
-    is_crawl_child,
-    orphan_ended,
-    process_owns_run,
-    triage_running,
-)
+from wirewatch.scheduler.orphans import orphan_ended, triage_running
 from wirewatch.scheduler.snapshot import LoadedConfig, SnapshotDir, read_config
 from wirewatch.storage.engine import Engine, make_engine
 from wirewatch.storage.jobs_table import JOBS_TABLE

@@ -21,13 +21,13 @@ import contextlib
 import fcntl
 import json
 import os
-import socket
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from wirewatch.core.errors import WirewatchError
+from wirewatch.core.processes import this_host
 from wirewatch.storage.engine import database_location
 from wirewatch.storage.leader_lock import AdvisoryLock
 
@@ -52,10 +52,6 @@ class LockHolder:
     def describe(self) -> str:
         since = f" since {self.since:%Y-%m-%d %H:%M:%S} UTC" if self.since else ""
         return f"pid {self.pid} on {self.host}{since}"
-
-
-def this_host() -> str:
-    return socket.gethostname()
 
 
 class LeaderLock(ABC):

@@ -56,19 +56,6 @@ def lookup_addresses(engine: Engine, urls: Iterable[str]) -> dict[str, KnownAddr
     return found
 
 
-def lookup_article_numbers(engine: Engine, numbers: Iterable[int]) -> dict[int, int]:
-    """``article_number -> article_id`` for the stored stories among ``numbers``."""
-    found: dict[int, int] = {}
-    with engine.connect() as connection:
-        for chunk in _chunks(dict.fromkeys(numbers)):
-            statement = select(articles.c.article_number, articles.c.id).where(
-                articles.c.article_number.in_(chunk)
-            )
-            for number, article_id in connection.execute(statement):
-                found[number] = article_id
-    return found
-
-
 def lookup_numbered_addresses(
     engine: Engine, numbers: Iterable[tuple[str, int]]
 ) -> dict[tuple[str, int], KnownAddress]:
@@ -104,13 +91,10 @@ def lookup_numbered_addresses(
     return found
 
 
-def touch_addresses(
-    engine: Engine, urls: Iterable[str], fetched_at: datetime, *, source: str
-) -> None:
+def touch_addresses(engine: Engine, urls: Iterable[str], fetched_at: datetime) -> None:
     """Record a ``304 Not Modified``: the addresses were seen and fetched at ``fetched_at``.
 
-    ``source`` is accepted for symmetry with ``store_batch``; an address keeps
-    the source that first found it.
+    An address keeps the source that first found it.
     """
     params = [{"b_url": url, "v_seen": fetched_at} for url in dict.fromkeys(urls)]
     if not params:

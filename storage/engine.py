@@ -1,4 +1,4 @@
-"""Engines and sessions for SQLite (the default) and PostgreSQL (through psycopg 3).
+"""Engines for SQLite (the default) and PostgreSQL (through psycopg 3).
 
 SQLite connections get WAL (readers never block the writer), foreign keys and a
 busy timeout, so several processes can write one file: a writer waits for the
@@ -10,15 +10,22 @@ take its type, ``Engine``, and the error a lost database raises,
 ``OperationalError``, from this module rather than from SQLAlchemy. An engine
 is an opaque handle to them: they hand it to storage's functions (and the
 daemon to APScheduler's job store), never build SQL with it.
+
+Every engine made here cleans the text it sends: each ``str`` parameter of every
+statement goes through ``wirewatch.core.text.clean_text`` on its way to the
+driver, so no path (stories, addresses, headers, rejections, run errors) can
+store a C0 control character other than tab and newline, on either database.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+
+from wirewatch.core.text import clean_text
 
 __all__ = [
     "SQLITE_BUSY_TIMEOUT_MS",
@@ -28,7 +35,6 @@ __all__ = [
     "database_location",
     "make_engine",
     "normalise_url",
-    "session_factory",
 ]
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -66,8 +72,40 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url``; extra keyword arguments go to ``create_engine``."""
     parsed = make_url(normalise_url(url))
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(parsed.render_as_string(hide_password=False), **kwargs)
-    return create_engine(parsed, pool_pre_ping=True, **kwargs)
+        engine = _sqlite_engine(parsed.render_as_string(hide_password=False), **kwargs)
+    else:
+        engine = create_engine(parsed, pool_pre_ping=True, **kwargs)
+    event.listen(engine, "before_cursor_execute", _clean_parameters, retval=True)
+    return engine
+
+
+def _clean_parameters(
+    _connection: Any,
+    _cursor: Any,
+    statement: str,
+    parameters: Any,
+    _context: Any,
+    _executemany: bool,
+) -> tuple[str, Any]:
+    """The statement with every text parameter cleaned (see the module docstring).
+
+    The parameters' shape, not the ``executemany`` flag, says what they are: a
+    batched insert ("insertmanyvalues") is flagged many but sends one set.
+    """
+    return statement, _cleaned(parameters)
+
+
+def _cleaned(value: Any) -> Any:
+    """``value`` with every string in it cleaned: parameter sets nest in lists, tuples, mappings."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, Mapping):
+        return {key: _cleaned(item) for key, item in value.items()}
+    if isinstance(value, tuple):
+        return tuple(_cleaned(item) for item in value)
+    if isinstance(value, list):
+        return [_cleaned(item) for item in value]
+    return value
 
 
 def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
@@ -91,8 +129,3 @@ def _sqlite_pragmas(*, wal: bool) -> Any:
             cursor.close()
 
     return on_connect
-
-
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions bound to ``engine`` whose objects stay readable after commit."""
-    return sessionmaker(engine, expire_on_commit=False)

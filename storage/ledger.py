@@ -12,13 +12,15 @@ functions; no other module writes ``crawl_runs``.
   status = 'running'``) and says whether it was this one. Later proposals, such
   as a launcher settling a row its child already closed, change nothing.
 - ``close_timed_out_run`` is the one override of that rule (see its docstring).
+- ``close_abandoned_runs`` closes, through ``close_run``, the running rows of a
+  host whose process is gone (a crawl killed with ``kill -9`` cannot close its own).
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, RowMapping, func, insert, select, update
+from sqlalchemy import Connection, Engine, RowMapping, func, insert, select, update
 
 from wirewatch.core.record import Rejection
 from wirewatch.storage.models import RunStatus, RunTrigger, crawl_runs, rejected_pages
@@ -147,6 +149,41 @@ def add_counts(engine: Engine, run_id: int, counts: RunCounts) -> None:
         connection.execute(update(crawl_runs).where(crawl_runs.c.id == run_id).values(values))
 
 
+def account_batch(
+    engine: Engine,
+    run_id: int,
+    counts: RunCounts,
+    rejections: Sequence[Rejection],
+    *,
+    counted_before: RunCounts,
+) -> bool:
+    """Record one stored batch's rejections and counts in one transaction, exactly once.
+
+    For a run's single counting writer (the crawl's storage pipeline), which knows
+    what it has counted so far (``counted_before``). The counters are added only
+    while they still read ``counted_before``: a retry after a commit whose answer
+    was lost (the connection dropped while committing) finds them at
+    ``counted_before + counts`` and changes nothing, so neither counts nor
+    rejections are recorded twice. Returns False when the batch was recorded
+    already; raises when the counters hold anything else (another writer).
+    """
+    columns = [crawl_runs.c[name] for name in COUNTERS]
+    unchanged = [column == getattr(counted_before, column.name) for column in columns]
+    values = {column: column + getattr(counts, column.name) for column in columns}
+    statement = update(crawl_runs).where(crawl_runs.c.id == run_id, *unchanged).values(values)
+    with engine.begin() as connection:
+        if connection.execute(statement).rowcount == 1:
+            _insert_rejections(connection, run_id, rejections, utcnow())
+            return True
+        row = connection.execute(select(*columns).where(crawl_runs.c.id == run_id)).first()
+    if row is not None and RunCounts(**row._mapping) == counted_before + counts:
+        return False
+    raise RuntimeError(
+        f"run {run_id}'s counters are not what its storage pipeline counted "
+        f"({row._mapping if row else 'no such run'} against {counted_before} + {counts})"
+    )
+
+
 def close_run(engine: Engine, run_id: int, outcome: RunOutcome) -> bool:
     """Close a running run with its outcome; return whether this call closed it.
 
@@ -184,6 +221,40 @@ def close_timed_out_run(engine: Engine, run_id: int, error: str | None) -> bool:
         return connection.execute(statement).rowcount == 1
 
 
+ProcessCheck = Callable[[int, int, datetime], bool]
+"""``(pid, run id, run started at)``: whether that pid is still the run's process
+(``wirewatch.core.processes.process_owns_run``; the ledger never reads the process table)."""
+
+
+def abandoned_outcome(row: RunRow) -> RunOutcome:
+    """How a run ends whose process on this host is gone without having closed it."""
+    who = f"process {row.pid}" if row.pid is not None else "its process (no pid recorded)"
+    reason = f"{who} on {row.hostname} is gone: it died or was killed before it closed the run"
+    return RunOutcome(RunStatus.INTERRUPTED, reason)
+
+
+def close_abandoned_runs(
+    engine: Engine, host: str, owns_run: ProcessCheck
+) -> list[tuple[RunRow, RunOutcome]]:
+    """Close ``interrupted`` the running rows of ``host`` whose process is gone; return those closed.
+
+    Only rows recorded on ``host`` can be checked (a pid means nothing on another
+    machine), and a row whose pid ``owns_run`` still owns is a live crawl, left
+    alone. Each close goes through ``close_run``: a run its own process closes
+    meanwhile keeps that close.
+    """
+    closed: list[tuple[RunRow, RunOutcome]] = []
+    for row in running_runs(engine):
+        if row.hostname != host:
+            continue
+        if row.pid is not None and owns_run(row.pid, row.id, row.started_at):
+            continue
+        outcome = abandoned_outcome(row)
+        if close_run(engine, row.id, outcome):
+            closed.append((row, outcome))
+    return closed
+
+
 def record_rejections(
     engine: Engine,
     run_id: int,
@@ -191,9 +262,15 @@ def record_rejections(
     seen_at: datetime | None = None,
 ) -> None:
     """Store rejected pages for a run (its ``pages_rejected`` counter is ``add_counts``' job)."""
+    with engine.begin() as connection:
+        _insert_rejections(connection, run_id, rejections, seen_at or utcnow())
+
+
+def _insert_rejections(
+    connection: Connection, run_id: int, rejections: Sequence[Rejection], seen_at: datetime
+) -> None:
     if not rejections:
         return
-    when = seen_at or utcnow()
     rows = [
         {
             "crawl_run_id": run_id,
@@ -201,12 +278,11 @@ def record_rejections(
             "reason": str(rejection.reason),
             "detail": rejection.detail,
             "http_status": rejection.http_status,
-            "seen_at": when,
+            "seen_at": seen_at,
         }
         for rejection in rejections
     ]
-    with engine.begin() as connection:
-        connection.execute(insert(rejected_pages), rows)
+    connection.execute(insert(rejected_pages), rows)
 
 
 def get_run(engine: Engine, run_id: int) -> RunRow | None:

@@ -4,6 +4,12 @@ The scripts live in the repository's top-level ``alembic/`` directory; an
 installed wheel carries them as ``storage/_alembic`` (pyproject force-include).
 Upgrades hold a lock (a PostgreSQL advisory lock, SQLite's write lock) so that
 several processes calling ``ensure_schema`` at once migrate only once.
+
+Only a new, empty database is migrated without being asked (``ensure_schema``,
+which every command calls); one at an older revision waits for ``wirewatch db
+upgrade``, and one at a revision these scripts do not know (written by a newer
+wirewatch) is never touched: both are a ``SchemaMismatch``, one line saying what
+to do.
 """
 
 from pathlib import Path
@@ -15,14 +21,22 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
 
 from alembic import command
+from wirewatch.core.errors import WirewatchError
 from wirewatch.storage.jobs_table import JOBS_TABLE
 
 # Objects the models do not describe: APScheduler's job table and the full-text
 # search machinery, which only migrations create.
 EXCLUDED_TABLES = frozenset({JOBS_TABLE})
 EXCLUDED_PREFIXES = ("articles_fts",)
-EXCLUDED_INDEXES = frozenset({"ix_articles_search"})
+EXCLUDED_INDEXES = frozenset({"ix_articles_search", "ix_articles_search_simple"})
 _PG_MIGRATION_LOCK = 0x77697265  # "wire"
+
+
+class SchemaMismatch(WirewatchError):
+    """The database is not at the revision this wirewatch's code needs, and must not be
+    migrated without being asked (or cannot be: it is newer than the code)."""
+
+    exit_code = 2
 
 
 def include_name(
@@ -72,6 +86,12 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
+def known_revisions() -> frozenset[str]:
+    """Every revision the migration scripts know."""
+    scripts = ScriptDirectory.from_config(alembic_config())
+    return frozenset(script.revision for script in scripts.walk_revisions())
+
+
 def current_revision(engine: Engine) -> str | None:
     """The revision the database is at, or None for an empty (unmigrated) database."""
     with engine.connect() as connection:
@@ -79,6 +99,8 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate to ``revision``; ``SchemaMismatch`` if the database is newer than the code."""
+    _refuse_newer(current_revision(engine))
     with engine.connect() as connection:
         _lock(connection)
         command.upgrade(alembic_config(connection), revision)
@@ -86,6 +108,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def downgrade(engine: Engine, revision: str) -> None:
+    _refuse_newer(current_revision(engine))
     with engine.connect() as connection:
         _lock(connection)
         command.downgrade(alembic_config(connection), revision)
@@ -93,9 +116,30 @@ def downgrade(engine: Engine, revision: str) -> None:
 
 
 def ensure_schema(engine: Engine) -> None:
-    """Upgrade to head unless the database is there already (every CLI command calls this)."""
-    if current_revision(engine) != head_revision():
+    """Make sure the database is at head: migrate a new, empty one; refuse any other.
+
+    Every CLI command calls this. ``SchemaMismatch`` (exit code 2) for a database at an
+    older revision (``wirewatch db upgrade`` migrates it) or at one the code does not know.
+    """
+    current, head = current_revision(engine), head_revision()
+    if current == head:
+        return
+    if current is None:
         upgrade(engine)
+        return
+    _refuse_newer(current)
+    raise SchemaMismatch(
+        f"this database is at revision {current}, older than this wirewatch (head {head}): "
+        "run `wirewatch db upgrade` to migrate it"
+    )
+
+
+def _refuse_newer(current: str | None) -> None:
+    if current is not None and current not in known_revisions():
+        raise SchemaMismatch(
+            f"this database is at revision {current}, newer than this wirewatch "
+            f"(head {head_revision()}); upgrade wirewatch"
+        )
 
 
 def _lock(connection: Connection) -> None:

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Select, func, select
+from sqlalchemy import Engine, Select, select
 
+from wirewatch.core.query import Node
 from wirewatch.storage.ledger import RUN_COLUMNS, RunRow
 from wirewatch.storage.models import article_revisions, article_urls, articles, crawl_runs
 from wirewatch.storage.search import search_clause
@@ -16,13 +17,17 @@ from wirewatch.storage.search import search_clause
 
 @dataclass(frozen=True)
 class ArticleFilter:
-    """Which stories to list; ``since``/``until`` bound ``published_at`` (inclusive, exclusive)."""
+    """Which stories to list; ``since``/``until`` bound ``published_at`` (inclusive, exclusive).
+
+    ``search`` is a query of ``wirewatch.core.query``'s language, as text or parsed;
+    blank text filters nothing out.
+    """
 
     since: datetime | None = None
     until: datetime | None = None
     provider: str | None = None
     source: str | None = None
-    search: str | None = None
+    search: str | Node | None = None
     limit: int | None = 50
 
 
@@ -79,6 +84,9 @@ class ArticleDetail:
     revisions: tuple[RevisionRow, ...] = field(default_factory=tuple)
 
 
+MAX_INTEGER = 2**63 - 1
+"""The largest integer both databases take, as an id or a LIMIT (a signed 64-bit integer)."""
+
 ARTICLE_COLUMNS = [articles.c[name] for name in ArticleRow.__dataclass_fields__]
 ADDRESS_COLUMNS = [article_urls.c[name] for name in AddressRow.__dataclass_fields__]
 REVISION_COLUMNS = [article_revisions.c[name] for name in RevisionRow.__dataclass_fields__]
@@ -93,7 +101,7 @@ def _filtered(statement: Select[Any], engine: Engine, where: ArticleFilter) -> S
         statement = statement.where(articles.c.provider == where.provider)
     if where.source:
         statement = statement.where(articles.c.source == where.source)
-    if where.search:
+    if where.search is not None and (not isinstance(where.search, str) or where.search.strip()):
         statement = statement.where(search_clause(engine.dialect, where.search))
     return statement
 
@@ -110,19 +118,13 @@ def list_articles(engine: Engine, where: ArticleFilter | None = None) -> list[Ar
         return [ArticleRow(**row._mapping) for row in connection.execute(statement)]
 
 
-def count_articles(engine: Engine, where: ArticleFilter | None = None) -> int:
-    statement = _filtered(
-        select(func.count()).select_from(articles), engine, where or ArticleFilter()
-    )
-    with engine.connect() as connection:
-        return int(connection.execute(statement).scalar_one())
-
-
 def get_article(engine: Engine, wire_id_or_id: str) -> ArticleDetail | None:
     """One story by wire ID, or by numeric database id."""
     key = wire_id_or_id.strip()
     condition = articles.c.wire_id == key
-    if key.isdigit():
+    if key.isascii() and key.isdigit():
+        if int(key) > MAX_INTEGER:
+            return None  # no row has it; the databases would refuse to compare it
         condition = articles.c.id == int(key)
     with engine.connect() as connection:
         row = connection.execute(select(*ARTICLE_COLUMNS, articles.c.body).where(condition)).first()

@@ -1,42 +1,97 @@
-"""Full-text search over title and body, one clause per dialect.
+"""Full-text search over title and body: one query language, translated per dialect.
 
-SQLite: the FTS5 table ``articles_fts`` (external content, kept in sync by
-triggers). PostgreSQL: ``websearch_to_tsquery`` against the expression the GIN
-index ``ix_articles_search`` was built on; the text must match it exactly for
-the planner to use the index.
+The language and its parser are ``wirewatch.core.query``; this module turns a
+parsed query into a WHERE clause, with the same meaning on both databases
+(words as written, no stemming, no stop words):
+
+- SQLite: an FTS5 ``MATCH`` against ``articles_fts`` (external content, kept in
+  sync by triggers; tokenizer ``unicode61 remove_diacritics 0``). Every term is
+  written as an FTS5 string of its words, so no user text is read as FTS5 syntax.
+- PostgreSQL: a ``tsquery`` built from ``phraseto_tsquery('simple', ...)`` and
+  ``to_tsquery('simple', '<word>':*)`` leaves combined with ``tsquery_and``,
+  ``tsquery_or`` and ``tsquery_not``, each leaf's text a bound parameter, matched
+  against the expression the GIN index ``ix_articles_search_simple`` was built
+  on: the text must match it exactly for the planner to use the index.
 """
 
-import re
+from sqlalchemy import ColumnElement, Dialect, func, literal, literal_column, select, table, text
 
-from sqlalchemy import ColumnElement, Dialect, false, literal_column, select, table, text, true
-
+from wirewatch.core.query import And, Node, Not, Or, Term, parse_query
 from wirewatch.storage.models import articles
 
-_TOKEN = re.compile(r"\w+", re.UNICODE)
 _fts = table("articles_fts", literal_column("rowid"))
 
-POSTGRES_DOCUMENT = "to_tsvector('english'::regconfig, articles.title || ' ' || articles.body)"
+POSTGRES_CONFIG = "simple"
+POSTGRES_DOCUMENT = (
+    f"to_tsvector('{POSTGRES_CONFIG}'::regconfig, articles.title || ' ' || articles.body)"
+)
+_REGCONFIG: ColumnElement[object] = literal_column(f"'{POSTGRES_CONFIG}'::regconfig")
 
 
-def fts5_query(user_text: str) -> str:
-    """The user's words as an FTS5 query: each one a quoted phrase, all required.
+def fts5_query(node: Node) -> str:
+    """The query as an FTS5 expression; only words (letters and digits) come from the user."""
+    if isinstance(node, Term):
+        return f'"{" ".join(node.words)}"' + ("*" if node.prefix else "")
+    if isinstance(node, Or):
+        return " OR ".join(_fts5_group(part) for part in node.parts)
+    if isinstance(node, And):
+        wanted = [_fts5_group(p) for p in node.parts if not isinstance(p, Not)]
+        unwanted = [_fts5_group(p.part) for p in node.parts if isinstance(p, Not)]
+        together = " AND ".join(wanted)
+        if not unwanted:
+            return together
+        return " NOT ".join([f"({together})" if len(wanted) > 1 else together, *unwanted])
+    raise ValueError(f"an exclusion cannot stand alone: {node!r}")
 
-    Quoting makes FTS5 syntax (``AND``, ``NEAR``, ``*``, ``:``, quotes) plain text,
-    so no input can raise a syntax error.
+
+def _fts5_group(node: Node) -> str:
+    return fts5_query(node) if isinstance(node, Term) else f"({fts5_query(node)})"
+
+
+def postgres_tsquery(node: Node) -> ColumnElement[object]:
+    """The query as a PostgreSQL ``tsquery`` expression whose user text is all bound parameters."""
+    if isinstance(node, Term):
+        return _postgres_term(node)
+    if isinstance(node, Or):
+        return _fold("tsquery_or", [postgres_tsquery(part) for part in node.parts])
+    if isinstance(node, And):
+        query = _fold(
+            "tsquery_and", [postgres_tsquery(p) for p in node.parts if not isinstance(p, Not)]
+        )
+        for part in node.parts:
+            if isinstance(part, Not):
+                query = func.tsquery_and(query, func.tsquery_not(postgres_tsquery(part.part)))
+        return query
+    raise ValueError(f"an exclusion cannot stand alone: {node!r}")
+
+
+def _postgres_term(term: Term) -> ColumnElement[object]:
+    """A phrase tokenised by PostgreSQL's own parser, as the documents were (``U.S.``, ``2.5``)."""
+    if not term.prefix:
+        return func.phraseto_tsquery(_REGCONFIG, literal(term.text))
+    *head, last = term.words
+    begins = func.to_tsquery(_REGCONFIG, literal(f"'{last}':*"))  # last: letters and digits
+    if not head:
+        return begins
+    return func.tsquery_phrase(func.phraseto_tsquery(_REGCONFIG, literal(" ".join(head))), begins)
+
+
+def _fold(function: str, queries: list[ColumnElement[object]]) -> ColumnElement[object]:
+    combined = queries[0]
+    for query in queries[1:]:
+        combined = getattr(func, function)(combined, query)
+    return combined
+
+
+def search_clause(dialect: Dialect, query: str | Node) -> ColumnElement[bool]:
+    """A WHERE clause on ``articles``: stories whose title or body match ``query``.
+
+    ``query`` is parsed when given as text (``QuerySyntaxError`` when it is not a query).
     """
-    return " ".join(f'"{word}"' for word in _TOKEN.findall(user_text))
-
-
-def search_clause(dialect: Dialect, user_text: str) -> ColumnElement[bool]:
-    """A WHERE clause on ``articles`` matching stories whose title or body has the words."""
+    node = parse_query(query) if isinstance(query, str) else query
     if dialect.name == "postgresql":
-        if not user_text.strip():
-            return true()
-        return text(
-            f"{POSTGRES_DOCUMENT} @@ websearch_to_tsquery('english'::regconfig, :search_text)"
-        ).bindparams(search_text=user_text)  # type: ignore[return-value]
-    query = fts5_query(user_text)
-    if not query:
-        return true() if not user_text.strip() else false()
+        return literal_column(POSTGRES_DOCUMENT).op("@@", is_comparison=True)(
+            postgres_tsquery(node)
+        )
     matching = select(_fts.c.rowid).where(text("articles_fts MATCH :search_text"))
-    return articles.c.id.in_(matching.params(search_text=query))
+    return articles.c.id.in_(matching.params(search_text=fts5_query(node)))

@@ -13,13 +13,17 @@ stories therefore never create duplicates: the database's unique indexes decide,
 and a PostgreSQL writer waits for the other's transaction before reading the
 row it must merge into. A batch that names one story (or one address) twice is
 split into rounds, each touching a key once, processed in input order.
+
+Text is cleaned of control characters (``clean_text``) before anything else, so
+that a story's ``content_hash`` and ``word_count`` describe the text stored (the
+engine cleans every statement's text too: see ``storage.engine``).
 """
 
 import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -29,15 +33,19 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
 from wirewatch.core.record import ArticleRecord, Precision, QualityFlag
+from wirewatch.core.text import clean_text
 from wirewatch.core.wire_id import WireId
+from wirewatch.storage.errors import is_conflict
 from wirewatch.storage.models import article_revisions, article_urls, articles, to_utc
 
 log = logging.getLogger(__name__)
 
 
 MAX_ATTEMPTS = 5
-"""A batch that hits a deadlock or a busy SQLite file is retried whole, this many times."""
-_RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock, serialization failure
+"""A batch that hits a deadlock or a busy SQLite file is retried whole, this many times.
+
+Longer outages are the caller's to wait out (the crawl's storage pipeline does).
+"""
 DATE_TOLERANCE = timedelta(days=1)
 """How far a full timestamp may lie from a date-only one and still replace it."""
 
@@ -83,25 +91,64 @@ class StoreResult:
 
 
 def store_batch(engine: Engine, sightings: Sequence[Sighting]) -> list[StoreResult]:
-    """Store ``sightings`` in one transaction; results come back in input order."""
+    """Store ``sightings`` in one transaction; results come back in input order.
+
+    Their text is cleaned first (see the module docstring). A conflict with
+    another writer is retried here; any other error is raised, the transaction
+    rolled back (``storage.errors`` says which errors a caller may retry).
+    """
     if not sightings:
         return []
+    cleaned = [clean_sighting(s) for s in sightings]
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
             with engine.begin() as connection:
-                return _store(connection, sightings)
+                return _store(connection, cleaned)
         except DBAPIError as exc:
-            if attempt == MAX_ATTEMPTS or not _retryable(exc):
+            if attempt == MAX_ATTEMPTS or not is_conflict(exc):
                 raise
             log.warning("batch of %d hit %s; retrying (%d)", len(sightings), exc.orig, attempt)
             time.sleep(0.05 * 2**attempt)
     raise AssertionError("unreachable")
 
 
-def _retryable(exc: DBAPIError) -> bool:
-    if getattr(exc.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES:
-        return True
-    return "database is locked" in str(exc.orig)
+def clean_sighting(sighting: Sighting) -> Sighting:
+    """The sighting with every text of it and of its record cleaned of control characters.
+
+    A clean sighting is returned as it is, keeping its record's computed hash.
+    """
+    record = sighting.record
+    texts = (
+        record.canonical_url,
+        record.title,
+        *record.paragraphs,
+        record.provider,
+        record.language or "",
+        sighting.source,
+        sighting.etag or "",
+        sighting.last_modified or "",
+    )
+    if all(clean_text(text) == text for text in texts):
+        return sighting
+    clean_record = replace(
+        record,
+        canonical_url=clean_text(record.canonical_url),
+        title=clean_text(record.title),
+        paragraphs=tuple(clean_text(p) for p in record.paragraphs),
+        provider=clean_text(record.provider),
+        language=_clean_optional(record.language),
+    )
+    return replace(
+        sighting,
+        record=clean_record,
+        source=clean_text(sighting.source),
+        etag=_clean_optional(sighting.etag),
+        last_modified=_clean_optional(sighting.last_modified),
+    )
+
+
+def _clean_optional(text: str | None) -> str | None:
+    return None if text is None else clean_text(text)
 
 
 def _store(connection: Connection, sightings: Sequence[Sighting]) -> list[StoreResult]:
@@ -297,8 +344,8 @@ def _archived_hashes(connection: Connection, article_ids: Sequence[int]) -> dict
         article_revisions.c.article_id.in_(article_ids)
     )
     archived: dict[int, set[str]] = defaultdict(set)
-    for article_id, content_hash in connection.execute(statement):
-        archived[article_id].add(content_hash)
+    for row in connection.execute(statement):
+        archived[row.article_id].add(row.content_hash)
     return archived
 
 

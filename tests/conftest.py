@@ -7,8 +7,12 @@
   database ``test``). Unreachable: the test skips, saying so, or fails when ``$CI``
   is set, so CI can never pass by skipping.
 - ``database_url``: both of the above, one test each (ids ``sqlite``/``postgres``).
+- ``migrated_engine``, ``sqlite_engine``, ``postgres_engine``: an engine on the
+  database of ``database_url``, ``sqlite_url`` or ``postgres_url``, migrated to
+  the head revision, disposed after the test. A test that takes the URL fixture
+  too gets the URL of that same database.
 
-The URLs point at empty databases: call ``storage.migrate.upgrade`` yourself.
+The URLs alone point at empty databases.
 """
 
 import os
@@ -17,9 +21,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError
+
+from tests.factories import migrated
 
 POSTGRES_ENV = "WIREWATCH_TEST_POSTGRES_URL"
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -65,3 +71,25 @@ def _render(url: URL) -> str:
 def database_url(request: pytest.FixtureRequest) -> str:
     """An empty database of each kind in turn."""
     return str(request.getfixturevalue(f"{request.param}_url"))
+
+
+@pytest.fixture
+def migrated_engine(database_url: str) -> Iterator[Engine]:
+    """A migrated database of each kind in turn."""
+    engine = migrated(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(sqlite_url: str) -> Iterator[Engine]:
+    engine = migrated(sqlite_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def postgres_engine(postgres_url: str) -> Iterator[Engine]:
+    engine = migrated(postgres_url)
+    yield engine
+    engine.dispose()

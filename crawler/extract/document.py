@@ -4,22 +4,36 @@ Structured data lives in ``<script type="application/ld+json">`` and ``<meta>``;
 collected first, then every script, style and other non-text element is removed
 from the tree, so nothing downstream can mistake script text (a wire ID in a
 tracking snippet, say) for article text.
+
+libxml2 stops building the tree where a page outgrows one of its limits, and
+the rest of the page is then simply missing: a wire-ID line past 100,000 nested
+``<div>``s would be lost without a word. The parser runs with ``huge_tree``,
+which lifts the limits that legitimate pages can reach (nesting from 256 to
+2,048 levels; text nodes, such as an inline script, from 10 MB to 1 GB), and
+``Document.truncation`` says when it stopped early all the same, so such a page
+is rejected rather than read without its end. Time and memory stay bounded: the
+parser stops at the depth limit, and ``page.MAX_BODY_BYTES`` bounds the rest.
 """
 
 import json
+import re
+import threading
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 from lxml import etree
 
-_PARSER = etree.HTMLParser(
-    encoding="utf-8",
-    remove_comments=True,
-    remove_pis=True,
-    collect_ids=False,
-    no_network=True,
-    recover=True,
-)
+_PARSER_OPTIONS: dict[str, Any] = {
+    "encoding": "utf-8",
+    "remove_comments": True,
+    "remove_pis": True,
+    "collect_ids": False,
+    "no_network": True,
+    "recover": True,
+    "huge_tree": True,
+}
+_DEPTH_LIMIT = re.compile(r"depth in document: (\d+)")
+_HUGE_ADVICE = re.compile(r",?\s*(?:use|try) XML_PARSE_HUGE(?: option)?", re.IGNORECASE)
 _NON_TEXT_TAGS = ("script", "style", "noscript", "template", "svg", "math", "iframe", "object")
 _MENAFN_TEXTS = etree.XPath("body/descendant::text()[contains(., 'MENAFN')]")
 MAX_MARKER_TEXTS = 200
@@ -54,19 +68,48 @@ class Document:
     root: etree._Element
     metadata: PageMetadata
     marker_texts: list[tuple[etree._Element, str]]
+    truncation: str | None = None
+    """Where and why the parser stopped before the end of the page; None when it read it all."""
+
+
+class _ThreadParser(threading.local):
+    """One parser per thread: its error log then tells of this thread's last parse alone.
+
+    (Pages over ``pipelines.extract.INLINE_MAX_BYTES`` are extracted in worker threads.)
+    """
+
+    def __init__(self) -> None:
+        self.parser = etree.HTMLParser(**_PARSER_OPTIONS)
+
+
+_THREAD_PARSER = _ThreadParser()
 
 
 def parse_document(data: bytes) -> Document | None:
     """Parse UTF-8 encoded HTML; None when libxml2 finds no document at all."""
+    parser = _THREAD_PARSER.parser
     try:
-        root = etree.fromstring(data, _PARSER)
+        root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError:
         return None
     if root is None:
         return None
+    truncation = _truncation(parser.error_log)
     metadata = _read_metadata(root)
     etree.strip_elements(root, *_NON_TEXT_TAGS, with_tail=False)
-    return Document(root=root, metadata=metadata, marker_texts=_find_marker_texts(root))
+    return Document(root, metadata, _find_marker_texts(root), truncation)
+
+
+def _truncation(log: etree._ListErrorLog) -> str | None:
+    """Why the parse stopped early: recovering, libxml2 stops only at a fatal error."""
+    for error in log.filter_from_fatals():
+        where = f"line {error.line}, column {error.column}"
+        depth = _DEPTH_LIMIT.search(error.message)
+        if depth:
+            return f"elements nested deeper than {depth[1]} levels at {where}"
+        message = _HUGE_ADVICE.sub("", error.message).strip()
+        return f"the parser stopped at {where}: {message}"
+    return None
 
 
 def _find_marker_texts(root: etree._Element) -> list[tuple[etree._Element, str]]:

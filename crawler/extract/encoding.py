@@ -8,7 +8,7 @@ Encoding standard requires, so curly quotes in "latin-1" pages come out right.
 
 import codecs
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -119,13 +119,13 @@ def _detect(body: bytes) -> str | None:
     return codec_name(matches[0].encoding)
 
 
-def _http_charset(body: bytes, content_type: str) -> str | None:
+def _http_charset(content_type: str) -> str | None:
     """The codec of the ``Content-Type`` header's charset."""
     http = _HTTP_CHARSET.search(content_type)
     return codec_name(http.group(1)) if http else None
 
 
-def _meta_charset(body: bytes, content_type: str) -> str | None:
+def _meta_charset(body: bytes) -> str | None:
     """The codec of a ``<meta charset>`` or ``http-equiv`` declaration near the top."""
     meta = _META_CHARSET.search(body, 0, _META_WINDOW)
     return codec_name(meta.group(1)) if meta else None
@@ -143,8 +143,12 @@ def _choose(body: bytes, content_type: str) -> Decoded:
     bom = _bom(body)
     if bom is not None and bom[0] != "utf-8":
         return _from_bom(body, bom)  # 16/32-bit text: an 8-bit label cannot be right
-    for source, declared in (("http", _http_charset), ("meta", _meta_charset)):
-        encoding = declared(body, content_type)
+    declarations: tuple[tuple[str, Callable[[], str | None]], ...] = (
+        ("http", lambda: _http_charset(content_type)),
+        ("meta", lambda: _meta_charset(body)),
+    )
+    for source, declared in declarations:
+        encoding = declared()
         text = _try_decode(body, encoding)
         if text is not None and encoding is not None:
             return Decoded(text.lstrip("\ufeff"), encoding, source)

@@ -37,6 +37,8 @@ from wirewatch.crawler.extract.paragraphs import clean_paragraphs, raw_paragraph
 from wirewatch.crawler.extract.sniff import sniff_xml_kind
 from wirewatch.crawler.extract.title import find_title
 
+UNEXPECTED_ERROR = "unexpected error during extraction"
+"""How the detail of a ``parse_error`` rejection begins when extraction itself broke (a bug)."""
 MAX_BODY_BYTES = 20_000_000
 MIN_WIRE_WORDS = 20
 MIN_GENERIC_WORDS = 40
@@ -78,11 +80,12 @@ def extract(
     except _Reject as rejection:
         return Rejection(url=url, reason=rejection.reason, detail=rejection.detail)
     except Exception as error:  # the contract: any failure is a rejection, never a crash
-        detail = f"unexpected error during extraction: {_describe(error)}"
+        detail = f"{UNEXPECTED_ERROR}: {_describe(error)}"
         return Rejection(url=url, reason=RejectReason.PARSE_ERROR, detail=detail)
 
 
 def _extract(url: str, body: bytes, headers: Mapping[str, str] | None) -> ArticleRecord:
+    address = _canonical_address(url)
     content_type = header_value(headers, "Content-Type")
     _check_payload(body, content_type)
     decoded = decode_body(body, content_type)
@@ -91,20 +94,31 @@ def _extract(url: str, body: bytes, headers: Mapping[str, str] | None) -> Articl
     # Bytes that strictly decoded as UTF-8 go to the parser as they are; others re-encoded.
     strict_utf8 = decoded.encoding == "utf-8" and decoded.source in ("http", "meta", "utf-8")
     document = parse_document(body if strict_utf8 else decoded.text.encode("utf-8"))
+    if document is not None and document.truncation:
+        detail = f"tree truncated: {document.truncation}; the rest of the page is lost"
+        raise _Reject(RejectReason.PARSE_ERROR, detail)
     if document is None or not any(child.tag == "body" for child in document.root):
         raise _Reject(RejectReason.NO_BODY, "the page holds no HTML document")
     markers = locate(document.marker_texts)
     if markers.verdict is Verdict.LISTING:
         raise _Reject(RejectReason.NOT_AN_ARTICLE, "several wire stories on one page: a listing")
     if markers.verdict is Verdict.ARTICLE:
-        return _wire_record(url, document, markers)
-    return _generic_record(url, document, decoded.text)
+        return _wire_record(url, address, document, markers)
+    return _generic_record(url, address, document, decoded.text)
 
 
 def _describe(error: Exception) -> str:
     """An exception's type and message, for a rejection's detail (messages can be empty)."""
     message = str(error).strip()
     return (f"{type(error).__name__}: {message}" if message else type(error).__name__)[:450]
+
+
+def _canonical_address(url: str) -> str:
+    """The address a record is stored under; a page whose address does not parse has none."""
+    try:
+        return canonicalise_url(url)
+    except ValueError as error:
+        raise _Reject(RejectReason.PARSE_ERROR, f"the address does not parse: {error}") from error
 
 
 def _check_payload(body: bytes, content_type: str) -> None:
@@ -118,7 +132,7 @@ def _check_payload(body: bytes, content_type: str) -> None:
         raise _Reject(RejectReason.NOT_AN_ARTICLE, "a feed or sitemap, not an article page")
 
 
-def _wire_record(url: str, document: Document, markers: Markers) -> ArticleRecord:
+def _wire_record(url: str, address: str, document: Document, markers: Markers) -> ArticleRecord:
     assert markers.container is not None
     title = find_title(document.metadata, document.root, url)
     found = (markers.attribution_element, markers.wire_element)
@@ -130,7 +144,7 @@ def _wire_record(url: str, document: Document, markers: Markers) -> ArticleRecor
     wire = markers.wire
     published = arbitrate(_wire_dateline(document, markers), wire.date if wire else None)
     return ArticleRecord(
-        canonical_url=canonicalise_url(url),
+        canonical_url=address,
         title=title,
         paragraphs=tuple(paragraphs),
         provider=provider or markers.provider or "",
@@ -142,7 +156,7 @@ def _wire_record(url: str, document: Document, markers: Markers) -> ArticleRecor
     )
 
 
-def _generic_record(url: str, document: Document, html: str) -> ArticleRecord:
+def _generic_record(url: str, address: str, document: Document, html: str) -> ArticleRecord:
     title = find_title(document.metadata, document.root, url)
     if looks_like_error_page(title or document.metadata.title_tag):
         raise _Reject(RejectReason.NOT_AN_ARTICLE, f"an error page ({title!r})")
@@ -162,7 +176,7 @@ def _generic_record(url: str, document: Document, html: str) -> ArticleRecord:
     dateline = _structured_dateline(document.metadata) or story.dateline
     published = arbitrate(dateline, None)
     return ArticleRecord(
-        canonical_url=canonicalise_url(url),
+        canonical_url=address,
         title=title,
         paragraphs=tuple(paragraphs),
         provider="",

@@ -2,11 +2,11 @@
 
 ``crawler.extract.extract`` is pure, CPU-bound and quick on an article page, so
 it runs inline, in the reactor's thread. Worker threads buy nothing for
-CPU-bound Python under the GIL and cost a great deal here: with
-``asyncio.to_thread`` the crawl was slower and its memory grew with every page,
-as downloads kept arriving while extractions queued for the GIL. Only pages
-larger than ``INLINE_MAX_BYTES`` go to a thread, so that one huge page cannot
-stall the downloads for long.
+CPU-bound Python under the GIL and cost a great deal here: downloads keep
+arriving while extractions queue for the GIL, so a crawl that hands every page
+to ``asyncio.to_thread`` slows down and holds more pages in memory the longer it
+runs. Only pages larger than ``INLINE_MAX_BYTES`` go to a thread, so that one
+huge page cannot stall the downloads for long.
 
 Settings read: none. Stats: ``wirewatch/extract/records``,
 ``wirewatch/extract/rejections/<reason>``, ``wirewatch/extract/in_thread``.

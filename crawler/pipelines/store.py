@@ -2,14 +2,24 @@
 
 A batch is flushed when it holds ``WIREWATCH_BATCH_SIZE`` records, every
 ``WIREWATCH_BATCH_SECONDS`` while anything is pending, and at close. Each write
-runs in a worker thread (``asyncio.to_thread``); the run's counters are added
-with each flush, so ``crawl_runs`` shows progress while the crawl goes on. A
-write that keeps failing (``STORE_ATTEMPTS`` tries, with backoff) fails the run:
-the error goes to the stats (``wirewatch/storage_error``), the spider is closed
-with reason ``storage_failed``, and what earlier batches committed stays.
+runs in a worker thread (``crawler.retry.call_storage``); the run's counters are
+added with each flush, so ``crawl_runs`` shows progress while the crawl goes on.
+
+- A database that is busy or gone (transient errors) is waited for, with
+  backoff, for up to ``WIREWATCH_STORAGE_RETRY_SECONDS``. Meanwhile at most
+  ``WIREWATCH_BATCH_SIZE`` further items are held: the items after them wait in
+  ``process_item``, which keeps their responses in Scrapy's scraper, so Scrapy
+  stops fetching once that buffer is full (``SCRAPER_SLOT_MAX_ACTIVE_SIZE``).
+- A batch the database refuses for its data (``storage.errors.is_row_error``) is
+  split in halves until the page that carries the bad data is found: that page
+  becomes a ``storage_error`` rejection, the rest is stored.
+- Any other failure, or an outage longer than the limit, fails the run: the
+  error (one line) goes to the stats (``wirewatch/storage_error``), the spider is
+  closed with reason ``storage_failed``, and what earlier batches committed stays.
 
 Settings read: ``WIREWATCH_DATABASE_URL``, ``WIREWATCH_RUN_ID``,
-``WIREWATCH_SOURCE``, ``WIREWATCH_BATCH_SIZE``, ``WIREWATCH_BATCH_SECONDS``.
+``WIREWATCH_SOURCE``, ``WIREWATCH_BATCH_SIZE``, ``WIREWATCH_BATCH_SECONDS``,
+``WIREWATCH_STORAGE_RETRY_SECONDS``.
 
 The addresses that redirected to a stored page (within the site) are recorded
 as addresses of its story too (``redirect_sightings``), after the batch and
@@ -28,21 +38,19 @@ from typing import Any, Self, TypeVar
 
 from scrapy.crawler import Crawler
 
-from wirewatch.core.record import ArticleRecord, Rejection
+from wirewatch.core.record import ArticleRecord, Rejection, RejectReason
 from wirewatch.core.urls import canonicalise_url
 from wirewatch.crawler.database import shared_engine
 from wirewatch.crawler.items import Extracted, NotModified
 from wirewatch.crawler.progress import run_progress
+from wirewatch.crawler.retry import StorageUnavailable, call_storage
 from wirewatch.storage.addresses import touch_addresses
 from wirewatch.storage.engine import Engine
-from wirewatch.storage.ledger import RunCounts, add_counts, record_rejections
-from wirewatch.storage.upsert import Outcome, Sighting, store_batch
+from wirewatch.storage.errors import describe, is_row_error
+from wirewatch.storage.ledger import RunCounts, account_batch
+from wirewatch.storage.upsert import Outcome, Sighting, StoreResult, store_batch
 
 log = logging.getLogger(__name__)
-
-STORE_ATTEMPTS = 3
-RETRY_BACKOFF = 0.5
-"""Seconds before the second attempt; doubled before each further one."""
 
 T = TypeVar("T")
 
@@ -68,7 +76,15 @@ def redirect_sightings(sighting: Sighting, redirected_from: Sequence[str]) -> li
 
 
 class StorageFailed(Exception):
-    """A batch could not be written after every attempt."""
+    """A write failed for good: the run fails with this (one-line) message."""
+
+
+class RowsRefused(StorageFailed):
+    """The database refused the data of a batch (see ``storage.errors.is_row_error``)."""
+
+    def __init__(self, what: str, error: BaseException) -> None:
+        self.detail = describe(error)
+        super().__init__(f"storage failed ({what}): {self.detail}")
 
 
 class StoragePipeline:
@@ -81,6 +97,7 @@ class StoragePipeline:
         source: str,
         batch_size: int,
         batch_seconds: float,
+        retry_seconds: float = 0.0,
     ) -> None:
         self.crawler = crawler
         self.engine = engine
@@ -88,6 +105,7 @@ class StoragePipeline:
         self.source = source
         self.batch_size = batch_size
         self.batch_seconds = batch_seconds
+        self.retry_seconds = retry_seconds
         self.totals = RunCounts()
         self.error: str | None = None
         self._batch = Batch()
@@ -106,6 +124,7 @@ class StoragePipeline:
             source=settings["WIREWATCH_SOURCE"],
             batch_size=settings.getint("WIREWATCH_BATCH_SIZE"),
             batch_seconds=settings.getfloat("WIREWATCH_BATCH_SECONDS"),
+            retry_seconds=settings.getfloat("WIREWATCH_STORAGE_RETRY_SECONDS"),
         )
 
     async def open_spider(self) -> None:
@@ -120,6 +139,11 @@ class StoragePipeline:
         await self.flush()
 
     async def process_item(self, item: Any) -> Any:
+        if self._lock.locked() and len(self._batch) >= self.batch_size:
+            # A write is under way (perhaps waiting for the database) and a batch is
+            # pending already: hold this item until the write is done, so that what
+            # is pending stays bounded.
+            await self.flush()
         if self.error is not None:
             self._inc("wirewatch/storage/dropped")
             return item
@@ -172,54 +196,82 @@ class StoragePipeline:
         )
 
     async def _write(self, batch: Batch, fetched: int) -> RunCounts:
-        results = await self._attempt("store", store_batch, self.engine, batch.sightings)
-        if batch.redirects:
-            await self._attempt("store", store_batch, self.engine, batch.redirects)
+        results, refused = await self._store(batch.sightings)
+        rejections = [*batch.rejections, *refused]
+        await self._store(batch.redirects)  # a refused page is rejected above, not again here
         outcomes = dict.fromkeys(Outcome, 0)
         for result in results:
             outcomes[result.outcome] += 1
             self._inc(f"wirewatch/storage/outcome/{result.outcome}")
         if batch.not_modified:
             now = datetime.now(UTC)
-            await self._attempt(
-                "touch", touch_addresses, self.engine, batch.not_modified, now, source=self.source
-            )
+            await self._call("touch", touch_addresses, self.engine, batch.not_modified, now)
             self._inc("wirewatch/storage/outcome/not_modified", len(batch.not_modified))
-        if batch.rejections:
-            await self._attempt(
-                "reject", record_rejections, self.engine, self.run_id, batch.rejections
-            )
-            for rejection in batch.rejections:
-                self._inc(f"wirewatch/rejections/{rejection.reason}")
+        for rejection in rejections:
+            self._inc(f"wirewatch/rejections/{rejection.reason}")
         counts = RunCounts(
             pages_fetched=fetched,
             articles_new=outcomes[Outcome.NEW],
             articles_updated=outcomes[Outcome.UPDATED],
             articles_unchanged=outcomes[Outcome.UNCHANGED] + len(batch.not_modified),
             duplicates=outcomes[Outcome.DUPLICATE],
-            pages_rejected=len(batch.rejections),
+            pages_rejected=len(rejections),
         )
         if counts:
-            await self._attempt("count", add_counts, self.engine, self.run_id, counts)
+            await self._call(
+                "count",
+                account_batch,
+                self.engine,
+                self.run_id,
+                counts,
+                rejections,
+                counted_before=self.totals,
+            )
         return counts
 
-    async def _attempt(self, what: str, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run a blocking storage call in a thread, retrying with backoff before giving up."""
-        delay = RETRY_BACKOFF
-        for attempt in range(1, STORE_ATTEMPTS + 1):
-            try:
-                return await asyncio.to_thread(function, *args, **kwargs)
-            except Exception as exc:
-                if attempt == STORE_ATTEMPTS:
-                    raise StorageFailed(
-                        f"storage failed ({what}) after {STORE_ATTEMPTS} attempts: "
-                        f"{type(exc).__name__}: {exc}"
-                    ) from exc
-                log.warning("storage %s failed (%s); retrying in %.1fs", what, exc, delay)
-                self._inc("wirewatch/storage/retries")
-                await asyncio.sleep(delay)
-                delay *= 2
-        raise AssertionError("unreachable")
+    async def _store(
+        self, sightings: Sequence[Sighting]
+    ) -> tuple[list[StoreResult], list[Rejection]]:
+        """Store what the database accepts; each page whose data it refuses becomes a rejection.
+
+        A refused batch is split in halves, each stored (or split) on its own, so
+        one bad page costs a few more transactions and no other page.
+        """
+        if not sightings:
+            return [], []
+        try:
+            return await self._call("store", store_batch, self.engine, sightings), []
+        except RowsRefused as refused:
+            if len(sightings) == 1:
+                return [], [self._refused(sightings[0], refused)]
+        middle = len(sightings) // 2
+        first, first_refused = await self._store(sightings[:middle])
+        second, second_refused = await self._store(sightings[middle:])
+        return first + second, first_refused + second_refused
+
+    def _refused(self, sighting: Sighting, refused: RowsRefused) -> Rejection:
+        log.warning("%s: the database refused %s: %s", self.source, sighting.url, refused.detail)
+        return Rejection(
+            sighting.url, RejectReason.STORAGE_ERROR, f"the database refused it: {refused.detail}"
+        )
+
+    async def _call(self, what: str, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """A blocking storage call in a thread, waited out while the database is unavailable."""
+        try:
+            return await call_storage(
+                what,
+                function,
+                *args,
+                retry_seconds=self.retry_seconds,
+                on_retry=lambda: self._inc("wirewatch/storage/retries"),
+                **kwargs,
+            )
+        except StorageUnavailable as exc:
+            raise StorageFailed(str(exc)) from exc
+        except Exception as exc:
+            if is_row_error(exc):
+                raise RowsRefused(what, exc) from exc
+            raise StorageFailed(f"storage failed ({what}): {describe(exc)}") from exc
 
     def _fail(self, error: str, batch: Batch) -> None:
         log.error("%s: %s (%d pending items not stored)", self.source, error, len(batch))

@@ -129,7 +129,10 @@ class SourceSpider(Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
-        spider.planner = RevisitPlanner(shared_engine(settings["WIREWATCH_DATABASE_URL"]))
+        spider.planner = RevisitPlanner(
+            shared_engine(settings["WIREWATCH_DATABASE_URL"]),
+            settings.getfloat("WIREWATCH_STORAGE_RETRY_SECONDS"),
+        )
         spider.max_depth = settings.getint("WIREWATCH_MAX_DEPTH")
         spider.max_pages = settings.getint("WIREWATCH_MAX_PAGES")
         spider.max_page_bytes = settings.getint("DOWNLOAD_MAXSIZE")

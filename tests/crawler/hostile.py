@@ -6,15 +6,14 @@ extract), and the attacks of issue 14 (decompression bombs, redirect loops,
 meta refreshes off the site, huge and gzipped sitemaps, entities in feed links,
 redirects to another port). Every request is logged.
 
-``crawl`` runs ``python -m wirewatch crawl`` in a child process that writes its
-own peak RSS (``VmHWM``) to a file on the way out, so a test can bound the
-memory of the crawl alone.
+``crawl`` runs ``wirewatch crawl`` in a child process (in the environment of
+``tests.cli``) that writes its own peak RSS (``VmHWM``) to a file on the way
+out, so a test can bound the memory of the crawl alone.
 """
 
 import contextlib
 import gzip
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -27,6 +26,7 @@ from typing import Any, Self
 
 from sqlalchemy import create_engine, text
 
+from tests.cli import child_env
 from wirewatch.app.sampleweb import templates
 from wirewatch.app.sampleweb.stories import Story, generate_stories
 
@@ -230,14 +230,13 @@ class CrawlResult:
 def crawl(config: Path) -> CrawlResult:
     """``wirewatch crawl --config config`` in a child process; its exit code, output, peak RSS."""
     rss_file = config.with_suffix(".rss")
-    env = {**os.environ, "COLUMNS": "200", "WIREWATCH_TEST_RSS_FILE": str(rss_file)}
-    env.pop("WIREWATCH_DATABASE_URL", None)
     done = subprocess.run(
         [sys.executable, "-c", _MEASURED_MAIN, "crawl", "--config", str(config)],
+        stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         timeout=CRAWL_TIMEOUT,
-        env=env,
+        env=child_env({"WIREWATCH_TEST_RSS_FILE": str(rss_file)}),
         check=False,
     )
     peak_kb = int(rss_file.read_text()) if rss_file.exists() else 0

@@ -2,41 +2,15 @@
 ledger crawled in a process of their own, and one clear line for what it cannot crawl."""
 
 import os
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
+from tests.cli import run_crawl_child
 from wirewatch.app.sampleweb import SampleWeb
-from wirewatch.storage.engine import make_engine
 from wirewatch.storage.ledger import RunOutcome, close_run, get_run, start_run
-from wirewatch.storage.migrate import upgrade
 from wirewatch.storage.models import RunStatus, RunTrigger
-
-CHILD_TIMEOUT = 180
-
-
-def child(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WIREWATCH_")}
-    return subprocess.run(
-        [sys.executable, "-m", "wirewatch.crawler.child", *args],
-        capture_output=True,
-        text=True,
-        timeout=CHILD_TIMEOUT,
-        env=env,
-        check=False,
-    )
-
-
-@pytest.fixture
-def engine(sqlite_url: str) -> Iterator[Engine]:
-    engine = make_engine(sqlite_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture
@@ -64,57 +38,55 @@ def one_line(stderr: str) -> str:
     ids=["no run id", "not a number", "unknown option"],
 )
 def test_bad_arguments_exit_2_with_one_line(args: tuple[str, ...]) -> None:
-    result = child(*args)
+    result = run_crawl_child(*args)
     assert result.returncode == 2
     line = one_line(result.stderr)
     assert line.startswith("python -m wirewatch.crawler.child: error: ")
 
 
 def test_a_missing_config_file_exits_2_with_one_line(tmp_path: Path) -> None:
-    result = child("--run-id", "1", "--config", str(tmp_path / "nope.toml"))
+    result = run_crawl_child("--run-id", "1", config=tmp_path / "nope.toml")
     assert result.returncode == 2
     assert "nope.toml" in one_line(result.stderr)
 
 
-def test_an_unknown_run_id_exits_1_with_one_line(engine: Engine, config: Path) -> None:
-    result = child("--run-id", "999", "--config", str(config))
+@pytest.mark.usefixtures("sqlite_engine")
+def test_an_unknown_run_id_exits_1_with_one_line(config: Path) -> None:
+    result = run_crawl_child("--run-id", "999", config=config)
     assert result.returncode == 1
     assert "no crawl run 999" in one_line(result.stderr)
 
 
-def test_a_run_closed_already_is_not_crawled_again(engine: Engine, config: Path) -> None:
-    run_id = start_run(engine, "wire", RunTrigger.SCHEDULE)
-    close_run(engine, run_id, RunOutcome(RunStatus.SUCCEEDED))
-    result = child("--run-id", str(run_id), "--config", str(config))
+def test_a_run_closed_already_is_not_crawled_again(sqlite_engine: Engine, config: Path) -> None:
+    run_id = start_run(sqlite_engine, "wire", RunTrigger.SCHEDULE)
+    close_run(sqlite_engine, run_id, RunOutcome(RunStatus.SUCCEEDED))
+    result = run_crawl_child("--run-id", str(run_id), config=config)
     assert result.returncode == 1
     assert f"crawl run {run_id} is succeeded already" in one_line(result.stderr)
 
 
-def test_a_run_of_a_source_the_config_lacks_is_refused(engine: Engine, config: Path) -> None:
-    run_id = start_run(engine, "gone", RunTrigger.SCHEDULE)
-    result = child("--run-id", str(run_id), "--config", str(config))
+def test_a_run_of_a_source_the_config_lacks_is_refused(sqlite_engine: Engine, config: Path) -> None:
+    run_id = start_run(sqlite_engine, "gone", RunTrigger.SCHEDULE)
+    result = run_crawl_child("--run-id", str(run_id), config=config)
     assert result.returncode == 1
     assert "source 'gone'" in one_line(result.stderr)
-    row = get_run(engine, run_id)
+    row = get_run(sqlite_engine, run_id)
     assert row is not None and row.status is RunStatus.RUNNING  # the launcher settles it
 
 
 @pytest.mark.slow
-def test_the_child_fills_in_the_recorded_runs(tmp_path: Path, sqlite_url: str) -> None:
+def test_the_child_fills_in_the_recorded_runs(
+    tmp_path: Path, sqlite_url: str, sqlite_engine: Engine
+) -> None:
     with SampleWeb(stories=20, seed=3) as web:
         config = web.write_config(tmp_path / "wirewatch.toml", sqlite_url)
-        engine = make_engine(sqlite_url)
-        upgrade(engine)
-        try:
-            wire = start_run(engine, "wire", RunTrigger.SCHEDULE, pid=os.getpid(), hostname="x")
-            partner = start_run(engine, "partner", RunTrigger.DEMO)
+        wire = start_run(sqlite_engine, "wire", RunTrigger.SCHEDULE, pid=os.getpid(), hostname="x")
+        partner = start_run(sqlite_engine, "partner", RunTrigger.DEMO)
 
-            result = child("--run-id", str(wire), "--run-id", str(partner), "--config", str(config))
+        result = run_crawl_child("--run-id", str(wire), "--run-id", str(partner), config=config)
 
-            assert result.returncode == 0, result.stderr
-            rows = [get_run(engine, run_id) for run_id in (wire, partner)]
-        finally:
-            engine.dispose()
+    assert result.returncode == 0, result.stderr
+    rows = [get_run(sqlite_engine, run_id) for run_id in (wire, partner)]
     assert [(r.source, r.trigger, r.status) for r in rows if r] == [
         ("wire", "schedule", "succeeded"),
         ("partner", "demo", "succeeded"),

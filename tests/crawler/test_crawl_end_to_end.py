@@ -5,11 +5,9 @@ reactor cannot be restarted within one process), which also tests the command
 line for real: exit codes and the summary it prints.
 """
 
-import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,10 +15,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, Row, create_engine, text
 
+from tests.cli import run_wirewatch, start_wirewatch
 from wirewatch.app.sampleweb import SampleWeb
 from wirewatch.app.sampleweb.site import BadPage
+from wirewatch.crawler.extract.page import UNEXPECTED_ERROR
 
 pytestmark = pytest.mark.slow
 
@@ -35,27 +35,19 @@ def web() -> Iterator[SampleWeb]:
 
 @pytest.fixture
 def engine(sqlite_url: str) -> Iterator[Engine]:
+    """An engine on the SQLite file that the first crawl creates and migrates."""
     created = create_engine(sqlite_url)
     yield created
     created.dispose()
 
 
 def crawl(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "200"}
-    env.pop("WIREWATCH_DATABASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "wirewatch", "crawl", "--config", str(config), *args],
-        capture_output=True,
-        text=True,
-        timeout=CRAWL_TIMEOUT,
-        env=env,
-        check=False,
-    )
+    return run_wirewatch("crawl", *args, config=config, timeout=CRAWL_TIMEOUT)
 
 
-def rows(engine: Engine, sql: str, **params: object) -> list[tuple[Any, ...]]:
+def rows(engine: Engine, sql: str, **params: object) -> list[Row[Any]]:
     with engine.connect() as connection:
-        return [tuple(row) for row in connection.execute(text(sql), params)]
+        return list(connection.execute(text(sql), params))
 
 
 def scalar(engine: Engine, sql: str, **params: object) -> Any:
@@ -66,15 +58,16 @@ def scalar(engine: Engine, sql: str, **params: object) -> Any:
 def stored_addresses(engine: Engine) -> dict[str, set[str]]:
     """Story key (wire ID, or ``no-wire-id:<title>``) -> its stored addresses."""
     found: dict[str, set[str]] = {}
-    for wire_id, title, url in rows(
+    for row in rows(
         engine,
         "SELECT a.wire_id, a.title, u.url FROM articles a JOIN article_urls u ON u.article_id = a.id",
     ):
-        found.setdefault(str(wire_id) if wire_id else f"no-wire-id:{title}", set()).add(str(url))
+        key = str(row.wire_id) if row.wire_id else f"no-wire-id:{row.title}"
+        found.setdefault(key, set()).add(str(row.url))
     return found
 
 
-def run_rows(engine: Engine) -> list[tuple[Any, ...]]:
+def run_rows(engine: Engine) -> list[Row[Any]]:
     return rows(
         engine,
         "SELECT source, status, pages_fetched, articles_new, articles_updated, articles_unchanged,"
@@ -114,11 +107,13 @@ def test_every_fetched_story_page_is_accounted_for_and_runs_close_succeeded(
     assert crawl(config).returncode == 0
 
     runs = run_rows(engine)
-    assert [(r[0], r[1]) for r in runs] == [("wire", "succeeded"), ("partner", "succeeded")]
-    assert all(r[9] is not None and r[8] is None for r in runs)
-    stories_seen = sum(int(r[3]) + int(r[4]) + int(r[5]) + int(r[6]) for r in runs)
+    assert [(r.source, r.status) for r in runs] == [("wire", "succeeded"), ("partner", "succeeded")]
+    assert all(r.finished_at is not None and r.error is None for r in runs)
+    stories_seen = sum(
+        r.articles_new + r.articles_updated + r.articles_unchanged + r.duplicates for r in runs
+    )
     assert stories_seen == len(web.article_requests(status=200))
-    rejected = sum(int(r[7]) for r in runs)
+    rejected = sum(r.pages_rejected for r in runs)
     assert rejected == scalar(engine, "SELECT count(*) FROM rejected_pages")
 
 
@@ -130,16 +125,16 @@ def test_bad_pages_are_rejected_with_their_reason_and_disallowed_ones_never_requ
     assert crawl(config).returncode == 0
 
     rejections = {
-        str(url): (str(reason), status)
-        for url, reason, status in rows(
-            engine, "SELECT url, reason, http_status FROM rejected_pages"
-        )
+        str(row.url): row
+        for row in rows(engine, "SELECT url, reason, detail, http_status FROM rejected_pages")
     }
     for url, reasons in web.expected_rejections().items():
         assert url in rejections, f"no rejected_pages row for {url}"
-        assert rejections[url][0] in reasons
+        assert rejections[url].reason in reasons
     for url, status in web.expected_http_status().items():
-        assert rejections[url][1] == status
+        assert rejections[url].http_status == status
+    broke = [row for row in rejections.values() if row.detail.startswith(UNEXPECTED_ERROR)]
+    assert broke == [], "extraction broke on a page instead of rejecting it for a reason"
     assert not [r for r in web.requests if urlsplit(r.path).path == BadPage.DISALLOWED]
     assert not set(web.disallowed_urls()) & set(rejections)
 
@@ -163,10 +158,10 @@ def test_a_second_crawl_stores_new_stories_revises_edited_ones_and_skips_unchang
     engine = create_engine(url)
     try:
         assert stored_addresses(engine) == web.expected_urls()
-        revisions = dict(rows(engine, "SELECT wire_id, revision FROM articles WHERE revision > 1"))
-        assert revisions == web.expected_revisions()
+        revised = rows(engine, "SELECT wire_id, revision FROM articles WHERE revision > 1")
+        assert {r.wire_id: r.revision for r in revised} == web.expected_revisions()
         archived = {
-            r[0]
+            r.wire_id
             for r in rows(
                 engine,
                 "SELECT a.wire_id FROM article_revisions r JOIN articles a ON a.id = r.article_id",
@@ -174,8 +169,9 @@ def test_a_second_crawl_stores_new_stories_revises_edited_ones_and_skips_unchang
         }
         assert archived == web.expected_edited_wire_ids()
         second_runs = run_rows(engine)[2:]
-        assert sum(int(r[4]) for r in second_runs) == len(web.expected_edited_wire_ids())
-        assert sum(int(r[3]) for r in second_runs) == len(web.expected_new_wire_ids())
+        updated = sum(r.articles_updated for r in second_runs)
+        assert updated == len(web.expected_edited_wire_ids())
+        assert sum(r.articles_new for r in second_runs) == len(web.expected_new_wire_ids())
     finally:
         engine.dispose()
     requested = {
@@ -226,10 +222,10 @@ def test_a_source_whose_start_url_does_not_answer_fails_and_the_others_still_run
     result = crawl(config)
 
     assert result.returncode == 1
-    runs = {str(r[0]): r for r in run_rows(engine)}
-    assert runs["wire"][1] == "succeeded" and runs["partner"][1] == "succeeded"
-    assert runs["dead"][1] == "failed"
-    error = str(runs["dead"][8])
+    runs = {r.source: r for r in run_rows(engine)}
+    assert runs["wire"].status == "succeeded" and runs["partner"].status == "succeeded"
+    assert runs["dead"].status == "failed"
+    error = str(runs["dead"].error)
     assert dead in error and "refused" in error.lower()
     assert dead in result.stdout.replace("\n", "")
     assert scalar(engine, "SELECT count(*) FROM articles") == web.expected_article_count()
@@ -263,12 +259,7 @@ def test_sigint_stops_the_crawl_gracefully_and_marks_the_run_interrupted(
         config = slow_web.write_config(
             tmp_path / "wirewatch.toml", sqlite_url, download_delay=0.2, per_host_concurrency=1
         )
-        child = subprocess.Popen(
-            [sys.executable, "-m", "wirewatch", "crawl", "--config", str(config), "wire"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        child = start_wirewatch("crawl", "wire", config=config)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and len(slow_web.article_requests()) < 5:
             time.sleep(0.1)
@@ -276,9 +267,7 @@ def test_sigint_stops_the_crawl_gracefully_and_marks_the_run_interrupted(
         stdout, stderr = child.communicate(timeout=CRAWL_TIMEOUT)
 
     assert child.returncode == 1, stderr
-    [(status, finished, new)] = rows(
-        engine, "SELECT status, finished_at, articles_new FROM crawl_runs"
-    )
-    assert status == "interrupted" and finished is not None
-    assert new == scalar(engine, "SELECT count(*) FROM articles") and int(new) > 0
+    [run] = rows(engine, "SELECT status, finished_at, articles_new FROM crawl_runs")
+    assert run.status == "interrupted" and run.finished_at is not None
+    assert run.articles_new == scalar(engine, "SELECT count(*) FROM articles") > 0
     assert "interrupted" in stdout

@@ -1,23 +1,20 @@
 """The extraction pipeline: fetched pages become records or rejections, huge pages off the reactor."""
 
 import asyncio
-from datetime import UTC, datetime
 from pathlib import Path
 
 from scrapy.utils.test import get_crawler
 
+from tests.factories import fetched_page
 from wirewatch.core.record import ArticleRecord, Rejection, RejectReason
-from wirewatch.core.wire_id import parse_wire_id
 from wirewatch.crawler.items import Extracted, FetchedPage
 from wirewatch.crawler.pipelines.extract import INLINE_MAX_BYTES, ExtractPipeline
 
 TEMPLATES = Path(__file__).parent / "extract" / "templates"
-NOW = datetime(2025, 11, 17, 12, 0, tzinfo=UTC)
-HTML = {"content-type": "text/html; charset=utf-8"}
 
 
-def fetched(body: bytes, url: str = "https://menafn.com/1110354612/Kremlin?src=RSS") -> FetchedPage:
-    return FetchedPage(url, 200, HTML, body, "wire", NOW)
+def fetched(body: bytes) -> FetchedPage:
+    return fetched_page("https://menafn.com/1110354612/Kremlin?src=RSS", body)
 
 
 def run(pipeline: ExtractPipeline, item: object) -> object:
@@ -34,7 +31,7 @@ def test_an_article_page_becomes_its_record() -> None:
     result = run(pipeline, page)
     assert isinstance(result, Extracted) and result.page is page
     assert isinstance(result.result, ArticleRecord)
-    assert result.result.wire == parse_wire_id("MENAFN17112025000045017169ID1110354612")
+    assert str(result.result.wire) == "MENAFN17112025000045017169ID1110354612"
     assert pipeline.stats.get_value("wirewatch/extract/records") == 1
     assert pipeline.stats.get_value("wirewatch/extract/in_thread") is None
 

@@ -30,12 +30,10 @@ from tests.crawler.hostile import (
     stories,
     write_config,
 )
+from tests.factories import make_record, migrated, sighting
 from wirewatch.core.urls import canonicalise_url
-from wirewatch.crawler.extract import extract
-from wirewatch.storage.engine import make_engine
-from wirewatch.storage.migrate import upgrade
 from wirewatch.storage.models import article_urls
-from wirewatch.storage.upsert import Sighting, store_batch
+from wirewatch.storage.upsert import store_batch
 
 pytestmark = pytest.mark.slow
 
@@ -124,13 +122,10 @@ def test_a_50_mb_sitemap_is_read_in_bounded_memory_and_its_new_stories_fetched(
 
 def store_known(db_url: str, urls: list[str]) -> None:
     """Store one story, then ``urls`` as more of its addresses, fetched today."""
-    engine = make_engine(db_url)
+    engine = migrated(db_url)
     try:
-        upgrade(engine)
-        story = STORIES[-1]
-        record = extract(f"http://127.0.0.22/{article_path(story)}", article(story).body, {})
         now = datetime.now(UTC)
-        [stored] = store_batch(engine, [Sighting(record, "hostile", now)])  # type: ignore[arg-type]
+        [stored] = store_batch(engine, [sighting(make_record(), at=now, source="hostile")])
         rows = [
             {
                 "article_id": stored.article_id,

@@ -19,6 +19,7 @@ RAW = {
         "max_depth": 5,
         "batch_size": 50,
         "batch_seconds": 0.5,
+        "storage_retry_seconds": 7.5,
     },
     "sources": [{"name": "wire", "start_urls": ["https://menafn.com/rss.xml"], "max_pages": 77}],
 }
@@ -38,6 +39,7 @@ def test_crawl_settings_map_onto_scrapy_settings() -> None:
     assert settings["WIREWATCH_MAX_DEPTH"] == 5
     assert settings["WIREWATCH_BATCH_SIZE"] == 50
     assert settings["WIREWATCH_BATCH_SECONDS"] == 0.5
+    assert settings["WIREWATCH_STORAGE_RETRY_SECONDS"] == 7.5
     assert settings["WIREWATCH_DATABASE_URL"] == "sqlite:///crawl.db"
     assert settings["WIREWATCH_MAX_SITEMAP_BYTES"] == 7_000_000
     assert settings["WIREWATCH_MAX_DISCOVERY_PAGES"] == 12

@@ -1,16 +1,16 @@
-"""Fixtures of the daemon tests: real sites on 127.0.0.x, daemon processes, migrated databases."""
+"""Fixtures of the daemon tests: real sites on 127.0.0.x and daemon processes.
+
+Migrated databases: ``sqlite_engine`` and ``postgres_engine`` of ``tests/conftest.py``.
+"""
 
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
 
 from tests.scheduler.helpers import Daemon, HangingSite, SlowSite
 from wirewatch.app.sampleweb import SampleWeb
-from wirewatch.storage.engine import make_engine
-from wirewatch.storage.migrate import upgrade
 
 
 @pytest.fixture
@@ -52,18 +52,3 @@ def start_daemon(tmp_path: Path) -> Iterator[Callable[..., Daemon]]:
     yield start
     for daemon in started:
         daemon.stop()
-
-
-@pytest.fixture
-def migrated(request: pytest.FixtureRequest) -> Callable[[str], Engine]:
-    """Upgrade a database and return an engine on it (disposed after the test)."""
-    engines: list[Engine] = []
-
-    def make(url: str) -> Engine:
-        engine = make_engine(url)
-        upgrade(engine)
-        engines.append(engine)
-        return engine
-
-    request.addfinalizer(lambda: [engine.dispose() for engine in engines])
-    return make

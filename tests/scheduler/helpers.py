@@ -8,10 +8,8 @@
 
 import contextlib
 import itertools
-import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -25,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from tests.cli import start_wirewatch
 from wirewatch.app.sampleweb import SampleWeb
 from wirewatch.storage.ledger import RUN_COLUMNS, RunRow, running_runs
 
@@ -149,14 +148,13 @@ class Daemon:
 
     def __init__(self, config: Path, log: Path, *extra: str) -> None:
         self.log_path = log
-        env = {k: v for k, v in os.environ.items() if not k.startswith("WIREWATCH_")}
         self._log = log.open("wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "wirewatch", "daemon", "--config", str(config), *extra],
-            stdin=subprocess.DEVNULL,
+        self.process = start_wirewatch(
+            "daemon",
+            *extra,
+            config=config,
             stdout=subprocess.DEVNULL,
             stderr=self._log,
-            env=env,
             cwd=config.parent,
         )
 

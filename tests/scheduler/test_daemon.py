@@ -6,8 +6,6 @@ asserts on ``crawl_runs`` (and on the daemons' logs for who ran what).
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +14,7 @@ import psutil
 import pytest
 from sqlalchemy import Engine, text
 
+from tests.cli import run_wirewatch
 from tests.scheduler.helpers import (
     Daemon,
     DaemonSettings,
@@ -36,18 +35,6 @@ from wirewatch.storage.models import RunStatus
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 
 StartDaemon = Callable[..., Daemon]
-
-
-def wirewatch(*args: str, config: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WIREWATCH_")}
-    return subprocess.run(
-        [sys.executable, "-m", "wirewatch", *args, "--config", str(config)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-        check=False,
-    )
 
 
 def succeeded(engine: Engine, source: str, after: int = 0) -> list[RunRow]:
@@ -91,47 +78,51 @@ def leader_and_standby(start_daemon: StartDaemon, config: Path) -> tuple[Daemon,
     standby = start_daemon(config)
     standby.wait_for_log("standby:")
     assert f"pid {leader.pid} on " in standby.log
-    refused = wirewatch("daemon", "--no-wait", config=config)
+    refused = run_wirewatch("daemon", "--no-wait", config=config, timeout=60)
     assert refused.returncode == 3, refused.stderr
     assert f"pid {leader.pid}" in refused.stderr and "holds the schedule" in refused.stderr
     return leader, standby
 
 
 def test_sqlite_schedule_standby_reload_and_takeover(
-    tmp_path: Path, web: SampleWeb, start_daemon: StartDaemon, migrated: Callable[[str], Engine]
+    tmp_path: Path,
+    web: SampleWeb,
+    start_daemon: StartDaemon,
+    sqlite_url: str,
+    sqlite_engine: Engine,
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'wirewatch.db'}"
-    engine = migrated(url)
     wire, partner = wire_sources(web)
-    config = write_config(tmp_path / "wirewatch.toml", url, [wire], DaemonSettings())
+    config = write_config(tmp_path / "wirewatch.toml", sqlite_url, [wire], DaemonSettings())
 
     leader, standby = leader_and_standby(start_daemon, config)
 
     # Runs happen on schedule.
-    wait_until(lambda: len(succeeded(engine, "wire")) >= 2, 60, "two scheduled wire runs")
-    status = wirewatch("status", config=config)
+    wait_until(lambda: len(succeeded(sqlite_engine, "wire")) >= 2, 60, "two scheduled wire runs")
+    status = run_wirewatch("status", config=config, timeout=60)
     assert status.returncode == 0, status.stderr
     assert f"pid {leader.pid}" in status.stdout and "wire" in status.stdout
 
     # SIGHUP with an added source: the new source gets runs.
-    write_config(config, url, [wire, partner], DaemonSettings())
+    write_config(config, sqlite_url, [wire, partner], DaemonSettings())
     leader.send(signal.SIGHUP)
     leader.wait_for_log("config reloaded: 2 source(s)")
-    wait_until(lambda: succeeded(engine, "partner"), 60, "a run of the added source")
+    wait_until(lambda: succeeded(sqlite_engine, "partner"), 60, "a run of the added source")
 
     # A broken config on SIGHUP is reported and the old one kept: both sources go on.
     config.write_text("[[sources]]\nname = 'broken'\n", encoding="utf-8")
     leader.send(signal.SIGHUP)
     leader.wait_for_log("config reload failed, keeping the previous config")
-    last = max(row.id for row in all_runs(engine))
-    wait_until(lambda: succeeded(engine, "wire", after=last), 60, "a wire run after the bad reload")
-    wait_until(lambda: succeeded(engine, "partner", after=last), 60, "a partner run too")
+    last = max(row.id for row in all_runs(sqlite_engine))
+    wait_until(
+        lambda: succeeded(sqlite_engine, "wire", after=last), 60, "a wire run after the bad reload"
+    )
+    wait_until(lambda: succeeded(sqlite_engine, "partner", after=last), 60, "a partner run too")
 
     # The standby takes its config changes too, then the leader is killed mid-crawl.
-    write_config(config, url, [wire, partner], DaemonSettings())
+    write_config(config, sqlite_url, [wire, partner], DaemonSettings())
     standby.send(signal.SIGHUP)
     standby.wait_for_log("config reloaded: 2 source(s)")
-    row = wait_until(lambda: running_row(engine, "wire"), 30, "a wire crawl in flight")
+    row = wait_until(lambda: running_row(sqlite_engine, "wire"), 30, "a wire crawl in flight")
     assert row.pid is not None
     assert not started_lines(standby)
     leader.send(signal.SIGKILL)
@@ -141,21 +132,25 @@ def test_sqlite_schedule_standby_reload_and_takeover(
     wait_until(lambda: process_gone(row.pid), 30, f"crawl child {row.pid} to exit")
     standby.wait_for_log("leader:")
     wait_until(
-        lambda: (run := get_run(engine, row.id)) and run.status is RunStatus.INTERRUPTED,
+        lambda: (run := get_run(sqlite_engine, row.id)) and run.status is RunStatus.INTERRUPTED,
         30,
         "interrupted",
     )
-    wait_until(lambda: succeeded(engine, "wire", after=row.id), 60, "a wire run after takeover")
     wait_until(
-        lambda: succeeded(engine, "partner", after=row.id), 60, "a partner run after takeover"
+        lambda: succeeded(sqlite_engine, "wire", after=row.id), 60, "a wire run after takeover"
+    )
+    wait_until(
+        lambda: succeeded(sqlite_engine, "partner", after=row.id),
+        60,
+        "a partner run after takeover",
     )
 
     standby.send(signal.SIGTERM)
     assert standby.wait(30) == 0
-    rows = all_runs(engine)
+    rows = all_runs(sqlite_engine)
     assert {r.status for r in rows} <= {RunStatus.SUCCEEDED, RunStatus.INTERRUPTED}, rows
     assert_no_overlap(rows)
-    assert duplicate_wire_ids(engine) == []
+    assert duplicate_wire_ids(sqlite_engine) == []
     leader_runs = {int(line.split("run=")[1].split(":")[0]) for line in started_lines(leader)}
     standby_runs = {int(line.split("run=")[1].split(":")[0]) for line in started_lines(standby)}
     assert leader_runs and standby_runs and not leader_runs & standby_runs
@@ -169,10 +164,9 @@ def test_slow_crawl_never_overlaps_hang_times_out_and_sigterm_interrupts(
     slow_site: SlowSite,
     hanging_site: HangingSite,
     start_daemon: StartDaemon,
-    migrated: Callable[[str], Engine],
+    sqlite_url: str,
+    sqlite_engine: Engine,
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'wirewatch.db'}"
-    engine = migrated(url)
     # Every 1 s: even a crawl of the unchanged site (the feed alone, 0.7 s late, after
     # the child's start-up) outlasts the interval, so runs must queue, never overlap.
     slow = Source(
@@ -184,14 +178,16 @@ def test_slow_crawl_never_overlaps_hang_times_out_and_sigterm_interrupts(
     patient = DaemonSettings(
         run_timeout=8, grace_period=60, crawl={"timeout": 30, "per_host_concurrency": 8}
     )
-    config = write_config(tmp_path / "wirewatch.toml", url, [slow, hang], patient)
+    config = write_config(tmp_path / "wirewatch.toml", sqlite_url, [slow, hang], patient)
     daemon = start_daemon(config)
     daemon.wait_for_log("leader:")
 
     # A child that hangs past run_timeout is killed and recorded failed, with why.
     hung = wait_until(
         lambda: [
-            r for r in all_runs(engine) if r.source == "hang" and r.status is RunStatus.FAILED
+            r
+            for r in all_runs(sqlite_engine)
+            if r.source == "hang" and r.status is RunStatus.FAILED
         ],
         60,
         "the hanging crawl to be failed",
@@ -199,10 +195,10 @@ def test_slow_crawl_never_overlaps_hang_times_out_and_sigterm_interrupts(
     assert hung.error and "timed out after 8 s (run_timeout)" in hung.error
 
     # The slow source (each crawl over its 1 s interval) ran more than once.
-    wait_until(lambda: len(succeeded(engine, "slow")) >= 2, 60, "two slow runs")
+    wait_until(lambda: len(succeeded(sqlite_engine, "slow")) >= 2, 60, "two slow runs")
     assert all(
         r.finished_at and (r.finished_at - r.started_at).total_seconds() > 1
-        for r in succeeded(engine, "slow")
+        for r in succeeded(sqlite_engine, "slow")
     )
 
     # Reload with a short grace period and without the hanging source, then SIGTERM
@@ -217,13 +213,13 @@ def test_slow_crawl_never_overlaps_hang_times_out_and_sigterm_interrupts(
         [slow_site.base + page.removeprefix(web.wire_base) for page in discovery],
         schedule="every 1s",
     )
-    write_config(config, url, [slow_everywhere], brief)
+    write_config(config, sqlite_url, [slow_everywhere], brief)
     daemon.send(signal.SIGHUP)
     daemon.wait_for_log("removed: hang")
     slow_site.delay = 0.9
-    last = max(r.id for r in all_runs(engine))
+    last = max(r.id for r in all_runs(sqlite_engine))
     row = wait_until(
-        lambda: (run := running_row(engine, "slow")) and run.id > last and run,
+        lambda: (run := running_row(sqlite_engine, "slow")) and run.id > last and run,
         30,
         "a slow crawl in flight",
     )
@@ -232,13 +228,13 @@ def test_slow_crawl_never_overlaps_hang_times_out_and_sigterm_interrupts(
     assert daemon.wait(30) == 0
     assert time.monotonic() - stopped_at < brief.grace_period + 10 + 5
     assert "stopping: waiting up to 2 s" in daemon.log
-    final = get_run(engine, row.id)
+    final = get_run(sqlite_engine, row.id)
     assert final is not None and final.status is RunStatus.INTERRUPTED, final
 
-    rows = all_runs(engine)
+    rows = all_runs(sqlite_engine)
     assert not [r for r in rows if r.status is RunStatus.RUNNING]
     assert_no_overlap(rows)
-    assert duplicate_wire_ids(engine) == []
+    assert duplicate_wire_ids(sqlite_engine) == []
 
 
 @pytest.mark.postgres
@@ -247,18 +243,17 @@ def test_postgres_one_leader_crash_recovery_and_restart(
     postgres_url: str,
     web: SampleWeb,
     start_daemon: StartDaemon,
-    migrated: Callable[[str], Engine],
+    postgres_engine: Engine,
 ) -> None:
-    engine = migrated(postgres_url)
     wire, _ = wire_sources(web)
     config = write_config(tmp_path / "wirewatch.toml", postgres_url, [wire], DaemonSettings())
 
     first, second = leader_and_standby(start_daemon, config)
-    status = wirewatch("status", config=config)
+    status = run_wirewatch("status", config=config, timeout=60)
     assert f"pid {first.pid}" in status.stdout, status
 
     # kill -9 the leader and its crawl child: a stale row with a dead pid.
-    row = wait_until(lambda: running_row(engine, "wire"), 60, "a wire crawl in flight")
+    row = wait_until(lambda: running_row(postgres_engine, "wire"), 60, "a wire crawl in flight")
     assert row.pid is not None
     first.send(signal.SIGKILL)
     os.kill(row.pid, signal.SIGKILL)
@@ -267,16 +262,24 @@ def test_postgres_one_leader_crash_recovery_and_restart(
     # The standby takes over: the stale run is interrupted, the next run succeeds.
     second.wait_for_log("leader:")
     stale = wait_until(
-        lambda: (run := get_run(engine, row.id)) and run.status is RunStatus.INTERRUPTED and run,
+        lambda: (
+            (run := get_run(postgres_engine, row.id))
+            and run.status is RunStatus.INTERRUPTED
+            and run
+        ),
         30,
         "the stale run to be interrupted",
     )
     assert "is gone" in (stale.error or "")
-    after_takeover = wait_until(lambda: succeeded(engine, "wire", after=row.id), 60, "next run")
+    after_takeover = wait_until(
+        lambda: succeeded(postgres_engine, "wire", after=row.id), 60, "next run"
+    )
     assert ran_only_as_leader(second)
 
     # kill -9 once more, then a restart (no standby this time): recovery, then runs again.
-    row = wait_until(lambda: running_row(engine, "wire"), 60, "another wire crawl in flight")
+    row = wait_until(
+        lambda: running_row(postgres_engine, "wire"), 60, "another wire crawl in flight"
+    )
     second.send(signal.SIGKILL)
     assert row.pid is not None
     os.kill(row.pid, signal.SIGKILL)
@@ -284,17 +287,19 @@ def test_postgres_one_leader_crash_recovery_and_restart(
     third = start_daemon(config)
     third.wait_for_log("leader:")
     wait_until(
-        lambda: (run := get_run(engine, row.id)) and run.status is RunStatus.INTERRUPTED,
+        lambda: (run := get_run(postgres_engine, row.id)) and run.status is RunStatus.INTERRUPTED,
         30,
         "interrupted",
     )
-    wait_until(lambda: succeeded(engine, "wire", after=row.id), 60, "a run after the restart")
+    wait_until(
+        lambda: succeeded(postgres_engine, "wire", after=row.id), 60, "a run after the restart"
+    )
     third.send(signal.SIGTERM)
     assert third.wait(30) == 0
 
-    rows = all_runs(engine)
+    rows = all_runs(postgres_engine)
     assert_no_overlap(rows)
-    assert duplicate_wire_ids(engine) == []
+    assert duplicate_wire_ids(postgres_engine) == []
     assert after_takeover
 
 
@@ -304,31 +309,36 @@ def test_postgres_leader_that_loses_its_lock_connection_stops_and_leads_again(
     postgres_url: str,
     web: SampleWeb,
     start_daemon: StartDaemon,
-    migrated: Callable[[str], Engine],
+    postgres_engine: Engine,
 ) -> None:
-    engine = migrated(postgres_url)
     wire, _ = wire_sources(web)
     config = write_config(tmp_path / "wirewatch.toml", postgres_url, [wire], DaemonSettings())
     daemon = start_daemon(config)
     end = daemon.wait_for_log("leader:")
-    row = wait_until(lambda: running_row(engine, "wire"), 60, "a wire crawl in flight")
+    row = wait_until(lambda: running_row(postgres_engine, "wire"), 60, "a wire crawl in flight")
 
     kill_lock_connection = text(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
         " WHERE application_name LIKE 'wirewatch-daemon %' AND datname = current_database()"
     )
-    with engine.begin() as connection:
+    with postgres_engine.begin() as connection:
         connection.execute(kill_lock_connection)
     daemon.wait_for_log("lost the schedule lock", timeout=15, after=end)
     again = daemon.wait_for_log("leader:", timeout=30, after=end)
     final = wait_until(
-        lambda: (run := get_run(engine, row.id)) and run.status is not RunStatus.RUNNING and run,
+        lambda: (
+            (run := get_run(postgres_engine, row.id))
+            and run.status is not RunStatus.RUNNING
+            and run
+        ),
         30,
         "settled",
     )
     assert final.status in (RunStatus.INTERRUPTED, RunStatus.SUCCEEDED)
-    wait_until(lambda: succeeded(engine, "wire", after=row.id), 60, "a run after leading again")
+    wait_until(
+        lambda: succeeded(postgres_engine, "wire", after=row.id), 60, "a run after leading again"
+    )
     daemon.send(signal.SIGTERM)
     assert daemon.wait(30) == 0
     assert again > end
-    assert_no_overlap(all_runs(engine))
+    assert_no_overlap(all_runs(postgres_engine))

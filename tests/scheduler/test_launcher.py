@@ -1,25 +1,13 @@
 """The launcher's outcome for a run, from how its child ended, and how the ledger takes it."""
 
 import os
-from collections.abc import Iterator
 
-import pytest
 from sqlalchemy import Engine
 
 from wirewatch.scheduler.child_process import ChildExit
 from wirewatch.scheduler.launcher import NotStarted, launcher_outcome, settle_run
-from wirewatch.storage.engine import make_engine
 from wirewatch.storage.ledger import RunOutcome, attach_pid, close_run, get_run, start_run
-from wirewatch.storage.migrate import upgrade
 from wirewatch.storage.models import RunStatus, RunTrigger
-
-
-@pytest.fixture
-def engine(sqlite_url: str) -> Iterator[Engine]:
-    engine = make_engine(sqlite_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 def new_run(engine: Engine) -> int:
@@ -83,44 +71,49 @@ def test_a_run_never_started_is_interrupted_when_stopping_and_failed_when_the_sp
 # settle_run: the outcome proposed to the ledger.
 
 
-def test_timeout_overrides_the_childs_own_interrupted(engine: Engine) -> None:
-    run_id = new_run(engine)
-    close_run(engine, run_id, RunOutcome(RunStatus.INTERRUPTED, "SIGTERM"))
+def test_timeout_overrides_the_childs_own_interrupted(sqlite_engine: Engine) -> None:
+    run_id = new_run(sqlite_engine)
+    close_run(sqlite_engine, run_id, RunOutcome(RunStatus.INTERRUPTED, "SIGTERM"))
     ended = ChildExit(-9, 12.0, timed_out=True, timeout=10, stderr_tail=["fetching..."])
-    assert settle_run(engine, run_id, ended) is RunStatus.FAILED
-    state, error = status(engine, run_id)
+    assert settle_run(sqlite_engine, run_id, ended) is RunStatus.FAILED
+    state, error = status(sqlite_engine, run_id)
     assert state == "failed" and error is not None
     assert "timed out after 10 s (run_timeout)" in error and "fetching..." in error
 
 
-def test_crash_without_finishing_is_failed_with_exit_code_and_stderr(engine: Engine) -> None:
-    run_id = new_run(engine)
+def test_crash_without_finishing_is_failed_with_exit_code_and_stderr(sqlite_engine: Engine) -> None:
+    run_id = new_run(sqlite_engine)
     ended = ChildExit(1, 2.0, stderr_tail=["Traceback (most recent call last):", "boom"])
-    assert settle_run(engine, run_id, ended) is RunStatus.FAILED
-    _, error = status(engine, run_id)
+    assert settle_run(sqlite_engine, run_id, ended) is RunStatus.FAILED
+    _, error = status(sqlite_engine, run_id)
     assert error and "exited with code 1" in error and error.endswith("boom")
 
 
-def test_terminated_at_shutdown_is_interrupted(engine: Engine) -> None:
-    run_id = new_run(engine)
-    assert settle_run(engine, run_id, ChildExit(-15, 3.0, terminated=True)) is RunStatus.INTERRUPTED
+def test_terminated_at_shutdown_is_interrupted(sqlite_engine: Engine) -> None:
+    run_id = new_run(sqlite_engine)
+    assert (
+        settle_run(sqlite_engine, run_id, ChildExit(-15, 3.0, terminated=True))
+        is RunStatus.INTERRUPTED
+    )
 
 
-def test_a_run_the_child_finished_is_left_alone(engine: Engine) -> None:
-    run_id = new_run(engine)
-    close_run(engine, run_id, RunOutcome(RunStatus.SUCCEEDED))
-    assert settle_run(engine, run_id, ChildExit(0, 3.0)) is RunStatus.SUCCEEDED
-    assert status(engine, run_id) == ("succeeded", None)
+def test_a_run_the_child_finished_is_left_alone(sqlite_engine: Engine) -> None:
+    run_id = new_run(sqlite_engine)
+    close_run(sqlite_engine, run_id, RunOutcome(RunStatus.SUCCEEDED))
+    assert settle_run(sqlite_engine, run_id, ChildExit(0, 3.0)) is RunStatus.SUCCEEDED
+    assert status(sqlite_engine, run_id) == ("succeeded", None)
 
 
-def test_a_run_the_child_succeeded_before_a_timeout_kill_keeps_its_success(engine: Engine) -> None:
-    run_id = new_run(engine)
-    close_run(engine, run_id, RunOutcome(RunStatus.SUCCEEDED))
+def test_a_run_the_child_succeeded_before_a_timeout_kill_keeps_its_success(
+    sqlite_engine: Engine,
+) -> None:
+    run_id = new_run(sqlite_engine)
+    close_run(sqlite_engine, run_id, RunOutcome(RunStatus.SUCCEEDED))
     ended = ChildExit(-9, 12.0, timed_out=True, timeout=10)
-    assert settle_run(engine, run_id, ended) is RunStatus.SUCCEEDED
+    assert settle_run(sqlite_engine, run_id, ended) is RunStatus.SUCCEEDED
 
 
-def test_a_run_never_started_is_closed_and_a_missing_row_reported(engine: Engine) -> None:
-    run_id = new_run(engine)
-    assert settle_run(engine, run_id, NotStarted()) is RunStatus.INTERRUPTED
-    assert settle_run(engine, 9999, NotStarted()) is None
+def test_a_run_never_started_is_closed_and_a_missing_row_reported(sqlite_engine: Engine) -> None:
+    run_id = new_run(sqlite_engine)
+    assert settle_run(sqlite_engine, run_id, NotStarted()) is RunStatus.INTERRUPTED
+    assert settle_run(sqlite_engine, 9999, NotStarted()) is None

@@ -1,11 +1,14 @@
 """Migrations: empty to head and back on both databases; models and migrations agree."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
+from tests.factories import article_number, make_record, sighting
 from wirewatch.storage.engine import make_engine
 from wirewatch.storage.migrate import (
+    SchemaMismatch,
     current_revision,
     downgrade,
     ensure_schema,
@@ -14,6 +17,8 @@ from wirewatch.storage.migrate import (
     upgrade,
 )
 from wirewatch.storage.models import metadata
+from wirewatch.storage.queries import ArticleFilter, list_articles
+from wirewatch.storage.upsert import store_batch
 
 CONTRACT_TABLES = {"articles", "article_urls", "article_revisions", "crawl_runs", "rejected_pages"}
 
@@ -100,4 +105,51 @@ def test_sqlite_connections_use_wal_and_foreign_keys(sqlite_url: str) -> None:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
+    engine.dispose()
+
+
+FIRST_REVISION = "a1f3c9e20b01"
+
+
+def test_ensure_schema_leaves_an_older_database_to_db_upgrade(database_url: str) -> None:
+    engine = make_engine(database_url)
+    upgrade(engine, FIRST_REVISION)
+    with pytest.raises(SchemaMismatch, match="older than this wirewatch") as raised:
+        ensure_schema(engine)
+    assert raised.value.exit_code == 2
+    assert current_revision(engine) == FIRST_REVISION
+    engine.dispose()
+
+
+def test_a_database_newer_than_the_code_is_never_touched(database_url: str) -> None:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = 'ffffffffffff'"))
+    for step in (ensure_schema, upgrade, lambda e: downgrade(e, "base")):
+        with pytest.raises(SchemaMismatch, match="newer than this wirewatch"):
+            step(engine)
+    assert current_revision(engine) == "ffffffffffff"
+    assert set(inspect(engine).get_table_names()) >= CONTRACT_TABLES
+    engine.dispose()
+
+
+def test_stories_stored_before_the_search_migration_are_found_after_it(
+    database_url: str,
+) -> None:
+    engine = make_engine(database_url)
+    upgrade(engine, FIRST_REVISION)
+    store_batch(engine, [sighting(make_record(1, paragraphs=("Caf\u00e9 owners invest.",)))])
+    upgrade(engine)
+    assert [row.article_number for row in list_articles(engine, ArticleFilter(search="café"))] == [
+        article_number(1)
+    ]
+    assert list_articles(engine, ArticleFilter(search="cafe")) == []  # no accent folding
+    indexes = {index["name"] for index in inspect(engine).get_indexes("articles")}
+    if engine.dialect.name == "postgresql":
+        assert {"ix_articles_search", "ix_articles_search_simple"} <= indexes
+    downgrade(engine, FIRST_REVISION)
+    assert "ix_articles_search_simple" not in {
+        index["name"] for index in inspect(engine).get_indexes("articles")
+    }
     engine.dispose()

@@ -5,14 +5,18 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine
-from storage_factory import T0, at_url, make_record, sighting
 
-from wirewatch.storage.addresses import lookup_addresses, lookup_article_numbers, touch_addresses
+from tests.factories import T0, article_number, at_url, make_record, sighting
+from wirewatch.core.query import QuerySyntaxError, parse_query
+from wirewatch.storage.addresses import (
+    lookup_addresses,
+    lookup_numbered_addresses,
+    touch_addresses,
+)
 from wirewatch.storage.ledger import RunCounts, RunOutcome, add_counts, close_run, start_run
 from wirewatch.storage.models import RunStatus, RunTrigger
 from wirewatch.storage.queries import (
     ArticleFilter,
-    count_articles,
     get_article,
     list_articles,
     list_runs,
@@ -21,80 +25,91 @@ from wirewatch.storage.search import fts5_query
 from wirewatch.storage.upsert import store_batch
 
 
-def test_full_text_search_finds_a_word_of_the_body(engine: Engine) -> None:
+def test_full_text_search_finds_a_word_of_the_body(migrated_engine: Engine) -> None:
     store_batch(
-        engine,
+        migrated_engine,
         [
             sighting(make_record(1, paragraphs=("Shipping rates climbed in Jebel Ali.",))),
             sighting(make_record(2, paragraphs=("Oil output steady.",))),
         ],
     )
-    found = list_articles(engine, ArticleFilter(search="Jebel"))
+    found = list_articles(migrated_engine, ArticleFilter(search="Jebel"))
     assert [row.wire_id for row in found] == [str(make_record(1).wire)]
-    assert list_articles(engine, ArticleFilter(search="nonexistentword")) == []
+    assert list_articles(migrated_engine, ArticleFilter(search="nonexistentword")) == []
 
 
-def test_search_follows_a_revised_body(engine: Engine) -> None:
+def test_search_follows_a_revised_body(migrated_engine: Engine) -> None:
     first = make_record(1, paragraphs=("Originally about walruses.",))
-    store_batch(engine, [sighting(first)])
-    store_batch(engine, [sighting(replace(first, paragraphs=("Now about narwhals.",)))])
-    assert list_articles(engine, ArticleFilter(search="walruses")) == []
-    assert len(list_articles(engine, ArticleFilter(search="narwhals"))) == 1
+    store_batch(migrated_engine, [sighting(first)])
+    store_batch(migrated_engine, [sighting(replace(first, paragraphs=("Now about narwhals.",)))])
+    assert list_articles(migrated_engine, ArticleFilter(search="walruses")) == []
+    assert len(list_articles(migrated_engine, ArticleFilter(search="narwhals"))) == 1
 
 
-@pytest.mark.parametrize("text", ['"unbalanced', "NEAR(a b", "title:x*", "AND OR NOT", "-- ;"])
-def test_search_syntax_in_user_text_is_harmless(engine: Engine, text: str) -> None:
-    store_batch(engine, [sighting(make_record(1))])
-    assert list_articles(engine, ArticleFilter(search=text)) == []
+@pytest.mark.parametrize(
+    "text", ["NEAR(a b)", "title:x*", "AND OR NOT", "x'; DROP TABLE articles; --", "a:* & !b"]
+)
+def test_search_syntax_in_user_text_is_harmless(migrated_engine: Engine, text: str) -> None:
+    store_batch(migrated_engine, [sighting(make_record(1))])
+    assert list_articles(migrated_engine, ArticleFilter(search=text)) == []
+    assert len(list_articles(migrated_engine)) == 1
+
+
+@pytest.mark.parametrize("text", ['"unbalanced', "NEAR(a b", "-- ;"])
+def test_search_text_that_is_no_query_is_a_usage_error(migrated_engine: Engine, text: str) -> None:
+    with pytest.raises(QuerySyntaxError):
+        list_articles(migrated_engine, ArticleFilter(search=text))
 
 
 def test_fts5_query_quotes_every_word() -> None:
-    assert fts5_query('say "hi" NEAR(x)') == '"say" "hi" "NEAR" "x"'
+    assert fts5_query(parse_query('say "hi" NEAR(x)')) == '"say" AND "hi" AND "near" AND "x"'
 
 
-def test_list_articles_filters_and_orders_newest_first(engine: Engine) -> None:
+def test_list_articles_filters_and_orders_newest_first(migrated_engine: Engine) -> None:
     store_batch(
-        engine,
+        migrated_engine,
         [
             sighting(make_record(1, published_at=T0 - timedelta(days=2))),
             sighting(make_record(2, published_at=None)),
             sighting(make_record(3, published_at=T0 - timedelta(hours=1), provider="Newsfile")),
         ],
     )
-    numbers = [row.article_number for row in list_articles(engine)]
+    numbers = [row.article_number for row in list_articles(migrated_engine)]
     assert numbers == [1_110_000_003, 1_110_000_001, 1_110_000_002]
-    recent = list_articles(engine, ArticleFilter(since=T0 - timedelta(days=1)))
+    recent = list_articles(migrated_engine, ArticleFilter(since=T0 - timedelta(days=1)))
     assert [row.article_number for row in recent] == [1_110_000_003]
-    assert count_articles(engine, ArticleFilter(provider="Newsfile")) == 1
-    assert count_articles(engine, ArticleFilter(until=T0 - timedelta(days=1))) == 1
-    assert list_articles(engine, ArticleFilter(source="elsewhere")) == []
-    assert len(list_articles(engine, ArticleFilter(limit=2))) == 2
+    assert len(list_articles(migrated_engine, ArticleFilter(provider="Newsfile"))) == 1
+    assert len(list_articles(migrated_engine, ArticleFilter(until=T0 - timedelta(days=1)))) == 1
+    assert list_articles(migrated_engine, ArticleFilter(source="elsewhere")) == []
+    assert len(list_articles(migrated_engine, ArticleFilter(limit=2))) == 2
 
 
-def test_get_article_returns_addresses_and_revisions(engine: Engine) -> None:
+def test_get_article_returns_addresses_and_revisions(migrated_engine: Engine) -> None:
     first = make_record(4)
-    store_batch(engine, [sighting(first), sighting(at_url(first, "https://b.example/4"))])
-    store_batch(engine, [sighting(replace(first, title="Retitled"), at=T0 + timedelta(hours=1))])
+    store_batch(migrated_engine, [sighting(first), sighting(at_url(first, "https://b.example/4"))])
+    store_batch(
+        migrated_engine, [sighting(replace(first, title="Retitled"), at=T0 + timedelta(hours=1))]
+    )
 
-    detail = get_article(engine, str(first.wire))
+    detail = get_article(migrated_engine, str(first.wire))
     assert detail is not None
     assert detail.article.title == "Retitled"
     assert detail.body == first.body
     assert [a.url for a in detail.addresses] == [first.canonical_url, "https://b.example/4"]
     assert [(r.revision, r.title) for r in detail.revisions] == [(1, first.title)]
-    assert get_article(engine, str(detail.article.id)) == detail
-    assert get_article(engine, "MENAFN-nothing") is None
+    assert get_article(migrated_engine, str(detail.article.id)) == detail
+    assert get_article(migrated_engine, "MENAFN-nothing") is None
 
 
-def test_list_runs_newest_first_optionally_of_one_source(engine: Engine) -> None:
-    first = start_run(engine, "menafn", RunTrigger.MANUAL, pid=4242, hostname="box")
-    add_counts(engine, first, RunCounts(pages_fetched=3, articles_new=2))
-    close_run(engine, first, RunOutcome(RunStatus.FAILED, "boom"))
-    other = start_run(engine, "partner", RunTrigger.SCHEDULE)
-    second = start_run(engine, "menafn", RunTrigger.SCHEDULE)
+def test_list_runs_newest_first_optionally_of_one_source(migrated_engine: Engine) -> None:
+    first = start_run(migrated_engine, "menafn", RunTrigger.MANUAL, pid=4242, hostname="box")
+    add_counts(migrated_engine, first, RunCounts(pages_fetched=3, articles_new=2))
+    close_run(migrated_engine, first, RunOutcome(RunStatus.FAILED, "boom"))
+    other = start_run(migrated_engine, "partner", RunTrigger.SCHEDULE)
+    second = start_run(migrated_engine, "menafn", RunTrigger.SCHEDULE)
 
-    assert [r.id for r in list_runs(engine)] == [second, other, first]
-    runs = list_runs(engine, source="menafn", limit=5)
+    assert [r.id for r in list_runs(migrated_engine)] == [second, other, first]
+    runs = list_runs(migrated_engine, source="menafn", limit=5)
     assert [r.id for r in runs] == [second, first]
     assert (runs[1].status, runs[1].error, runs[1].pid, runs[1].hostname) == (
         "failed",
@@ -103,22 +118,26 @@ def test_list_runs_newest_first_optionally_of_one_source(engine: Engine) -> None
         "box",
     )
     assert (runs[1].pages_fetched, runs[1].articles_new) == (3, 2)
-    assert [r.id for r in list_runs(engine, limit=1)] == [second]
+    assert [r.id for r in list_runs(migrated_engine, limit=1)] == [second]
 
 
-def test_address_lookups_and_touch(engine: Engine) -> None:
+def test_address_lookups_and_touch(migrated_engine: Engine) -> None:
     record = make_record(9)
-    (stored,) = store_batch(engine, [sighting(record, etag='"e"', last_modified="Mon")])
-    known = lookup_addresses(engine, [record.canonical_url, "https://unknown.example/"])
+    (stored,) = store_batch(migrated_engine, [sighting(record, etag='"e"', last_modified="Mon")])
+    known = lookup_addresses(migrated_engine, [record.canonical_url, "https://unknown.example/"])
     assert list(known) == [record.canonical_url]
     assert (known[record.canonical_url].etag, known[record.canonical_url].article_id) == (
         '"e"',
         stored.article_id,
     )
-    assert lookup_article_numbers(engine, [1_110_000_009, 5]) == {1_110_000_009: stored.article_id}
+    site = "https://menafn.com"
+    numbered = lookup_numbered_addresses(migrated_engine, [(site, article_number(9)), (site, 5)])
+    assert {key: address.url for key, address in numbered.items()} == {
+        (site, article_number(9)): record.canonical_url
+    }
 
     later = datetime(2025, 11, 20, tzinfo=UTC)
-    touch_addresses(engine, [record.canonical_url], later, source="menafn")
-    touched = lookup_addresses(engine, [record.canonical_url])[record.canonical_url]
+    touch_addresses(migrated_engine, [record.canonical_url], later)
+    touched = lookup_addresses(migrated_engine, [record.canonical_url])[record.canonical_url]
     assert touched.last_fetched_at == later
     assert touched.etag == '"e"'

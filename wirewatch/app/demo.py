@@ -18,12 +18,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import Engine
 
-from wirewatch.app.cli.crawl import summary_table
+from wirewatch.app.cli.crawl import error_line, summary_table
 from wirewatch.app.sampleweb import SampleWeb
 from wirewatch.core.config import DATABASE_URL_ENV, load_config
+from wirewatch.core.terminal import visible
 from wirewatch.crawler.progress import RunSummary
 from wirewatch.scheduler.child_process import ChildExit, crawl_command
 from wirewatch.scheduler.launcher import settle_run
@@ -56,7 +58,9 @@ def run_demo(db_path: Path, stories: int, console: Console) -> DemoResult:
     db_path = db_path.resolve()
     _remove_database(db_path)
     db_url = f"sqlite:///{db_path}"
-    console.print(f"[bold]wirewatch demo[/]: storing into [bold]{db_path}[/] (a fresh file)")
+    console.print(
+        f"[bold]wirewatch demo[/]: storing into [bold]{_shown(str(db_path))}[/] (a fresh file)"
+    )
     yesterday = datetime.now(UTC).date() - timedelta(days=1)
     with (
         SampleWeb(stories=stories, end_date=yesterday) as web,
@@ -101,15 +105,11 @@ def _crawl(config_path: Path, db_url: str, console: Console) -> int:
         code, ended = _run_child(engine, crawl_command(run_ids, config_path), run_ids)
         for run_id in run_ids:
             settle_run(engine, run_id, ended)
-        rows = [row for run_id in run_ids if (row := get_run(engine, run_id))]
-        console.print(summary_table([RunSummary.of(row) for row in rows]))
-        for row in rows:
-            if row.error:
-                console.print(
-                    f"{row.source} (run {row.id}, {row.status}): {row.error}",
-                    markup=False,
-                    highlight=False,
-                )
+        summaries = [RunSummary.of(row) for run_id in run_ids if (row := get_run(engine, run_id))]
+        console.print(summary_table(summaries))
+        for summary in summaries:
+            if summary.error:
+                console.print(error_line(summary))
         return code
     finally:
         engine.dispose()
@@ -173,8 +173,8 @@ def _print_rejections(engine: Engine, console: Console) -> None:
             continue
         seen.add(rejection.url)
         status = f" (HTTP {rejection.http_status})" if rejection.http_status else ""
-        console.print(f"  {rejection.reason}{status}: {rejection.url}", soft_wrap=True)
-        console.print(f"    [dim]{rejection.detail}[/]", soft_wrap=True)
+        console.print(f"  {rejection.reason}{status}: {_shown(rejection.url)}", soft_wrap=True)
+        console.print(f"    [dim]{_shown(rejection.detail)}[/]", soft_wrap=True)
 
 
 def _print_stories(engine: Engine, web: SampleWeb, console: Console, db_url: str) -> None:
@@ -182,7 +182,8 @@ def _print_stories(engine: Engine, web: SampleWeb, console: Console, db_url: str
     console.print("\n[bold]Newest stored stories:[/]")
     for row in rows:
         when = f"{row.published_at:%Y-%m-%d %H:%M}" if row.published_at else "-"
-        console.print(f"  {when}  {row.provider or '(no provider)'}: {row.title}", soft_wrap=True)
+        provider = _shown(row.provider) or "(no provider)"
+        console.print(f"  {when}  {provider}: {_shown(row.title)}", soft_wrap=True)
     edited = sorted(web.expected_edited_wire_ids())
     if edited:
         detail = get_article(engine, edited[0])
@@ -195,4 +196,9 @@ def _print_stories(engine: Engine, web: SampleWeb, console: Console, db_url: str
         hints.append(f"{prefix} show {edited[0]}")
     console.print(f"\n{len(runs)} crawl runs recorded. Explore the database, for example:")
     for hint in hints:
-        console.print(f"  {hint}", soft_wrap=True, highlight=False)
+        console.print(f"  {_shown(hint)}", soft_wrap=True, highlight=False)
+
+
+def _shown(text: str) -> str:
+    """Stored text inside rich markup: escapes shown, brackets not read as markup."""
+    return escape(visible(text))

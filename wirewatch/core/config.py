@@ -62,6 +62,8 @@ class CrawlConfig(_Section):
     """How many listing pages deep pagination is followed from a start URL."""
     batch_size: Annotated[int, Field(ge=1)] = 100
     batch_seconds: Annotated[float, Field(gt=0)] = 1.0
+    storage_retry_seconds: Annotated[float, Field(ge=0)] = 120
+    """How long a crawl waits out a database that is busy or gone before its run fails."""
 
 
 class DaemonConfig(_Section):

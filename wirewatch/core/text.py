@@ -3,6 +3,11 @@
 ``content_hash`` is the storage key for pages without a wire ID and the test for
 "is this a new revision", so typographic variants of one text must hash alike:
 NFKC, curly quotes and dashes folded to ASCII, white space collapsed, case folded.
+
+``clean_text`` is what storage applies to every text value it writes: stored text
+never contains a C0 control character other than tab and newline. PostgreSQL
+refuses NUL in text outright, and the others (ESC, BEL...) only ever reach a page
+by accident or by malice.
 """
 
 import hashlib
@@ -37,6 +42,37 @@ _TYPOGRAPHIC = str.maketrans(
     }
 )
 _WHITESPACE = re.compile(r"\s+")
+
+_LINE_BREAK = re.compile(r"\r\n?")
+_SPACE_LIKE = re.compile(r"[\x0b\x0c\x1c-\x1f]")
+_OTHER_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b]")
+_UNWANTED_BYTES = bytes(code for code in range(0x20) if chr(code) not in "\t\n")
+
+
+def clean_text(text: str) -> str:
+    """``text`` without C0 control characters other than tab and newline.
+
+    A carriage return (alone or in CRLF) becomes a newline; vertical tab, form
+    feed and the separators U+001C to U+001F, which Python counts as white space,
+    become a space, so words stay apart and word counts and content hashes do
+    not change; every other one (NUL, ESC, BEL...) is removed. DEL and the C1
+    range are kept: they are not C0, and human output escapes them.
+    """
+    if not has_controls(text):
+        return text
+    text = _LINE_BREAK.sub("\n", text)
+    return _OTHER_CONTROLS.sub("", _SPACE_LIKE.sub(" ", text))
+
+
+def has_controls(text: str) -> bool:
+    """Whether ``text`` holds a C0 control character other than tab and newline.
+
+    Checked on the UTF-8 bytes, where these characters are single bytes no other
+    character contains: several times faster than a regular expression, which
+    matters because storage checks every text it writes.
+    """
+    encoded = text.encode("utf-8", "surrogatepass")
+    return len(encoded.translate(None, _UNWANTED_BYTES)) != len(encoded)
 
 
 def collapse_whitespace(text: str) -> str:

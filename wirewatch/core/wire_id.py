@@ -59,9 +59,3 @@ def iter_wire_ids(text: str) -> Iterator[WireId]:
         wire_id = wire_id_from_match(match)
         if wire_id is not None:
             yield wire_id
-
-
-def parse_wire_id(candidate: str) -> WireId | None:
-    """Parse a string that should be exactly one wire ID (surrounding white space allowed)."""
-    match = WIRE_ID_PATTERN.fullmatch(candidate.strip())
-    return wire_id_from_match(match) if match else None

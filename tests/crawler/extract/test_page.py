@@ -4,10 +4,10 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from tests.crawler.extract.pages import STORY, WIRE_ID, generic_page, wire_page
+from tests.crawler.extract.checked import extract_checked
+from tests.factories import PAGE_STORY, PAGE_WIRE_ID, generic_page, wire_page
 from wirewatch.core.record import ArticleRecord, Precision, Rejection, RejectReason
 from wirewatch.core.wire_id import WireId
-from wirewatch.crawler.extract import extract
 from wirewatch.crawler.extract.generic import looks_like_error_page
 
 URL = "https://news.example/story?id=1&utm_source=x"
@@ -15,33 +15,33 @@ HTML = {"Content-Type": "text/html; charset=utf-8"}
 
 
 def _record(html: str, url: str = URL) -> ArticleRecord:
-    result = extract(url, html.encode("utf-8"), HTML)
+    result = extract_checked(url, html.encode("utf-8"), HTML)
     assert isinstance(result, ArticleRecord), result
     return result
 
 
 def _rejection(html: str | bytes, headers: dict[str, str] | None = None) -> Rejection:
     body = html.encode("utf-8") if isinstance(html, str) else html
-    result = extract(URL, body, HTML if headers is None else headers)
+    result = extract_checked(URL, body, HTML if headers is None else headers)
     assert isinstance(result, Rejection), result
     return result
 
 
 def test_wire_page_record_has_every_field() -> None:
     record = _record(wire_page())
-    assert record.wire == WireId(WIRE_ID, date(2025, 11, 19), "000029011111", 1110361234)
+    assert record.wire == WireId(PAGE_WIRE_ID, date(2025, 11, 19), "000029011111", 1110361234)
     assert record.provider == "Jordan Times"
     assert record.title == "Jordan Exports Rise 6 Percent"
-    assert record.paragraphs == STORY
+    assert record.paragraphs == PAGE_STORY
     assert record.canonical_url == "https://news.example/story?id=1"
     assert record.published_at == datetime(2025, 11, 19, tzinfo=UTC)
     assert record.published_precision is Precision.DATE
     assert record.language == "en"
-    assert record.word_count == sum(len(p.split()) for p in STORY)
+    assert record.word_count == sum(len(p.split()) for p in PAGE_STORY)
 
 
 def test_wire_id_only_in_a_script_is_not_a_marker() -> None:
-    html = generic_page(extra=f"<script>var story = '{WIRE_ID}';</script>")
+    html = generic_page(extra=f"<script>var story = '{PAGE_WIRE_ID}';</script>")
     record = _record(html)
     assert record.wire is None
     assert record.provider == ""
@@ -53,7 +53,7 @@ def test_wire_page_is_located_among_teasers_with_their_own_attributions() -> Non
         for n in range(3)
     )
     record = _record(wire_page(around=f"<div class='rail'>{teasers}</div>"))
-    assert record.paragraphs == STORY
+    assert record.paragraphs == PAGE_STORY
     assert record.provider == "Jordan Times"
 
 
@@ -61,7 +61,7 @@ def test_entities_are_decoded_and_text_is_nfc_and_collapsed() -> None:
     story = (
         "Caf&eacute; owners &ndash; and cafe\u0301 staff &#8211; said&nbsp;the   fund\n was "
         "&ldquo;welcome&rdquo; and would help many small businesses across the old city.",
-        *STORY[1:],
+        *PAGE_STORY[1:],
     )
     record = _record(wire_page(story=story))
     assert record.paragraphs[0] == (
@@ -72,12 +72,12 @@ def test_entities_are_decoded_and_text_is_nfc_and_collapsed() -> None:
 
 def test_boilerplate_inside_the_story_is_dropped() -> None:
     story = (
-        STORY[0],
-        "<div class='share-buttons'>Share on Facebook</div>" + STORY[1],
-        "<span class='ad-label'>Advertisement</span>" + STORY[2],
+        PAGE_STORY[0],
+        "<div class='share-buttons'>Share on Facebook</div>" + PAGE_STORY[1],
+        "<span class='ad-label'>Advertisement</span>" + PAGE_STORY[2],
     )
     record = _record(wire_page(story=story))
-    assert record.paragraphs == STORY
+    assert record.paragraphs == PAGE_STORY
 
 
 def test_listing_of_wire_stories_is_not_an_article() -> None:
@@ -104,7 +104,7 @@ def test_wire_page_too_short_to_be_a_story_has_no_body() -> None:
 
 def test_wire_page_without_headline_has_no_title() -> None:
     html = (
-        f"<html><body><div><p>(MENAFN) {STORY[0]}</p><p>{STORY[1]}</p><p>{WIRE_ID}</p></div>"
+        f"<html><body><div><p>(MENAFN) {PAGE_STORY[0]}</p><p>{PAGE_STORY[1]}</p><p>{PAGE_WIRE_ID}</p></div>"
         "</body></html>"
     )
     assert _rejection(html).reason is RejectReason.NO_TITLE
@@ -222,13 +222,13 @@ def test_attribution_only_page_keeps_provider_without_wire_fields() -> None:
     record = _record(wire_page(wire_id=""))
     assert record.wire is None
     assert record.provider == "Jordan Times"
-    assert record.paragraphs == STORY
+    assert record.paragraphs == PAGE_STORY
 
 
 def test_wire_id_only_page_has_empty_provider() -> None:
-    story = (STORY[0].replace("The ministry", "The Jordanian ministry"), *STORY[1:])
+    story = (PAGE_STORY[0].replace("The ministry", "The Jordanian ministry"), *PAGE_STORY[1:])
     record = _record(wire_page(attribution="", story=story))
-    assert str(record.wire) == WIRE_ID
+    assert str(record.wire) == PAGE_WIRE_ID
     assert record.provider == ""
     assert record.paragraphs == story
 
@@ -263,16 +263,18 @@ def test_article_with_a_large_menu_is_still_an_article() -> None:
 
 
 def test_html_served_as_octet_stream_is_sniffed() -> None:
-    result = extract(URL, wire_page().encode(), {"Content-Type": "application/octet-stream"})
+    result = extract_checked(
+        URL, wire_page().encode(), {"Content-Type": "application/octet-stream"}
+    )
     assert isinstance(result, ArticleRecord)
 
 
 def test_page_mentioning_feeds_is_not_taken_for_a_feed() -> None:
     head = "<link rel='alternate' type='application/rss+xml' href='/feed'><!-- <rss> -->"
-    assert isinstance(extract(URL, wire_page(head=head).encode(), HTML), ArticleRecord)
+    assert isinstance(extract_checked(URL, wire_page(head=head).encode(), HTML), ArticleRecord)
 
 
 def test_attribution_split_over_elements_is_found_and_removed() -> None:
     record = _record(wire_page(attribution="(MENAFN- <a href='/jt'>Jordan Times</a>)"))
     assert record.provider == "Jordan Times"
-    assert record.paragraphs == STORY
+    assert record.paragraphs == PAGE_STORY

@@ -1,11 +1,10 @@
 """The config contract: wirewatch.toml, --config, $WIREWATCH_CONFIG, $WIREWATCH_DATABASE_URL."""
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli import run_wirewatch
 from wirewatch.core.config import config_from_mapping, load_config
 from wirewatch.core.errors import ConfigError
 from wirewatch.core.schedule import CronSchedule
@@ -45,6 +44,12 @@ def test_the_spec_example_loads_into_typed_values(tmp_path: Path) -> None:
     source = config.source("menafn-world")
     assert source.max_pages == 500
     assert source.parsed_schedule == CronSchedule("*/15 * * * *")
+
+
+def test_a_crawl_waits_two_minutes_for_the_database_unless_told_otherwise() -> None:
+    assert config_from_mapping({}, "test.toml").crawl.storage_retry_seconds == 120
+    configured = config_from_mapping({"crawl": {"storage_retry_seconds": 0}}, "test.toml")
+    assert configured.crawl.storage_retry_seconds == 0
 
 
 def test_allowed_domains_default_to_the_hosts_of_start_urls() -> None:
@@ -141,6 +146,11 @@ def test_a_missing_explicit_file_is_an_error_naming_it(tmp_path: Path) -> None:
             "not a host name",
         ),
         ("[crawl]\nmax_discovery_pages = 0\n", "crawl.max_discovery_pages", "greater than"),
+        (
+            "[crawl]\nstorage_retry_seconds = -1\n",
+            "crawl.storage_retry_seconds",
+            "greater than or equal to 0",
+        ),
         ('[database]\nurl = "mysql://x/y"\n', "database.url", "sqlite:///"),
         (
             '[[sources]]\nname = "a"\nstart_urls = ["https://x.example/"]\n'
@@ -169,12 +179,7 @@ def test_invalid_toml_is_reported_with_the_file(tmp_path: Path) -> None:
 
 def test_cli_reports_a_config_error_in_one_line_with_exit_code_2(tmp_path: Path) -> None:
     path = write(tmp_path, "[crawl]\nconcurency = 3\n")
-    result = subprocess.run(
-        [sys.executable, "-m", "wirewatch", "db", "upgrade", "--config", str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = run_wirewatch("db", "upgrade", config=path)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert f"{path}: crawl.concurency: unknown key" in result.stderr

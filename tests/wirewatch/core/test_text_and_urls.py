@@ -4,7 +4,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wirewatch.core.text import content_hash, fold_for_hash, word_count
+from wirewatch.core.text import (
+    clean_text,
+    content_hash,
+    fold_for_hash,
+    has_controls,
+    word_count,
+)
 from wirewatch.core.urls import canonicalise_parts, canonicalise_url, on_site, site_of
 
 
@@ -34,6 +40,36 @@ def test_fold_applies_nfkc() -> None:
 
 def test_word_count_counts_words_across_paragraphs() -> None:
     assert word_count("One two.\n\nThree") == 3
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("Head\x00line", "Headline"),
+        ("\x1b[2J\x1b]0;owned\x07Title", "[2J]0;ownedTitle"),
+        ("one\r\ntwo\rthree", "one\ntwo\nthree"),
+        ("col\x0bumn\x0cbreak\x1fhere", "col umn break here"),
+        ("tab\tand\nnewline stay", "tab\tand\nnewline stay"),
+        ("DEL \x7f and C1 \x9b are not C0", "DEL \x7f and C1 \x9b are not C0"),
+    ],
+)
+def test_clean_text_keeps_tab_and_newline_and_no_other_c0_control(raw: str, clean: str) -> None:
+    assert clean_text(raw) == clean
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=st.characters(max_codepoint=0x3FF) | st.sampled_from("\x00\r\n\t\x1b\x0b")))
+def test_cleaned_text_has_no_c0_control_but_tab_and_newline_and_hashes_alike_when_spacing(
+    text: str,
+) -> None:
+    cleaned = clean_text(text)
+    assert has_controls(text) == any(ord(c) < 0x20 and c not in "\t\n" for c in text)
+    assert not [c for c in cleaned if ord(c) < 0x20 and c not in "\t\n"]
+    assert not has_controls(cleaned)
+    assert clean_text(cleaned) == cleaned
+    spacing_only = "".join(c for c in text if not ("\x00" <= c <= "\x08" or "\x0e" <= c <= "\x1b"))
+    assert word_count(clean_text(spacing_only)) == word_count(spacing_only)
+    assert fold_for_hash(clean_text(spacing_only)) == fold_for_hash(spacing_only)
 
 
 @pytest.mark.parametrize(

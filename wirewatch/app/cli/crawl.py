@@ -14,6 +14,8 @@ from rich.table import Table
 from rich.text import Text
 
 from wirewatch.app.cli.options import AppContext, common_options, pass_app
+from wirewatch.app.cli.output import console
+from wirewatch.core.terminal import visible
 from wirewatch.crawler.progress import RunSummary
 from wirewatch.storage.ledger import RunCounts
 from wirewatch.storage.models import RunStatus
@@ -55,7 +57,8 @@ class ProgressLine:
 
 
 def summary_table(summaries: Sequence[RunSummary]) -> Table:
-    """One row per source; a failed run's error is printed below the table, in full."""
+    """One row per source; a failed run's error is printed below the table, in full
+    (``error_line``)."""
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("source", overflow="fold")
     table.add_column("run", justify="right")
@@ -65,12 +68,19 @@ def summary_table(summaries: Sequence[RunSummary]) -> Table:
     for s in summaries:
         style = "green" if s.succeeded else "red"
         table.add_row(
-            s.source,
+            Text(visible(s.source)),
             str(s.run_id),
             Text(s.status, style=style),
             *(str(n) for n in s.counts.as_dict().values()),
         )
     return table
+
+
+def error_line(summary: RunSummary) -> Text:
+    """``source (run N, status): error``, as text to show, never markup to obey."""
+    return Text(
+        visible(f"{summary.source} (run {summary.run_id}, {summary.status}): {summary.error}")
+    )
 
 
 @click.command()
@@ -98,15 +108,11 @@ def crawl(ctx: click.Context, app: AppContext, sources: tuple[str, ...]) -> None
         summaries = run_crawl(
             config, list(sources), on_progress=progress.update, verbosity=app.verbosity
         )
-    out = Console()
+    out = console()
     if not out.is_terminal:
-        out = Console(width=160)  # piped: never truncate the table to a default 80 columns
+        out = console(width=160)  # piped: never truncate the table to a default 80 columns
     out.print(summary_table(summaries))
     for summary in summaries:
         if summary.error:
-            out.print(
-                f"{summary.source} (run {summary.run_id}, {summary.status}): {summary.error}",
-                markup=False,
-                highlight=False,
-            )
+            out.print(error_line(summary))
     ctx.exit(0 if all(s.succeeded for s in summaries) else 1)

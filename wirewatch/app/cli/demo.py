@@ -3,9 +3,9 @@
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from wirewatch.app.cli.options import common_options
+from wirewatch.app.cli.output import console
 from wirewatch.app.demo import DEFAULT_DB, run_demo
 
 
@@ -42,5 +42,5 @@ def demo(ctx: click.Context, db_path: Path, stories: int) -> None:
       wirewatch demo
       wirewatch demo --stories 500 --db /tmp/demo.db
     """
-    result = run_demo(db_path, stories, Console(highlight=False))
+    result = run_demo(db_path, stories, console())
     ctx.exit(0 if result.ok else 1)

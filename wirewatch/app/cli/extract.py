@@ -1,14 +1,15 @@
 """``wirewatch extract``: run extraction alone on a saved page, offline."""
 
-import json
 import sys
 from pathlib import Path
 
 import click
 
 from wirewatch.app.cli.options import common_options
+from wirewatch.app.cli.output import json_text
 from wirewatch.core.errors import UsageError
 from wirewatch.core.record import ArticleRecord, Rejection
+from wirewatch.core.terminal import visible
 from wirewatch.crawler.extract import extract as run_extraction
 
 STDIN_URL = "file:///dev/stdin"
@@ -51,7 +52,7 @@ def extract(file: str, url: str | None, content_type: str | None, fmt: str) -> N
         _print_rejection(result, fmt)
         raise click.exceptions.Exit(1)
     if fmt == "json":
-        click.echo(json.dumps(result.to_expected_json(), ensure_ascii=False, indent=1))
+        click.echo(json_text(result.to_expected_json(), indent=1))
     else:
         _print_text(result)
 
@@ -73,17 +74,18 @@ def _print_rejection(rejection: Rejection, fmt: str) -> None:
             "detail": rejection.detail,
             "url": rejection.url,
         }
-        click.echo(json.dumps(payload, ensure_ascii=False, indent=1))
+        click.echo(json_text(payload, indent=1))
     else:
-        click.echo(f"rejected ({rejection.reason}): {rejection.detail}")
+        click.echo(f"rejected ({rejection.reason}): {visible(rejection.detail)}")
 
 
 def _print_text(record: ArticleRecord) -> None:
-    click.secho(record.title, bold=True)
+    """The record for reading: every value from the page through ``visible``."""
+    click.secho(visible(record.title), bold=True)
     for name, value in record.to_expected_json().items():
         if name not in ("title", "paragraphs"):
             shown = ", ".join(value) if isinstance(value, list) else value
-            click.echo(f"  {name + ':':<21}{'' if shown is None else shown}")
+            click.echo(f"  {name + ':':<21}{'' if shown is None else visible(str(shown))}")
     click.echo(f"  {'word_count:':<21}{record.word_count}\n")
     for paragraph in record.paragraphs:
-        click.echo(f"{paragraph}\n")
+        click.echo(f"{visible(paragraph, lines=True)}\n")

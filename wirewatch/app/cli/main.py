@@ -8,6 +8,7 @@ docstring (``tests/wirewatch/app/cli/test_main.py`` holds the two equal).
 """
 
 import importlib
+import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ import click
 from wirewatch import __version__
 from wirewatch.app.cli.options import AppContext, common_options
 from wirewatch.core.errors import WirewatchError
+from wirewatch.core.terminal import visible
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,10 @@ COMMANDS: Mapping[str, LazyCommand] = {
 }
 
 
+class ReaderGone(Exception):
+    """stdout's reader closed the pipe. Not an ``OSError``: click would exit 1 on one."""
+
+
 class LazyGroup(click.Group):
     """A group whose commands are imported by name, on first use."""
 
@@ -87,6 +93,12 @@ class LazyGroup(click.Group):
         if cmd_name not in self.commands and cmd_name in self.lazy_commands:
             self.add_command(self.lazy_commands[cmd_name].load(), cmd_name)
         return super().get_command(ctx, cmd_name)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError as exc:
+            raise ReaderGone from exc
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """List every command with its summary, shortened as click shortens a docstring."""
@@ -125,28 +137,63 @@ def cli() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the CLI; expected failures print one line to stderr, never a traceback."""
+    """Run the CLI; expected failures print one line to stderr, never a traceback.
+
+    A usage error adds a second line, where to find help. Output whose reader went
+    away (``wirewatch articles | head -1``) ends quietly with exit code 0.
+    """
     app = AppContext()
     try:
+        code = _run(app, argv)
+    except (BrokenPipeError, ReaderGone):
+        code = _reader_gone()
+    finally:
+        app.close()
+    sys.exit(code)
+
+
+def _run(app: AppContext, argv: list[str] | None) -> int:
+    try:
         code = cli.main(args=argv, prog_name="wirewatch", obj=app, standalone_mode=False)
+        sys.stdout.flush()
     except WirewatchError as exc:
-        click.echo(f"wirewatch: error: {exc}", err=True)
-        code = exc.exit_code
+        return _error(str(exc), exc.exit_code)
     except click.exceptions.Abort:
         click.echo("wirewatch: aborted", err=True)
-        code = 130
+        return 130
+    except click.exceptions.NoArgsIsHelpError as exc:
+        exc.show()  # `wirewatch` or `wirewatch db` alone: the help, as always
+        return exc.exit_code
+    except click.UsageError as exc:
+        hint = f"Try '{exc.ctx.command_path} -h' for help." if exc.ctx is not None else None
+        return _error(exc.format_message(), exc.exit_code, hint)
     except click.ClickException as exc:
-        exc.show()
-        code = exc.exit_code
+        return _error(exc.format_message(), exc.exit_code)
     except Exception as exc:
         unavailable = database_unavailable(exc)
         if unavailable is None:
             raise
-        click.echo(f"wirewatch: error: database unavailable: {unavailable}", err=True)
-        code = 1
-    finally:
-        app.close()
-    sys.exit(code if isinstance(code, int) else 0)
+        return _error(f"database unavailable: {unavailable}", 1)
+    return code if isinstance(code, int) else 0
+
+
+def _error(message: str, code: int, hint: str | None = None) -> int:
+    """``wirewatch: error: MESSAGE`` on one line (and a hint on a second one)."""
+    one_line = visible(" ".join(message.split()))
+    click.echo(f"wirewatch: error: {one_line}", err=True)
+    if hint:
+        click.echo(hint, err=True)
+    return code
+
+
+def _reader_gone() -> int:
+    """stdout's reader closed the pipe: point stdout at /dev/null so the interpreter's
+    last flush at exit fails no more (Python's docs, "Note on SIGPIPE"), and succeed:
+    the reader had what it wanted."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 0
 
 
 def database_unavailable(exc: Exception) -> str | None:

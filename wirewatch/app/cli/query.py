@@ -4,7 +4,7 @@ This module holds the commands (options, help, argument checks); what they
 print is read through storage by ``reports``, which each command imports when
 it runs: ``--help`` then needs neither storage nor SQLAlchemy (start-up time).
 Exit codes: 0 success, 1 an unknown story (``show``), 2 a bad argument (date,
-format, limit).
+format, limit, search query).
 """
 
 import click
@@ -12,17 +12,23 @@ import click
 from wirewatch.app.cli.options import AppContext, common_options, pass_app
 from wirewatch.app.cli.output import Format, parse_format, parse_when
 from wirewatch.core.errors import UsageError
+from wirewatch.core.query import parse_query
 
 ALL_FORMATS = (Format.TABLE, Format.JSON, Format.JSONL, Format.CSV)
 
 
 def _limit(_ctx: click.Context, _param: click.Parameter, value: str) -> int | None:
+    # Imported here, not on top: keeps --help light (start-up time); --help runs no callback.
+    from wirewatch.storage.queries import MAX_INTEGER
+
     try:
         number = int(value)
     except ValueError:
         number = -1
     if number < 0:
         raise UsageError(f"--limit {value!r}: use a whole number, 0 for no limit")
+    if number > MAX_INTEGER:
+        raise UsageError(f"--limit {value!r}: too large (at most {MAX_INTEGER}); 0 for no limit")
     return number or None
 
 
@@ -35,6 +41,12 @@ format_option = click.option(
     callback=parse_format(ALL_FORMATS),
     help="table for reading; json, jsonl or csv (exact stored values, UTC times) for piping.",
 )
+csv_raw_option = click.option(
+    "--csv-raw",
+    is_flag=True,
+    help="csv: write cells that start with = + - @ tab or CR as they are"
+    " (by default they get a leading ' so spreadsheets do not run them as formulas).",
+)
 
 
 @click.command()
@@ -42,12 +54,17 @@ format_option = click.option(
 @click.option("--until", metavar="DATE", help="Published before; a bare date includes that day.")
 @click.option("--provider", metavar="NAME", help='Exact provider, e.g. "Jordan Times".')
 @click.option("--source", metavar="NAME", help="Configured source that first found the story.")
-@click.option("--search", metavar="TEXT", help="Full-text search over title and body.")
+@click.option(
+    "--search",
+    metavar="QUERY",
+    help='Full-text search over title and body: words, "phrases", OR, -word, prefix*, ( ).',
+)
 @click.option(
     "--limit", default="50", show_default=True, callback=_limit, help="At most N stories; 0: all."
 )
 @click.option("--body", is_flag=True, help="Include the body (json, jsonl and csv only).")
 @format_option
+@csv_raw_option
 @common_options
 @pass_app
 def articles(
@@ -60,13 +77,19 @@ def articles(
     limit: int | None,
     body: bool,
     fmt: Format,
+    csv_raw: bool,
 ) -> None:
     """List stored stories, newest first.
+
+    --search takes words (all must occur), "a phrase", OR between alternatives,
+    -word to exclude, word* for a prefix and parentheses; words are matched as
+    written (no stemming), the same on SQLite and PostgreSQL.
 
     \b
     Examples:
       wirewatch articles --provider "Jordan Times" --since 2025-11-01
       wirewatch articles --search "prisoner exchange" --limit 10
+      wirewatch articles --search 'Kuwait (oil OR gas) -football'
       wirewatch articles --since 2025-11-17 --format jsonl | jq .title
       wirewatch articles --limit 0 --format csv --body > stories.csv
     """
@@ -79,10 +102,10 @@ def articles(
         until=parse_when(until, "--until", end=True) if until else None,
         provider=provider,
         source=source,
-        search=search,
+        search=parse_query(search) if search and search.strip() else None,
         limit=limit,
     )
-    reports.print_articles(app.engine(), where, fmt, body=body)
+    reports.print_articles(app.engine(), where, fmt, body=body, csv_raw=csv_raw)
 
 
 @click.command()
@@ -121,9 +144,12 @@ def show(app: AppContext, wire_id_or_id: str, fmt: str) -> None:
 @click.option("--source", metavar="NAME", help="Only the runs of this source.")
 @click.option("--limit", default="20", show_default=True, callback=_limit, help="At most N runs.")
 @format_option
+@csv_raw_option
 @common_options
 @pass_app
-def runs(app: AppContext, source: str | None, limit: int | None, fmt: Format) -> None:
+def runs(
+    app: AppContext, source: str | None, limit: int | None, fmt: Format, csv_raw: bool
+) -> None:
     """Show crawl history, newest first, with the counts of each run.
 
     \b
@@ -134,4 +160,4 @@ def runs(app: AppContext, source: str | None, limit: int | None, fmt: Format) ->
     """
     from wirewatch.app.cli import reports  # here, not on top: keeps --help light (start-up)
 
-    reports.print_runs(app.engine(), source, limit, fmt)
+    reports.print_runs(app.engine(), source, limit, fmt, csv_raw=csv_raw)

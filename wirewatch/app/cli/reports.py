@@ -7,7 +7,6 @@ does not load storage and SQLAlchemy (start-up time).
 
 import difflib
 import itertools
-import json
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -18,12 +17,14 @@ from wirewatch.app.cli.output import (
     Column,
     Format,
     console,
+    json_text,
     row_dict,
     short_time,
     table,
     write_rows,
 )
 from wirewatch.core.errors import WirewatchError
+from wirewatch.core.terminal import visible
 from wirewatch.storage.engine import Engine
 from wirewatch.storage.export import article_bodies
 from wirewatch.storage.ledger import RunRow
@@ -40,7 +41,9 @@ ARTICLE_FIELDS = list(ArticleRow.__dataclass_fields__)
 RUN_FIELDS = list(RunRow.__dataclass_fields__)
 
 
-def print_articles(engine: Engine, where: ArticleFilter, fmt: Format, *, body: bool) -> None:
+def print_articles(
+    engine: Engine, where: ArticleFilter, fmt: Format, *, body: bool, csv_raw: bool = False
+) -> None:
     """The stories ``where`` selects, as a table or in a machine format (with bodies on request)."""
     rows = list_articles(engine, where)
     if fmt is Format.TABLE:
@@ -56,7 +59,7 @@ def print_articles(engine: Engine, where: ArticleFilter, fmt: Format, *, body: b
                 record["body"] = bodies.get(row.id, "")
             yield record
 
-    write_rows(records(), fmt, fields, sys.stdout)
+    write_rows(records(), fmt, fields, sys.stdout, csv_raw=csv_raw)
 
 
 def _print_articles_table(rows: list[ArticleRow]) -> None:
@@ -83,7 +86,7 @@ def print_story(engine: Engine, wire_id_or_id: str, fmt: str) -> None:
     if detail is None:
         raise WirewatchError(f"no stored story has the wire ID or id {wire_id_or_id!r}")
     if fmt == "json":
-        click.echo(json.dumps(detail_dict(detail), ensure_ascii=False, indent=1))
+        click.echo(json_text(detail_dict(detail), indent=1))
     else:
         _print_detail(detail)
 
@@ -99,22 +102,23 @@ def detail_dict(detail: ArticleDetail) -> dict[str, Any]:
 
 
 def _print_detail(detail: ArticleDetail) -> None:
+    """Every stored value through ``visible``: a page chose them."""
     article = detail.article
-    click.secho(article.title, bold=True)
+    click.secho(visible(article.title), bold=True)
     for name, value in row_dict(article).items():
         if name != "title":
-            click.echo(f"  {name + ':':<21}{'' if value is None else value}")
+            click.echo(f"  {name + ':':<21}{'' if value is None else visible(str(value))}")
     click.secho(f"\nAddresses ({len(detail.addresses)}):", bold=True)
     for address in detail.addresses:
         fetched = short_time(address.last_fetched_at)
         click.echo(
-            f"  {address.url}\n    source {address.source}, first seen "
+            f"  {visible(address.url)}\n    source {visible(address.source)}, first seen "
             f"{short_time(address.first_seen_at)}, last seen {short_time(address.last_seen_at)}, "
             f"last fetched {fetched}"
         )
     click.secho("\nBody:", bold=True)
     for paragraph in detail.body.split("\n\n"):
-        click.echo(f"  {paragraph}\n")
+        click.echo(f"  {visible(paragraph, lines=True)}\n")
     _print_revisions(detail)
 
 
@@ -128,7 +132,8 @@ def _print_revisions(detail: ArticleDetail) -> None:
     for old, new in itertools.pairwise(versions):
         for line in revision_diff(old, new):
             color = "green" if line.startswith("+") else "red" if line.startswith("-") else None
-            click.secho(line, fg=color if not line.startswith(("+++", "---")) else None)
+            shown = visible(line)
+            click.secho(shown, fg=color if not line.startswith(("+++", "---")) else None)
 
 
 def revision_diff(old: tuple[int, str, str, str], new: tuple[int, str, str, str]) -> list[str]:
@@ -148,11 +153,13 @@ def revision_diff(old: tuple[int, str, str, str], new: tuple[int, str, str, str]
     )
 
 
-def print_runs(engine: Engine, source: str | None, limit: int | None, fmt: Format) -> None:
+def print_runs(
+    engine: Engine, source: str | None, limit: int | None, fmt: Format, *, csv_raw: bool = False
+) -> None:
     """Crawl runs, newest first, as a table (errors below it) or in a machine format."""
     rows = list_runs(engine, source=source, limit=limit or 1_000_000)
     if fmt is not Format.TABLE:
-        write_rows((row_dict(r) for r in rows), fmt, RUN_FIELDS, sys.stdout)
+        write_rows((row_dict(r) for r in rows), fmt, RUN_FIELDS, sys.stdout, csv_raw=csv_raw)
         return
     if not rows:
         click.echo("No crawl runs yet.", err=True)
@@ -161,7 +168,7 @@ def print_runs(engine: Engine, source: str | None, limit: int | None, fmt: Forma
     out.print(table(_RUN_COLUMNS, (_run_line(r) for r in rows), out.width))
     for run in rows:
         if run.error:
-            click.echo(f"run {run.id} ({run.source}, {run.status}): {run.error}")
+            click.echo(f"run {run.id} ({visible(run.source)}, {run.status}): {visible(run.error)}")
 
 
 _RUN_COLUMNS: list[Column] = [

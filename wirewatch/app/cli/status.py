@@ -3,13 +3,14 @@
 A module of its own, apart from ``daemon``: it must stay light (no APScheduler).
 """
 
-import json
 from datetime import datetime
 from typing import Any
 
 import click
 
 from wirewatch.app.cli.options import AppContext, common_options, pass_app
+from wirewatch.app.cli.output import json_text
+from wirewatch.core.terminal import visible
 from wirewatch.scheduler.status import DaemonStatus, collect_status
 
 
@@ -34,15 +35,15 @@ def status(app: AppContext, output: str) -> None:
     """
     report = collect_status(app.engine(), app.config)
     if output == "json":
-        click.echo(json.dumps(_as_json(report), indent=2))
+        click.echo(json_text(_as_json(report), indent=2))
         return
     holder = report.holder
     if holder is None:
         click.echo("schedule: no daemon holds it")
     else:
-        click.echo(f"schedule: held by the daemon with {holder.describe()}")
+        click.echo(f"schedule: held by the daemon with {visible(holder.describe())}")
     headers = ("SOURCE", "SCHEDULE", "LAST RUN (UTC)", "STATUS", "PAGES", "NEW", "UPDATED")
-    rows = [(*headers, "NEXT RUN (UTC)")]
+    rows: list[tuple[str, ...]] = [(*headers, "NEXT RUN (UTC)")]
     for source in report.sources:
         run = source.last_run
         rows.append(
@@ -60,8 +61,9 @@ def status(app: AppContext, output: str) -> None:
     if len(rows) == 1:
         click.echo("no sources configured")
         return
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
+    shown = [tuple(visible(cell) for cell in row) for row in rows]
+    widths = [max(len(row[i]) for row in shown) for i in range(len(shown[0]))]
+    for row in shown:
         click.echo(
             "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         )

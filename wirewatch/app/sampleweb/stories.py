@@ -163,9 +163,8 @@ class Story:
 class StoryFactory:
     """Makes stories one at a time from one seeded random stream, with unique titles."""
 
-    def __init__(self, seed: int = 0, end_date: date = DEFAULT_END_DATE) -> None:
+    def __init__(self, seed: int = 0) -> None:
         self._rng = random.Random(seed)
-        self._end = end_date
         self._titles: set[str] = set()
         self._next_number = FIRST_ARTICLE_NUMBER + self._rng.randrange(1000)
 
@@ -211,7 +210,7 @@ def generate_stories(
     Returns the factory too, so later stories (``SampleWeb.advance``) continue the
     same random stream and article numbering.
     """
-    factory = StoryFactory(seed, end_date)
+    factory = StoryFactory(seed)
     stories = []
     for index in range(n):
         day = end_date - timedelta(days=(n - 1 - index) // per_day)

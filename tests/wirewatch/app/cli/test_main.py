@@ -1,12 +1,11 @@
 """The command group: commands load on first use, help lists them all, failures are one line."""
 
-import subprocess
-import sys
 from pathlib import Path
 
 import click
 import pytest
 
+from tests.cli import wirewatch_imports
 from tests.wirewatch.app.cli.conftest import Run
 from wirewatch.app.cli.main import COMMANDS, LazyGroup, cli
 
@@ -36,25 +35,12 @@ def test_help_lists_every_command_as_an_eagerly_loaded_group_would(
     assert all(f"  {name} " in lazy_help for name in COMMANDS)
 
 
-def imported_after(*args: str) -> set[str]:
-    probe = (
-        "import sys\nfrom wirewatch.app.cli.main import main\n"
-        f"sys.argv = ['wirewatch', *{list(args)!r}]\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "print('\\n'.join(sys.modules), file=sys.stderr)\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
-    )
-    return set(result.stderr.split())
-
-
 def test_top_level_help_imports_no_command() -> None:
-    assert not set(COMMAND_MODULES) & imported_after("--help")
+    assert not set(COMMAND_MODULES) & wirewatch_imports("--help").modules
 
 
 def test_a_commands_help_imports_its_own_module_only() -> None:
-    modules = imported_after("articles", "--help")
+    modules = wirewatch_imports("articles", "--help").modules
     assert set(COMMAND_MODULES) & modules == {"wirewatch.app.cli.query"}
     assert "sqlalchemy" not in modules
 

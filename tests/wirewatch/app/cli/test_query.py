@@ -37,6 +37,11 @@ def test_articles_newest_first_and_each_story_once(run_cli: Run) -> None:
         (("--search", "bullion"), [GOLD.title]),
         (("--search", "harbour cranes"), [CRANES.title]),
         (("--search", "nothing-like-this"), []),
+        (("--search", "oil OR bullion"), [OIL.title, GOLD.title]),
+        (("--search", "prices -bullion"), [OIL.title]),
+        (("--search", '"harbour cranes" OR (Kremlin -Oil)'), [KREMLIN.title, CRANES.title]),
+        (("--search", "harb*"), [CRANES.title]),
+        (("--search", "   "), [OIL.title, GOLD.title, KREMLIN.title, CRANES.title]),
         (("--limit", "2"), [OIL.title, GOLD.title]),
         (("--limit", "0"), [OIL.title, GOLD.title, KREMLIN.title, CRANES.title]),
     ],
@@ -98,6 +103,8 @@ def test_empty_result_says_so_on_stderr(run_cli: Run) -> None:
         ("--format", "xml"),
         ("--limit", "-3"),
         ("--limit", "ten"),
+        ("--search", "(oil"),
+        ("--search", "-oil"),
     ],
 )
 def test_bad_arguments_are_one_line_errors_with_exit_2(run_cli: Run, args: tuple[str, ...]) -> None:

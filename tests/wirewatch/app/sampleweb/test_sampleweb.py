@@ -10,13 +10,13 @@ from xml.etree import ElementTree
 
 import pytest
 
+from tests.crawler.extract.checked import extract_checked
 from wirewatch.app.sampleweb import SampleWeb
 from wirewatch.app.sampleweb.site import BadPage, wire_path
 from wirewatch.app.sampleweb.stories import generate_stories
 from wirewatch.core.config import config_from_mapping
 from wirewatch.core.record import ArticleRecord, Rejection
 from wirewatch.core.urls import canonicalise_url
-from wirewatch.crawler.extract import extract
 
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
@@ -145,7 +145,7 @@ def test_every_story_page_extracts_to_its_story(seed: int) -> None:
         pages += [(web.partner_base + p, s) for p, s in web.site.partner_copies().items()]
         for url, story in pages:
             _, body, headers = fetch(url)
-            record = extract(url, body, headers)
+            record = extract_checked(url, body, headers)
             assert isinstance(record, ArticleRecord), (url, record)
             assert (record.wire.text if record.wire else None) == story.wire_id
             assert record.title == story.title
@@ -164,7 +164,7 @@ def test_bad_pages_are_rejected_or_too_large(web: SampleWeb) -> None:
         url = web.wire_base + bad.value
         status, body, headers = fetch(url)
         assert status == {BadPage.NOT_FOUND: 404, BadPage.SERVER_ERROR: 500}.get(bad, 200)
-        assert isinstance(extract(url, body, headers), Rejection)
+        assert isinstance(extract_checked(url, body, headers), Rejection)
     status, body, _ = fetch(web.wire_base + BadPage.OVERSIZED.value)
     assert status == 200 and len(body) > web.max_page_bytes
     assert web.expected_http_status() == {
