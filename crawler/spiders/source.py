@@ -45,6 +45,7 @@ from typing import Any, Self, TypeVar
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
+from scrapy.exceptions import CloseSpider
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
@@ -70,6 +71,7 @@ from wirewatch.crawler.discover import (
 from wirewatch.crawler.extract.sniff import sniff_xml_kind
 from wirewatch.crawler.incremental import Plan, RevisitPlanner
 from wirewatch.crawler.items import FetchedPage, NotModified
+from wirewatch.crawler.retry import StorageUnavailable
 from wirewatch.crawler.spiders.failures import rejection_for
 
 ROLE = "wirewatch_role"
@@ -295,7 +297,14 @@ class SourceSpider(Spider):
         if not entries:
             return
         await self._room_in_scheduler()
-        for request in self._article_requests(await self.planner.plan(entries)):
+        try:
+            plan = await self.planner.plan(entries)
+        except StorageUnavailable as exc:
+            # Which of these addresses are known cannot be asked: the run fails
+            # with the storage error (the pipeline's way), rather than fetch blind.
+            self._set("wirewatch/storage_error", str(exc))
+            raise CloseSpider("storage_unavailable") from exc
+        for request in self._article_requests(plan):
             yield request
 
     async def _room_in_scheduler(self) -> None:

@@ -3,7 +3,7 @@
 ``HostileWire`` serves ``stories`` generated stories on 127.0.0.5 (a free port).
 Stories whose article number is in ``poisoned`` carry control characters where a
 page chooses them: a NUL (and an ESC) in the ``ETag`` header and in the JSON-LD
-``headline``. ``page_delay`` slows every article answer, so that a crawl lasts
+``headline``. ``page_delay`` slows every article answer and ``feed_delay`` the feed, so that a crawl lasts
 long enough for a test to break the database under it.
 """
 
@@ -42,6 +42,8 @@ class _Handler(BaseHTTPRequestHandler):
         site = self.server.site
         path = self.path.split("?", 1)[0]
         if path == FEED_PATH:
+            site.feed_requested.set()
+            time.sleep(site.feed_delay)
             body, headers = site.feed().encode(), {"Content-Type": "application/rss+xml"}
         elif path in site.by_path:
             time.sleep(site.page_delay)
@@ -82,6 +84,7 @@ class HostileWire:
         *,
         poisoned: Iterable[int] = (),
         page_delay: float = 0.0,
+        feed_delay: float = 0.0,
         seed: int = 14,
     ) -> None:
         self.stories, _ = generate_stories(stories, seed, date(2025, 11, 17))
@@ -89,6 +92,8 @@ class HostileWire:
         numbers = [story.number for story in self.stories]
         self.poisoned = {numbers[index] for index in poisoned}
         self.page_delay = page_delay
+        self.feed_delay = feed_delay
+        self.feed_requested = threading.Event()
         self.requests: list[str] = []
         self.lock = threading.Lock()
         self._server = _Server(self)

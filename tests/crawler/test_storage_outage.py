@@ -120,3 +120,23 @@ def test_an_outage_longer_than_storage_retry_seconds_fails_the_run_with_one_line
     assert 0 < kept < STORIES
     assert stored <= kept
     assert rejected == 0
+
+
+def test_an_outage_while_asking_which_addresses_are_known_fails_the_run_without_fetching_blind(
+    proxy: DatabaseProxy, direct: Engine, tmp_path: Path
+) -> None:
+    with HostileWire(stories=12, feed_delay=1.0) as site:
+        config = site.write_config(
+            tmp_path / "wirewatch.toml", proxy.proxied_url, storage_retry_seconds=1
+        )
+        with start_wirewatch("crawl", config=config) as process:
+            assert site.feed_requested.wait(30), "the crawl never asked for its feed"
+            proxy.outage(4)  # the feed arrives a second later, with the database gone
+            stdout, stderr = process.communicate(timeout=DEFAULT_TIMEOUT)
+        fetched = site.article_requests()
+
+    output = stdout + stderr
+    assert process.returncode == 1, output
+    assert "Traceback" not in output
+    assert "database unavailable" in output, output
+    assert fetched == []
