@@ -16,6 +16,7 @@ The URLs alone point at empty databases.
 """
 
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +27,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError
 
 from tests.factories import migrated
+from tests.scheduler.helpers import SlowSite
+from wirewatch.app.sampleweb import SampleWeb
 
 POSTGRES_ENV = "WIREWATCH_TEST_POSTGRES_URL"
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -93,3 +96,20 @@ def postgres_engine(postgres_url: str) -> Iterator[Engine]:
     engine = migrated(postgres_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def web() -> Iterator[SampleWeb]:
+    with SampleWeb(stories=12, bad_pages=False) as site:
+        yield site
+
+
+@pytest.fixture
+def slow_site(web: SampleWeb) -> Iterator[SlowSite]:
+    """The wire site of ``web``, each answer ``delay`` seconds late (tests may change it)."""
+    site = SlowSite(web.wire_base, delay=0.7)
+    thread = threading.Thread(target=site.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield site
+    site.shutdown()
+    site.server_close()

@@ -82,30 +82,31 @@ def _count(middleware: BaseRedirectMiddleware, refusal: Refused) -> None:
         stats.inc_value(f"wirewatch/refused/{refusal.reason}")
 
 
-class SiteRedirectMiddleware(RedirectMiddleware):
+class _RefusesRedirects(BaseRedirectMiddleware):
+    """What both redirect middlewares below add to Scrapy's: ``check_redirect``'s refusals.
+
+    Listed first among a middleware's bases, so that its ``super()`` is the Scrapy
+    middleware that follows the redirect.
+    """
+
+    def process_response(
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Request | Response:
+        try:
+            # The next class in the subclass's MRO is the Scrapy middleware: mypy
+            # sees only the base, which leaves process_response to its subclasses.
+            result = super().process_response(request, response)  # type: ignore[misc]
+        except IgnoreRequest:  # its one refusal: the chain is over REDIRECT_MAX_TIMES
+            raise too_many(self, request, response) from None
+        return _checked(self, request, response, result)
+
+
+class SiteRedirectMiddleware(_RefusesRedirects, RedirectMiddleware):
     """``RedirectMiddleware`` (3xx with ``Location``) that refuses what ``check_redirect`` does."""
 
-    def process_response(
-        self, request: Request, response: Response, spider: Spider | None = None
-    ) -> Request | Response:
-        try:
-            result = super().process_response(request, response)
-        except IgnoreRequest:  # its one refusal: the chain is over REDIRECT_MAX_TIMES
-            raise too_many(self, request, response) from None
-        return _checked(self, request, response, result)
 
-
-class SiteMetaRefreshMiddleware(MetaRefreshMiddleware):
+class SiteMetaRefreshMiddleware(_RefusesRedirects, MetaRefreshMiddleware):
     """``MetaRefreshMiddleware`` that refuses what ``check_redirect`` does."""
-
-    def process_response(
-        self, request: Request, response: Response, spider: Spider | None = None
-    ) -> Request | Response:
-        try:
-            result = super().process_response(request, response)
-        except IgnoreRequest:  # its one refusal: the chain is over REDIRECT_MAX_TIMES
-            raise too_many(self, request, response) from None
-        return _checked(self, request, response, result)
 
 
 def _checked(

@@ -10,9 +10,7 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,23 +28,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 CRAWL_TIMEOUT = 120.0
 
 
-@pytest.fixture
-def web() -> Iterator[SampleWeb]:
-    with SampleWeb(stories=12, bad_pages=False) as site:
-        yield site
-
-
-@pytest.fixture
-def slow_site(web: SampleWeb) -> Iterator[SlowSite]:
-    """The wire site, each answer 2 s late: a crawl of it lasts several seconds."""
-    site = SlowSite(web.wire_base, delay=2.0)
-    thread = threading.Thread(target=site.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield site
-    site.shutdown()
-    site.server_close()
-
-
 def running_of(engine: Engine, source: str) -> RunRow | None:
     return next((row for row in running_runs(engine) if row.source == source), None)
 
@@ -59,6 +40,7 @@ def test_a_crawl_closes_the_run_of_a_crawl_killed_with_sigkill_and_leaves_live_o
     slow_site: SlowSite,
 ) -> None:
     engine = sqlite_engine
+    slow_site.delay = 2.0  # a crawl of it lasts long enough to be killed mid-way
     slow_feed = web.feed_url.replace(web.wire_base, slow_site.base)
     sources = [
         Source("killed", [slow_feed]),

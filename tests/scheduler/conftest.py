@@ -9,24 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.scheduler.helpers import Daemon, HangingSite, SlowSite
-from wirewatch.app.sampleweb import SampleWeb
-
-
-@pytest.fixture
-def web() -> Iterator[SampleWeb]:
-    with SampleWeb(stories=12, bad_pages=False) as site:
-        yield site
-
-
-@pytest.fixture
-def slow_site(web: SampleWeb) -> Iterator[SlowSite]:
-    site = SlowSite(web.wire_base, delay=0.7)
-    thread = threading.Thread(target=site.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield site
-    site.shutdown()
-    site.server_close()
+from tests.scheduler.helpers import Daemon, HangingSite
 
 
 @pytest.fixture
