@@ -22,6 +22,7 @@ from wirewatch.core.config import Config, SourceConfig, load_config
 from wirewatch.core.errors import WirewatchError
 from wirewatch.core.logs import configure_logging
 from wirewatch.core.processes import RUN_ID_FLAG
+from wirewatch.core.terminal import visible
 from wirewatch.crawler.database import dispose_engines, shared_engine
 from wirewatch.crawler.process import crawl_recorded_runs
 from wirewatch.crawler.progress import RunSummary
@@ -89,10 +90,10 @@ def recorded_runs(
 
 
 def report(summary: RunSummary) -> str:
-    """One line of how a run went."""
+    """One line of how a run went, its error (which may quote an address a page chose) escaped."""
     counts = ", ".join(f"{value} {name}" for name, value in summary.counts.as_dict().items())
     line = f"run {summary.run_id} ({summary.source}): {summary.status}: {counts}"
-    return f"{line}: {summary.error}" if summary.error else line
+    return visible(f"{line}: {summary.error}") if summary.error else line
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -116,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _fail(message: str, code: int) -> int:
-    one_line = " ".join(message.split())
+    one_line = visible(" ".join(message.split()))
     print(f"{PROG}: error: {one_line}", file=sys.stderr, flush=True)
     return code
 

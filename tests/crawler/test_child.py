@@ -9,7 +9,9 @@ from sqlalchemy import Engine
 
 from tests.cli import run_crawl_child
 from wirewatch.app.sampleweb import SampleWeb
-from wirewatch.storage.ledger import RunOutcome, close_run, get_run, start_run
+from wirewatch.crawler.child import report
+from wirewatch.crawler.progress import RunSummary
+from wirewatch.storage.ledger import RunCounts, RunOutcome, close_run, get_run, start_run
 from wirewatch.storage.models import RunStatus, RunTrigger
 
 
@@ -93,3 +95,12 @@ def test_the_child_fills_in_the_recorded_runs(
     ]
     assert all(r and r.articles_new > 0 and r.finished_at for r in rows)
     assert result.stdout.splitlines()[0].startswith(f"run {wire} (wire): succeeded: ")
+
+
+def test_the_report_line_escapes_control_characters_a_page_put_in_the_error() -> None:
+    error = "offsite_redirect to http://evil.example/\x1b]0;pwned\x07\u202egnp.exe"
+    line = report(RunSummary("wire", 7, RunStatus.FAILED, RunCounts(pages_fetched=1), error))
+
+    assert "\x1b" not in line and "\x07" not in line and "\u202e" not in line
+    assert line.startswith("run 7 (wire): failed: 1 pages_fetched")
+    assert "\\x1b]0;pwned\\x07\\u202egnp.exe" in line
