@@ -26,16 +26,14 @@ from wirewatch.crawler.extract.document import (
     parse_document,
 )
 from wirewatch.crawler.extract.encoding import decode_body, header_value
-from wirewatch.crawler.extract.generic import (
-    extract_generic,
-    looks_like_error_page,
-    looks_like_listing,
-)
+from wirewatch.crawler.extract.generic import extract_generic, looks_like_error_page, page_date
 from wirewatch.crawler.extract.language import first_language
+from wirewatch.crawler.extract.listing import looks_like_listing
 from wirewatch.crawler.extract.locate import Markers, Verdict, locate, texts_near
 from wirewatch.crawler.extract.paragraphs import clean_paragraphs, raw_paragraphs
 from wirewatch.crawler.extract.sniff import sniff_xml_kind
 from wirewatch.crawler.extract.title import find_title
+from wirewatch.crawler.extract.words import story_words
 
 UNEXPECTED_ERROR = "unexpected error during extraction"
 """How the detail of a ``parse_error`` rejection begins when extraction itself broke (a bug)."""
@@ -160,8 +158,9 @@ def _generic_record(url: str, address: str, document: Document, html: str) -> Ar
     title = find_title(document.metadata, document.root, url)
     if looks_like_error_page(title or document.metadata.title_tag):
         raise _Reject(RejectReason.NOT_AN_ARTICLE, f"an error page ({title!r})")
-    if looks_like_listing(document.root):
-        raise _Reject(RejectReason.NOT_AN_ARTICLE, "mostly links: a listing page")
+    listing = looks_like_listing(document.root)
+    if listing is not None:
+        raise _Reject(RejectReason.NOT_AN_ARTICLE, listing.describe())
     if not title:
         raise _Reject(RejectReason.NO_TITLE, "no headline found")
     try:
@@ -173,7 +172,7 @@ def _generic_record(url: str, address: str, document: Document, html: str) -> Ar
         raise _Reject(RejectReason.NO_BODY, "no main text found")
     paragraphs = [p for p in story.paragraphs if p != title]
     _check_length(paragraphs, MIN_GENERIC_WORDS)
-    dateline = _structured_dateline(document.metadata) or story.dateline
+    dateline = _structured_dateline(document.metadata) or page_date(html)
     published = arbitrate(dateline, None)
     return ArticleRecord(
         canonical_url=address,
@@ -188,11 +187,11 @@ def _generic_record(url: str, address: str, document: Document, html: str) -> Ar
 
 
 def _check_length(paragraphs: list[str], minimum: int) -> None:
-    words = " ".join(paragraphs).count(" ") + 1  # already collapsed: one space between words
     if not paragraphs:
         raise _Reject(RejectReason.NO_BODY, "no article text")
+    words = story_words(" ".join(paragraphs))
     if words < minimum:
-        raise _Reject(RejectReason.NO_BODY, f"{words} words: too short to be a story")
+        raise _Reject(RejectReason.NO_BODY, f"{words:.0f} words: too short to be a story")
 
 
 def _wire_dateline(document: Document, markers: Markers) -> Dateline | None:

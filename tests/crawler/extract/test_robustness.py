@@ -150,6 +150,21 @@ def test_a_ten_megabyte_page_without_markers_is_handled_quickly() -> None:
     assert result.paragraphs[0].startswith("The city council on Tuesday approved")
 
 
+def test_a_page_made_heavy_by_its_scripts_is_extracted_like_the_light_one() -> None:
+    """Megabytes of inline script are no reason to skip trafilatura: it is the element
+    count that costs it time."""
+    promo = "<div class='promo'><p>Subscribe to our newsletter for the latest local news.</p></div>"
+    light = generic_page(extra=promo)
+    script = "<script>var state = '" + "x" * 3_000_000 + "';</script>"
+    heavy = light.replace("</head>", script + "</head>")
+    light_result = extract_checked(URL, light.encode(), HTML)
+    heavy_result = extract_checked(URL, heavy.encode(), HTML)
+    assert isinstance(light_result, ArticleRecord)
+    assert isinstance(heavy_result, ArticleRecord)
+    assert heavy_result.paragraphs == light_result.paragraphs
+    assert not any("newsletter" in p for p in heavy_result.paragraphs)
+
+
 def test_deep_nesting_without_markers_is_handled() -> None:
     body = ("<div>" * 100_000 + generic_page() + "</div>" * 100_000).encode()
     extract_checked(URL, body, HTML)
