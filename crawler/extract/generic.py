@@ -77,15 +77,16 @@ def extract_generic(html: str, url: str, root: etree._Element) -> GenericStory |
     return GenericStory(paragraphs=paragraphs)
 
 
-def page_date(html: str) -> Dateline | None:
+def page_date(html: str, url: str) -> Dateline | None:
     """The publication date htmldate reads in the page, for pages that state none in metadata.
 
-    The parameters are those trafilatura passes to htmldate itself (the original
-    date, extensive search, no date after today).
+    The parameters are those trafilatura passes to htmldate itself (the address,
+    the original date, extensive search, no date after today).
     """
     try:
         found = find_date(
             html,
+            url=url,
             extensive_search=True,
             original_date=True,
             max_date=datetime.now(UTC).strftime("%Y-%m-%d"),

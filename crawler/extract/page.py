@@ -172,7 +172,7 @@ def _generic_record(url: str, address: str, document: Document, html: str) -> Ar
         raise _Reject(RejectReason.NO_BODY, "no main text found")
     paragraphs = [p for p in story.paragraphs if p != title]
     _check_length(paragraphs, MIN_GENERIC_WORDS)
-    dateline = _structured_dateline(document.metadata) or page_date(html)
+    dateline = _structured_dateline(document.metadata) or page_date(html, url)
     published = arbitrate(dateline, None)
     return ArticleRecord(
         canonical_url=address,
