@@ -90,7 +90,9 @@ def extract_generic(html: str, url: str, root: etree._Element) -> GenericStory |
 def without_link_lines(paragraphs: list[str], root: etree._Element) -> list[str]:
     """The paragraphs without those that are the whole text of one of the page's links."""
     link_texts = {
-        normalise_paragraph("".join(link.itertext()))
+        normalise_paragraph(
+            etree.tostring(link, method="text", encoding="unicode", with_tail=False)
+        )
         for link in select_elements(_LINKS_OUTSIDE_HEADINGS, root)
     }
     link_texts.discard("")
