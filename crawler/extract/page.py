@@ -92,7 +92,7 @@ def _extract(url: str, body: bytes, headers: Mapping[str, str] | None) -> Articl
     if decoded is None:
         raise _Reject(RejectReason.BAD_ENCODING, "the body does not decode to text in any charset")
     # Bytes that strictly decoded as UTF-8 go to the parser as they are; others re-encoded.
-    strict_utf8 = decoded.encoding == "utf-8" and decoded.source in ("http", "meta", "utf-8")
+    strict_utf8 = decoded.encoding == "utf-8" and decoded.exact and decoded.source != "bom"
     document = parse_document(body if strict_utf8 else decoded.text.encode("utf-8"))
     if document is not None and document.truncation:
         detail = f"tree truncated: {document.truncation}; the rest of the page is lost"
