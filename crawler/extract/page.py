@@ -7,6 +7,7 @@ a ``parse_error`` rejection: extraction never raises.
 
 import re
 from collections.abc import Iterator, Mapping
+from urllib.parse import urlsplit
 
 from lxml import etree
 
@@ -16,6 +17,7 @@ from wirewatch.crawler.extract.dateline import (
     Dateline,
     arbitrate,
     first_dated_text,
+    numeric_order,
     parse_structured,
     stated_offset,
 )
@@ -142,7 +144,8 @@ def _wire_record(url: str, address: str, document: Document, markers: Markers) -
         raise _Reject(RejectReason.NO_TITLE, "a wire page without a headline")
     _check_length(paragraphs, MIN_WIRE_WORDS)
     wire = markers.wire
-    published = arbitrate(_wire_dateline(document, markers), wire.date if wire else None)
+    dateline = _settled(_wire_dateline(document, markers), document, url)
+    published = arbitrate(dateline, wire.date if wire else None)
     return ArticleRecord(
         canonical_url=address,
         title=title,
@@ -173,7 +176,7 @@ def _generic_record(url: str, address: str, document: Document, html: str) -> Ar
         raise _Reject(RejectReason.NO_BODY, "no main text found")
     paragraphs = [p for p in story.paragraphs if p != title]
     _check_length(paragraphs, MIN_GENERIC_WORDS)
-    dateline = _structured_dateline(document.metadata) or story.dateline
+    dateline = _settled(_structured_dateline(document.metadata) or story.dateline, document, url)
     published = arbitrate(dateline, None)
     return ArticleRecord(
         canonical_url=address,
@@ -208,6 +211,21 @@ def _wire_dateline(document: Document, markers: Markers) -> Dateline | None:
         return found
     zone = stated_offset(etree.tostring(document.root, method="text", encoding="unicode"))
     return found if zone is None else found.read_in(zone)
+
+
+def _settled(dateline: Dateline | None, document: Document, url: str) -> Dateline | None:
+    """A numeric dateline that reads both ways, read in the order the site writes dates."""
+    if dateline is None or dateline.alternative is None:
+        return dateline
+    metadata = document.metadata
+    locales = (
+        metadata.html_lang,
+        metadata.meta.get("og:locale"),
+        metadata.meta.get("content-language"),
+        metadata.meta.get("language"),
+    )
+    text = etree.tostring(document.root, method="text", encoding="unicode")
+    return dateline.resolved(numeric_order(text, locales, urlsplit(url).hostname or ""))
 
 
 def _structured_dateline(metadata: PageMetadata) -> Dateline | None:
