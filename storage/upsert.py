@@ -395,7 +395,9 @@ class Difference(StrEnum):
     """More replacement or mojibake characters than the stored text: a badly decoded copy."""
 
 
-def compare_text(stored: StoredText | None, record: ArticleRecord, keyed_by_wire_id: bool) -> Difference:
+def compare_text(
+    stored: StoredText | None, record: ArticleRecord, keyed_by_wire_id: bool
+) -> Difference:
     """What a sighting whose hash differs from the stored one's is (pure).
 
     A copy must never degrade a stored story: one whose text holds more U+FFFD or

@@ -289,7 +289,9 @@ def _locale_order(locale: str | None) -> NumericOrder:
     parts = locale.strip().lower().replace("_", "-").split("-")
     language, region = parts[0], parts[1] if len(parts) > 1 else ""
     if region:
-        return NumericOrder.MONTH_FIRST if region in _MONTH_FIRST_REGIONS else NumericOrder.DAY_FIRST
+        return (
+            NumericOrder.MONTH_FIRST if region in _MONTH_FIRST_REGIONS else NumericOrder.DAY_FIRST
+        )
     if not language.isalpha() or language == "en":
         return NumericOrder.UNKNOWN
     return NumericOrder.DAY_FIRST

@@ -20,10 +20,11 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
+from wirewatch.core.text import TITLE_SEPARATORS
 from wirewatch.crawler.extract.document import PageMetadata, json_ld_value, select_elements
 from wirewatch.crawler.extract.paragraphs import normalise_paragraph
 
-_SEPARATORS = r"(?:[|\-\u2013\u2014:\u00bb\u2022]|::)"
+_SEPARATORS = TITLE_SEPARATORS  # the same as storage's, which compares titles by them
 _SUFFIX = re.compile(r"^(?P<head>.+)\s+" + _SEPARATORS + r"\s+(?P<site>[^|]{1,60})$")
 _PREFIX = re.compile(
     r"^(?P<site>[^|:]{1,60}?)\s+(?P<separator>" + _SEPARATORS + r")\s+(?P<head>.+)$"

@@ -177,7 +177,9 @@ def test_an_attribution_in_its_own_box_stores_the_whole_story_once_with_every_ad
         {"star": partner.url("/feed.xml"), "ledger": wire.url("/feed.xml")},
     )
 
-    assert_stored_once_with_every_address(sqlite_url, [list(p) for p in zip(boxed_urls, copy_urls)])
+    assert_stored_once_with_every_address(
+        sqlite_url, [list(p) for p in zip(boxed_urls, copy_urls, strict=True)]
+    )
     stored = story_rows(sqlite_url)
     assert set(stored) == {s.headline for s in stories}
     for story in stories:
@@ -212,7 +214,7 @@ def test_a_wire_site_naming_itself_in_every_title_after_a_partner_copy_makes_no_
     crawled(tmp_path / "w.toml", sqlite_url, {"wire": wire.url("/feed.xml")})
 
     assert_stored_once_with_every_address(
-        sqlite_url, [list(p) for p in zip(partner_urls, wire_urls)]
+        sqlite_url, [list(p) for p in zip(partner_urls, wire_urls, strict=True)]
     )
     stored = story_rows(sqlite_url)
     assert set(stored) == {s.headline for s in stories}

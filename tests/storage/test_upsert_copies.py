@@ -85,7 +85,9 @@ def test_a_copy_without_the_stored_site_name_cleans_the_title_in_place(
     assert outcome is Outcome.DUPLICATE
     story = stored_story(migrated_engine)
     assert (story["title"], story["revision"]) == (HEADLINE, 1)
-    assert story["content_hash"] == make_record(1, title=HEADLINE, paragraphs=PARAGRAPHS).content_hash
+    assert (
+        story["content_hash"] == make_record(1, title=HEADLINE, paragraphs=PARAGRAPHS).content_hash
+    )
     assert revisions(migrated_engine) == 0
 
 
@@ -97,7 +99,9 @@ def test_a_changed_headline_is_still_a_revision(migrated_engine: Engine) -> None
 
 
 @pytest.mark.parametrize("garbled", ["CafÃ© owners", "Caf√© owners", "Caf\ufffd owners"])
-def test_a_badly_decoded_copy_never_becomes_a_revision(migrated_engine: Engine, garbled: str) -> None:
+def test_a_badly_decoded_copy_never_becomes_a_revision(
+    migrated_engine: Engine, garbled: str
+) -> None:
     clean = make_record(1, title=HEADLINE, paragraphs=PARAGRAPHS)
     paragraphs = (PARAGRAPHS[0].replace("Café owners", garbled), PARAGRAPHS[1])
     copy = at_url(replace(clean, paragraphs=paragraphs), "https://wire.example/1")

@@ -123,7 +123,9 @@ def headline_variants(title: str) -> frozenset[str]:
             if any(len(text) > _MAX_AFFIX_CHARS for text in (*texts[:start], *texts[end:])):
                 continue
             kept = texts[start]
-            for separator, text in zip(separators[start : end - 1], texts[start + 1 : end]):
+            for separator, text in zip(
+                separators[start : end - 1], texts[start + 1 : end], strict=True
+            ):
                 kept += f" {separator} {text}"
             if len(kept.split()) >= _MIN_HEADLINE_WORDS:
                 variants.add(fold_for_hash(kept))

@@ -120,7 +120,7 @@ def test_headers_are_read_case_insensitively() -> None:
 
 # Issue 13: a short UTF-8 page with one stray byte was decoded as a legacy code page
 # (mac-iceland, windows-1252): "CafÃ©" stored over the clean text.
-STRAY = ("<html><body><p>Café owners welcome a new fund.</p>".encode() + b"\x92 stray</body></html>")
+STRAY = "<html><body><p>Café owners welcome a new fund.</p>".encode() + b"\x92 stray</body></html>"
 
 
 @pytest.mark.parametrize(

@@ -69,7 +69,9 @@ def test_the_same_template_with_a_wire_id_reads_the_same_story() -> None:
 
 def test_a_wire_id_alone_in_its_box_after_the_story_finds_the_story_before_it() -> None:
     html = page("<p>{lead}</p>").replace("(MENAFN- The Daily Star) ", "")
-    html = html.replace('<div class="share">', f'<div class="wire">{WIRE_ID}</div><div class="share">')
+    html = html.replace(
+        '<div class="share">', f'<div class="wire">{WIRE_ID}</div><div class="share">'
+    )
 
     record = record_of(html)
 

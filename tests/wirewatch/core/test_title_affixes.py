@@ -20,7 +20,7 @@ HEADLINE = "Oil Rises for a Third Day"
         f"Levant Ledger \u00bb {HEADLINE}",
         f"Levant Ledger - {HEADLINE} \u2013 Markets",
         f"{HEADLINE.upper()} \u2014 LL",
-        f"Oil Rises for a Third Day\u00a0| Levant Ledger",
+        "Oil Rises for a Third Day\u00a0| Levant Ledger",
     ],
 )
 def test_titles_differing_only_by_affixes_share_a_headline(other: str) -> None:
