@@ -74,11 +74,18 @@ class _Reject(Exception):
 
 
 def extract(
-    url: str, body: bytes, headers: Mapping[str, str] | None = None
+    url: str,
+    body: bytes,
+    headers: Mapping[str, str] | None = None,
+    site_names: frozenset[str] = frozenset(),
 ) -> ArticleRecord | Rejection:
-    """The record a page carries, or why it carries none. Pure; never raises."""
+    """The record a page carries, or why it carries none. Pure; never raises.
+
+    ``site_names``: names of the page's site learnt from its host's other titles
+    (``site_names.SiteNames``), stripped from the title like a declared one.
+    """
     try:
-        return _extract(url, body, headers)
+        return _extract(url, body, headers, site_names)
     except _Reject as rejection:
         return Rejection(url=url, reason=rejection.reason, detail=rejection.detail)
     except Exception as error:  # the contract: any failure is a rejection, never a crash
@@ -86,7 +93,9 @@ def extract(
         return Rejection(url=url, reason=RejectReason.PARSE_ERROR, detail=detail)
 
 
-def _extract(url: str, body: bytes, headers: Mapping[str, str] | None) -> ArticleRecord:
+def _extract(
+    url: str, body: bytes, headers: Mapping[str, str] | None, site_names: frozenset[str]
+) -> ArticleRecord:
     address = _canonical_address(url)
     content_type = header_value(headers, "Content-Type")
     _check_payload(body, content_type)
@@ -105,8 +114,8 @@ def _extract(url: str, body: bytes, headers: Mapping[str, str] | None) -> Articl
     if markers.verdict is Verdict.LISTING:
         raise _Reject(RejectReason.NOT_AN_ARTICLE, "several wire stories on one page: a listing")
     if markers.verdict is Verdict.ARTICLE:
-        return _wire_record(url, address, document, markers)
-    return _generic_record(url, address, document, decoded.text)
+        return _wire_record(url, address, document, markers, site_names)
+    return _generic_record(url, address, document, decoded.text, site_names)
 
 
 def _describe(error: Exception) -> str:
@@ -134,9 +143,11 @@ def _check_payload(body: bytes, content_type: str) -> None:
         raise _Reject(RejectReason.NOT_AN_ARTICLE, "a feed or sitemap, not an article page")
 
 
-def _wire_record(url: str, address: str, document: Document, markers: Markers) -> ArticleRecord:
+def _wire_record(
+    url: str, address: str, document: Document, markers: Markers, site_names: frozenset[str]
+) -> ArticleRecord:
     assert markers.container is not None
-    title = find_title(document.metadata, document.root, url)
+    title = find_title(document.metadata, document.root, url, site_names)
     found = (markers.attribution_element, markers.wire_element)
     raw = raw_paragraphs(markers.container, [element for element in found if element is not None])
     provider, paragraphs = clean_paragraphs(raw, title)
@@ -159,8 +170,10 @@ def _wire_record(url: str, address: str, document: Document, markers: Markers) -
     )
 
 
-def _generic_record(url: str, address: str, document: Document, html: str) -> ArticleRecord:
-    title = find_title(document.metadata, document.root, url)
+def _generic_record(
+    url: str, address: str, document: Document, html: str, site_names: frozenset[str]
+) -> ArticleRecord:
+    title = find_title(document.metadata, document.root, url, site_names)
     if looks_like_error_page(title or document.metadata.title_tag):
         raise _Reject(RejectReason.NOT_AN_ARTICLE, f"an error page ({title!r})")
     if looks_like_listing(document.root):
