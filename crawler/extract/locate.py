@@ -5,9 +5,9 @@ ID. The article container is the lowest element holding both, so a partner
 template never seen before still works. With one marker only, the container is
 the smallest element holding the marker and the story's paragraphs: a marker
 alone in its own box (``<div class="lead">(MENAFN- X) ...</div>`` followed by
-sibling ``<div class="txt-par">`` paragraphs) is not the story, its parent is. The texts holding ``MENAFN`` come from
-``document`` (text in scripts is never among them, so a wire ID that only occurs
-in a ``<script>`` is not a marker).
+sibling ``<div class="txt-par">`` paragraphs) is not the story, its parent is.
+The texts holding ``MENAFN`` come from ``document`` (text in scripts is never
+among them, so a wire ID that only occurs in a ``<script>`` is not a marker).
 """
 
 from collections.abc import Iterator
@@ -152,10 +152,11 @@ def _story_box(block: etree._Element, *, following: bool) -> etree._Element:
     """The smallest element holding a lone marker's block and the story's paragraphs.
 
     A block with structure of its own (paragraphs, line breaks) or a story's
-    length of text holds the story. A block that is one short run of text (the lead, or the wire-ID line) is only the
-    marker's box: the story is in its siblings, after the attribution
-    (``following``) or before the wire ID. Climb to the first ancestor where such
-    a sibling carries text; without one within a few levels, the block stays.
+    length of text holds the story. A block that is one short run of text (the
+    lead, or the wire-ID line) is only the marker's box: the story is in its
+    siblings, after the attribution (``following``) or before the wire ID. Climb
+    to the first ancestor where such a sibling carries text; without one within
+    a few levels, the block stays.
     """
     if _has_structure(block) or _words(block) >= _STORY_WORDS:
         return block
@@ -174,7 +175,7 @@ def _story_box(block: etree._Element, *, following: bool) -> etree._Element:
 
 
 def _words(element: etree._Element) -> int:
-    return len(_text(element).split())
+    return len(etree.tostring(element, method="text", encoding="unicode", with_tail=False).split())
 
 
 def _has_structure(block: etree._Element) -> bool:
