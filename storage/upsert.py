@@ -33,7 +33,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
 from wirewatch.core.record import ArticleRecord, Precision, QualityFlag
-from wirewatch.core.text import clean_text
+from wirewatch.core.text import (
+    clean_text,
+    fold_for_hash,
+    is_affix_stripped,
+    only_affixes_differ,
+    suspect_characters,
+)
 from wirewatch.core.wire_id import WireId
 from wirewatch.storage.errors import is_conflict
 from wirewatch.storage.models import article_revisions, article_urls, articles, to_utc
@@ -308,11 +314,30 @@ def _plan_existing(connection: Connection, existing: Sequence[Sighting]) -> dict
         return {}
     current = _lock_current(connection, [s.key for s in existing])
     archived = _archived_hashes(connection, [row["id"] for row in current.values()])
+    changed = [
+        current[s.key]["id"]
+        for s in existing
+        if s.record.content_hash != current[s.key]["content_hash"]
+        and s.record.content_hash not in archived.get(current[s.key]["id"], set())
+    ]
+    texts = _stored_texts(connection, changed)
     plans = {}
     for sighting in existing:
         row = current[sighting.key]
-        plans[sighting.key] = plan_sighting(row, archived.get(row["id"], set()), sighting)
+        plans[sighting.key] = plan_sighting(
+            row, archived.get(row["id"], set()), sighting, texts.get(row["id"])
+        )
     return plans
+
+
+def _stored_texts(connection: Connection, article_ids: Sequence[int]) -> dict[int, "StoredText"]:
+    """The stored title and body of stories a sighting may revise (read only for those)."""
+    if not article_ids:
+        return {}
+    statement = select(articles.c.id, articles.c.title, articles.c.body).where(
+        articles.c.id.in_(article_ids)
+    )
+    return {row.id: StoredText(row.title, row.body) for row in connection.execute(statement)}
 
 
 def _lock_current(connection: Connection, keys: Sequence[Key]) -> dict[Key, Mapping[Any, Any]]:
@@ -349,15 +374,79 @@ def _archived_hashes(connection: Connection, article_ids: Sequence[int]) -> dict
     return archived
 
 
-def plan_sighting(current: Mapping[Any, Any], archived: set[str], sighting: Sighting) -> _Plan:
-    """Decide what a sighting of a stored story changes (pure: no database access)."""
+@dataclass(frozen=True)
+class StoredText:
+    """The stored title and body of a story, to compare a differing sighting with."""
+
+    title: str
+    body: str
+
+
+class Difference(StrEnum):
+    """How a sighting whose text hashes differently relates to the stored story."""
+
+    REVISION = "revision"
+    """A changed story: a new revision."""
+    CLEANER_TITLE = "cleaner_title"
+    """The same text, the stored title less a site-name affix: the title is cleaned in place."""
+    SAME = "same"
+    """The same text but for site-name affixes in the title (or typography): nothing changes."""
+    GARBLED = "garbled"
+    """More replacement or mojibake characters than the stored text: a badly decoded copy."""
+
+
+def compare_text(
+    stored: StoredText | None, record: ArticleRecord, keyed_by_wire_id: bool
+) -> Difference:
+    """What a sighting whose hash differs from the stored one's is (pure).
+
+    A copy must never degrade a stored story: one whose text holds more U+FFFD or
+    mojibake (``CafÃ©``) than the stored text is a badly decoded copy, never a
+    revision over it; one whose title only adds, drops or changes a site-name
+    affix (``Headline :: Levant Ledger``) over the same body is the same revision.
+    A title that drops an affix the stored one has replaces it, without a new
+    revision, where the story is keyed by wire ID (a content-hash key never changes).
+    Without the stored text (``None``) a differing hash is a revision.
+    """
+    if stored is None:
+        return Difference.REVISION
+    new_text = record.title + "\n" + record.body
+    if suspect_characters(new_text) > suspect_characters(stored.title + "\n" + stored.body):
+        return Difference.GARBLED
+    if fold_for_hash(record.body) != fold_for_hash(stored.body):
+        return Difference.REVISION
+    if not only_affixes_differ(record.title, stored.title):
+        return Difference.REVISION
+    if keyed_by_wire_id and is_affix_stripped(record.title, of=stored.title):
+        return Difference.CLEANER_TITLE
+    return Difference.SAME
+
+
+def plan_sighting(
+    current: Mapping[Any, Any],
+    archived: set[str],
+    sighting: Sighting,
+    stored: StoredText | None = None,
+) -> _Plan:
+    """Decide what a sighting of a stored story changes (pure: no database access).
+
+    ``stored``: the story's stored title and body, needed only when the
+    sighting's hash is neither the current nor an archived one (``compare_text``).
+    """
     record, seen = sighting.record, sighting.fetched_at
     article_id, revision = current["id"], current["revision"]
     if record.content_hash != current["content_hash"] and record.content_hash in archived:
         return _Plan(article_id, revision, Outcome.UNCHANGED)
     changes = improvements(current, record)
     outcome = Outcome.UNCHANGED
+    difference = Difference.SAME
     if record.content_hash != current["content_hash"]:
+        difference = compare_text(stored, record, current["wire_id"] is not None)
+    if difference is Difference.GARBLED:
+        log.info("story %d kept over a copy with more undecodable characters", article_id)
+    elif difference is Difference.CLEANER_TITLE:
+        changes |= {"title": record.title, "content_hash": record.content_hash}
+    elif difference is Difference.REVISION:
         outcome, revision = Outcome.UPDATED, revision + 1
         changes |= {
             "title": record.title,
@@ -388,7 +477,11 @@ def improvements(current: Mapping[Any, Any], record: ArticleRecord) -> dict[str,
 
 
 def _better_date(current: Mapping[Any, Any], record: ArticleRecord) -> dict[str, Any]:
-    """A missing date is filled; a date-only one gives way to a full timestamp on that day."""
+    """A missing date is filled; a date-only one gives way to a full timestamp on that day.
+
+    A date stored ``date_ambiguous`` (a numeric dateline nothing settled) gives
+    way to any date read without doubt, and loses the flag.
+    """
     if record.published_at is None:
         return {}
     if current["published_at"] is None:
@@ -396,6 +489,18 @@ def _better_date(current: Mapping[Any, Any], record: ArticleRecord) -> dict[str,
             "published_at": record.published_at,
             "published_precision": str(record.published_precision),
             "quality_flags": _flags(current["quality_flags"], record.quality_flags, drop=None),
+        }
+    stored_flags = current["quality_flags"].split(",")
+    if (
+        QualityFlag.DATE_AMBIGUOUS in stored_flags
+        and QualityFlag.DATE_AMBIGUOUS not in record.quality_flags
+    ):
+        return {
+            "published_at": record.published_at,
+            "published_precision": str(record.published_precision),
+            "quality_flags": _flags(
+                current["quality_flags"], record.quality_flags, drop=QualityFlag.DATE_AMBIGUOUS
+            ),
         }
     is_upgrade = (
         current["published_precision"] == Precision.DATE

@@ -2,7 +2,17 @@
 
 Visible formats seen on wire pages: ``Tuesday, 02 January 2024 12:17 GMT``,
 ``17 Nov 2025, 09:42 AM`` (in the page's stated offset), ``November 17, 2025``,
-``11/17/2025`` (month first) and ISO 8601. Everything is converted to UTC.
+numeric ``17/11/2025``, ``11/17/2025`` or ``17.11.2025``, and ISO 8601.
+Everything is converted to UTC.
+
+A numeric date whose day and month could be swapped (``04/12/2026``) is read
+day-first, with the month-first reading kept as ``Dateline.alternative``; the
+page then settles it (``Dateline.resolved``) by the site's order
+(``numeric_order``: other numeric dates on the page that only read one way, the
+page's locale, its country domain). Most of the world, the Middle East included,
+writes day-first, so month-first needs the site to say so (a US locale, a date
+such as ``11/17/2025``). A wire date settles it too (``arbitrate``); what nothing
+settles is stored day-first and flagged ``date_ambiguous``.
 
 A template can print a stale or default date; the wire date cannot be wrong. A
 dateline within a day of the wire date is kept (``datetime`` precision, or
@@ -13,6 +23,7 @@ dateline within a day of the wire date is kept (``datetime`` precision, or
 import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from enum import Enum
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -50,15 +61,16 @@ _MONTH_FIRST = re.compile(
     r"\b" + _WEEKDAY + r"(?P<month>[A-Za-z]{3,9})\.?\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+"
     r"(?P<year>\d{4})\b" + _TIME + _ZONE
 )
-_NUMERIC_US = re.compile(
-    r"(?<![\d/])(?P<month>\d{1,2})/(?P<day>\d{1,2})/(?P<year>\d{4})\b" + _TIME + _ZONE
+_NUMERIC = re.compile(
+    r"(?<![\d/.])(?P<lead>\d{1,2})(?P<separator>[/.])(?P<middle>\d{1,2})(?P=separator)"
+    r"(?P<year>\d{4})\b" + _TIME + _ZONE
 )
 _ISO = re.compile(
     r"(?<!\d)(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})"
     r"(?:[T ](?P<hour>\d{2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.\d+)?)?)?"
     r"\s*(?P<zone>Z|[+-]\d{2}:?\d{2})?(?!\d)"
 )
-_VISIBLE_PATTERNS = (_DAY_FIRST, _MONTH_FIRST, _NUMERIC_US, _ISO)
+_VISIBLE_PATTERNS = (_DAY_FIRST, _MONTH_FIRST, _NUMERIC, _ISO)
 _OFFSET = re.compile(r"([+-])\s*(\d{1,2})(?::?(\d{2}))?$")
 # "All times are GMT+4", as it reads lower-cased.
 STATED_OFFSET_NOTE = (
@@ -79,16 +91,46 @@ _WINDOW_AFTER = 40
 _MAX_YEARS = 50
 
 
+class NumericOrder(Enum):
+    """How a site writes numeric dates: ``dd/mm/yyyy``, ``mm/dd/yyyy``, or not known."""
+
+    DAY_FIRST = "day_first"
+    MONTH_FIRST = "month_first"
+    UNKNOWN = "unknown"
+
+
 class Dateline(NamedTuple):
-    """A point in time read from the page: UTC, and whether a time of day was shown."""
+    """A point in time read from the page: UTC, and whether a time of day was shown.
+
+    ``alternative``: for a numeric date that reads both ways, the month-first
+    reading (``value`` is the day-first one); None when the date reads one way.
+    """
 
     value: datetime
     has_time: bool
     zone_shown: bool = False
+    alternative: datetime | None = None
 
     def read_in(self, zone: tzinfo) -> "Dateline":
         """The same clock time read in ``zone``: for a dateline that showed none, read as UTC."""
-        return Dateline(self.value.replace(tzinfo=zone).astimezone(UTC), self.has_time, False)
+        other = self.alternative
+        return Dateline(
+            _reread(self.value, zone),
+            self.has_time,
+            False,
+            None if other is None else _reread(other, zone),
+        )
+
+    def resolved(self, order: NumericOrder) -> "Dateline":
+        """The reading ``order`` picks; unchanged (still ambiguous) when the order is unknown."""
+        if self.alternative is None or order is NumericOrder.UNKNOWN:
+            return self
+        value = self.value if order is NumericOrder.DAY_FIRST else self.alternative
+        return Dateline(value, self.has_time, self.zone_shown)
+
+
+def _reread(moment: datetime, zone: tzinfo) -> datetime:
+    return moment.replace(tzinfo=zone).astimezone(UTC)
 
 
 class Published(NamedTuple):
@@ -181,16 +223,78 @@ def find_stated_offset(text: str) -> re.Match[str] | None:
 
 
 def arbitrate(dateline: Dateline | None, wire_date: date | None) -> Published:
-    """Keep a dateline within a day of the wire date; otherwise the wire date, flagged."""
+    """Keep a dateline within a day of the wire date; otherwise the wire date, flagged.
+
+    A dateline still ambiguous (``alternative`` set) takes the reading that agrees
+    with the wire date; without a wire date it is kept day-first, flagged
+    ``date_ambiguous``.
+    """
     if wire_date is None:
         if dateline is None:
             return Published(None, Precision.DATE)
-        return Published(dateline.value, _precision(dateline))
-    if dateline is not None and abs((dateline.value.date() - wire_date).days) <= MAX_DAYS_APART:
-        return Published(dateline.value, _precision(dateline))
+        flags = (QualityFlag.DATE_AMBIGUOUS,) if dateline.alternative is not None else ()
+        return Published(dateline.value, _precision(dateline), flags)
+    readings = [] if dateline is None else [dateline.value]
+    if dateline is not None and dateline.alternative is not None:
+        readings.append(dateline.alternative)
+    for reading in readings:
+        if abs((reading.date() - wire_date).days) <= MAX_DAYS_APART:
+            assert dateline is not None
+            return Published(reading, _precision(dateline))
     wire_midnight = datetime.combine(wire_date, time(0, 0), UTC)
     flags = (QualityFlag.DATELINE_MISMATCH,) if dateline is not None else ()
     return Published(wire_midnight, Precision.DATE, flags)
+
+
+_EVIDENCE = re.compile(r"(?<![\d/.])(\d{1,2})([/.])(\d{1,2})\2(?:19|20)\d\d(?!\d)")
+_MAX_EVIDENCE = 200
+_MONTH_FIRST_REGIONS = frozenset({"us", "ph"})
+_GENERIC_COUNTRY_DOMAINS = frozenset({"io", "co", "tv", "me", "ai", "fm", "ly", "to", "cc", "ws"})
+
+
+def numeric_order(page_text: str, locales: Iterable[str | None], host: str) -> NumericOrder:
+    """How a site writes numeric dates, from what the page says, best evidence first.
+
+    1. Other numeric dates on the page that read one way only (``25/11/2026``
+       is day-first, ``11/25/2026`` month-first), when they agree.
+    2. A country domain: ``.us`` month-first, any other day-first (but those
+       sold as generic, ``.io``, ``.co``...). It comes before the locale, which
+       publishing software often leaves at its ``en-US`` default.
+    3. The page's locale (``lang``, ``og:locale``, ``Content-Language``): a US
+       or Philippine region is month-first, any other region and any language
+       but English day-first; plain ``en`` says nothing.
+    """
+    day_first = month_first = False
+    for count, match in enumerate(_EVIDENCE.finditer(page_text)):
+        if count == _MAX_EVIDENCE:
+            break
+        first, second = int(match[1]), int(match[3])
+        day_first = day_first or (12 < first <= 31 and 1 <= second <= 12)
+        month_first = month_first or (12 < second <= 31 and 1 <= first <= 12)
+    if day_first != month_first:
+        return NumericOrder.DAY_FIRST if day_first else NumericOrder.MONTH_FIRST
+    top = host.rstrip(".").rsplit(".", 1)[-1].lower()
+    if len(top) == 2 and top.isalpha() and top not in _GENERIC_COUNTRY_DOMAINS:
+        return NumericOrder.MONTH_FIRST if top == "us" else NumericOrder.DAY_FIRST
+    for locale in locales:
+        order = _locale_order(locale)
+        if order is not NumericOrder.UNKNOWN:
+            return order
+    return NumericOrder.UNKNOWN
+
+
+def _locale_order(locale: str | None) -> NumericOrder:
+    if not locale:
+        return NumericOrder.UNKNOWN
+    parts = locale.strip().lower().replace("_", "-").split("-")
+    language, region = parts[0], parts[1] if len(parts) > 1 else ""
+    if region:
+        return (
+            NumericOrder.MONTH_FIRST if region in _MONTH_FIRST_REGIONS else NumericOrder.DAY_FIRST
+        )
+    if not language.isalpha() or language == "en":
+        return NumericOrder.UNKNOWN
+    return NumericOrder.DAY_FIRST
 
 
 def _precision(dateline: Dateline) -> Precision:
@@ -208,10 +312,30 @@ def _first_valid(
 
 
 def _build(match: re.Match[str], default_zone: tzinfo | None) -> Dateline | None:
-    month = _month(match["month"])
+    if match.re is _NUMERIC:
+        return _build_numeric(match, default_zone)
+    return _build_named(match, default_zone, match["day"], match["month"])
+
+
+def _build_numeric(match: re.Match[str], default_zone: tzinfo | None) -> Dateline | None:
+    """Day-first where the numbers allow it; the month-first reading kept when both do."""
+    first, second = match["lead"], match["middle"]
+    day_first = _build_named(match, default_zone, first, second)
+    if int(first) == int(second):
+        return day_first
+    month_first = _build_named(match, default_zone, second, first)
+    if day_first is None or month_first is None:
+        return day_first or month_first
+    return day_first._replace(alternative=month_first.value)
+
+
+def _build_named(
+    match: re.Match[str], default_zone: tzinfo | None, day_text: str, month_text: str
+) -> Dateline | None:
+    month = _month(month_text)
     if month is None:
         return None
-    year, day, hour_text = int(match["year"]), int(match["day"]), match["hour"]
+    year, day, hour_text = int(match["year"]), int(day_text), match["hour"]
     try:
         if hour_text is None:
             return Dateline(datetime(year, month, day, tzinfo=UTC), False)

@@ -1,7 +1,12 @@
-"""Bytes to text: HTTP charset, then ``<meta charset>``/``http-equiv``, then a BOM, then detection.
+"""Bytes to text: a BOM, then the HTTP charset, then ``<meta charset>``/``http-equiv``, then UTF-8.
 
-A declared charset is only trusted when the bytes decode under it without error;
-otherwise the next source is tried. Labels browsers treat as windows-1252
+A declared charset is trusted when the bytes decode under it with at most a few
+errors (``_few_errors``; each becomes U+FFFD); otherwise the next source is
+tried. Bytes that read as UTF-8 with multi-byte sequences outnumbering the bad
+bytes win over a declared single-byte charset (a server's default ``latin-1``
+on a UTF-8 page) and over detection: one stray byte in a UTF-8 page becomes one
+U+FFFD, never a page of mojibake. A detector runs only when neither a
+declaration nor UTF-8 fits. Labels browsers treat as windows-1252
 (``iso-8859-1``, ``latin1``, ``us-ascii``) decode as windows-1252, as the WHATWG
 Encoding standard requires, so curly quotes in "latin-1" pages come out right.
 """
@@ -35,6 +40,8 @@ _SPARSE_HIGH_BYTES = 0.05
 _CHAOS_TIE = 0.01
 _PREFERRED_CODE_PAGES = ("utf-8", "cp1252", "cp1256", "cp1251", "cp1250", "cp1254", "cp1253")
 _BINARY_SAMPLE = 100_000
+_FEW_ERRORS = 3
+_BYTES_PER_TOLERATED_ERROR = 10_000
 _BAD_CHARS = re.compile("[\ufffd\x00-\x08\x0b\x0e-\x1f]")
 _C0_CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f]")
 _C0_BYTES = bytes([*range(0x00, 0x09), 0x0B, *range(0x0E, 0x20)])
@@ -46,6 +53,8 @@ class Decoded(NamedTuple):
     text: str
     encoding: str
     source: str
+    exact: bool = True
+    """Whether every byte decoded (no U+FFFD stands for an undecodable byte)."""
 
 
 def header_value(headers: Mapping[str, str] | None, name: str) -> str:
@@ -134,39 +143,111 @@ def _meta_charset(body: bytes) -> str | None:
 def decode_body(body: bytes, content_type: str = "") -> Decoded | None:
     """Decode a page; None when no rule yields text that looks like text (binary data)."""
     decoded = _choose(body, content_type)
-    if decoded.encoding == "utf-8" and decoded.source != "fallback":
+    if decoded.exact and decoded.encoding == "utf-8":
         return decoded  # strict UTF-8 decoding already rules out binary data
     return None if _looks_binary(decoded, body) else decoded
 
 
 def _choose(body: bytes, content_type: str) -> Decoded:
     bom = _bom(body)
-    if bom is not None and bom[0] != "utf-8":
-        return _from_bom(body, bom)  # 16/32-bit text: an 8-bit label cannot be right
+    if bom is not None:
+        return _from_bom(body, bom)  # a byte order mark outranks any label, as in browsers
+    utf8 = _Utf8Reading(body)
     declarations: tuple[tuple[str, Callable[[], str | None]], ...] = (
         ("http", lambda: _http_charset(content_type)),
         ("meta", lambda: _meta_charset(body)),
     )
     for source, declared in declarations:
         encoding = declared()
-        text = _try_decode(body, encoding)
-        if text is not None and encoding is not None:
-            return Decoded(text.lstrip("\ufeff"), encoding, source)
-    if bom is not None:
-        return _from_bom(body, bom)
-    text = _try_decode(body, "utf-8")
-    if text is not None:
-        return Decoded(text, "utf-8", "utf-8")
+        if encoding is None:
+            continue
+        if encoding != "utf-8" and _single_byte(encoding) and utf8.mostly_valid(multibyte=True):
+            return utf8.decoded(source)  # UTF-8 bytes under a legacy label: the label is wrong
+        decoded = _decode_tolerant(body, encoding, source)
+        if decoded is not None:
+            return decoded
+    if utf8.mostly_valid():
+        return utf8.decoded("utf-8")
     detected = _detect(body)
     encoding = detected or "cp1252"
-    return Decoded(
-        body.decode(encoding, "replace"), encoding, "detected" if detected else "fallback"
-    )
+    text = body.decode(encoding, "replace")
+    return Decoded(text, encoding, "detected" if detected else "fallback", _exact(text, body))
+
+
+def _decode_tolerant(body: bytes, encoding: str, source: str) -> Decoded | None:
+    """The body under a declared charset, when it decodes with at most a few errors."""
+    strict = _try_decode(body, encoding)
+    if strict is not None:
+        return Decoded(strict.lstrip("\ufeff"), encoding, source, True)
+    try:
+        text = body.decode(encoding, "replace")
+    except LookupError:
+        return None
+    errors = text.count("\ufffd")
+    if errors > _few_errors(len(body)):
+        return None
+    return Decoded(text.lstrip("\ufeff"), encoding, source, False)
+
+
+def _few_errors(size: int) -> int:
+    """How many undecodable bytes a declared charset may leave and still be trusted."""
+    return max(_FEW_ERRORS, size // _BYTES_PER_TOLERATED_ERROR)
+
+
+class _Utf8Reading:
+    """The body read as UTF-8, undecodable bytes as U+FFFD; computed once, when first asked."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+        self._text: str | None = None
+        self._exact = False
+
+    def _read(self) -> str:
+        if self._text is None:
+            strict = _try_decode(self._body, "utf-8")
+            self._exact = strict is not None
+            self._text = strict if strict is not None else self._body.decode("utf-8", "replace")
+        return self._text
+
+    def mostly_valid(self, *, multibyte: bool = False) -> bool:
+        """Valid UTF-8, or multi-byte sequences at least as many as the bytes that are not.
+
+        With ``multibyte``, at least one multi-byte sequence is required too (an
+        ASCII page reads the same under any label but UTF-16's).
+
+        A legacy single-byte page almost never holds a valid multi-byte sequence
+        (it would take a letter such as ``Ã`` followed by a symbol such as ``©``),
+        so one stray byte in a UTF-8 page is told from a windows-1252 page with
+        a few accents. Pure ASCII counts as valid UTF-8.
+        """
+        text = self._read()
+        if self._exact and not multibyte:
+            return True
+        errors = 0 if self._exact else text.count("\ufffd")
+        sequences = len(text) - len(text.encode("ascii", "ignore")) - errors
+        return sequences >= errors and (sequences > 0 or not multibyte)
+
+    def decoded(self, source: str) -> Decoded:
+        return Decoded(self._read().lstrip("\ufeff"), "utf-8", source, self._exact)
+
+
+@lru_cache(maxsize=64)
+def _single_byte(encoding: str) -> bool:
+    """Whether a codec maps each byte to one character (windows-1252, ISO 8859, KOI8...)."""
+    try:
+        return len(bytes(range(256)).decode(encoding, "replace")) == 256
+    except LookupError:
+        return False
+
+
+def _exact(text: str, body: bytes) -> bool:
+    return "\ufffd" not in text or b"\xef\xbf\xbd" in body
 
 
 def _from_bom(body: bytes, bom: tuple[str, int]) -> Decoded:
     encoding, skip = bom
-    return Decoded(body[skip:].decode(encoding, "replace").lstrip("\ufeff"), encoding, "bom")
+    text = body[skip:].decode(encoding, "replace")
+    return Decoded(text.lstrip("\ufeff"), encoding, "bom", _exact(text, body))
 
 
 def _looks_binary(decoded: Decoded, body: bytes) -> bool:

@@ -2,9 +2,12 @@
 
 The markers are the lead attribution (``(MENAFN...)`` opening a text) and the wire
 ID. The article container is the lowest element holding both, so a partner
-template never seen before still works. The texts holding ``MENAFN`` come from
-``document`` (text in scripts is never among them, so a wire ID that only occurs
-in a ``<script>`` is not a marker).
+template never seen before still works. With one marker only, the container is
+the smallest element holding the marker and the story's paragraphs: a marker
+alone in its own box (``<div class="lead">(MENAFN- X) ...</div>`` followed by
+sibling ``<div class="txt-par">`` paragraphs) is not the story, its parent is.
+The texts holding ``MENAFN`` come from ``document`` (text in scripts is never
+among them, so a wire ID that only occurs in a ``<script>`` is not a marker).
 """
 
 from collections.abc import Iterator
@@ -17,6 +20,7 @@ from lxml import etree
 from wirewatch.core.wire_id import WireId, iter_wire_ids
 from wirewatch.crawler.extract.attribution import match_attribution
 from wirewatch.crawler.extract.dateline import may_hold_dateline
+from wirewatch.crawler.extract.paragraphs import is_boilerplate_element
 
 _MAX_PAIRED = 20
 _INLINE_TAGS = frozenset(
@@ -74,10 +78,12 @@ def _decide(
         if len(attributions) > 1:
             return Markers(Verdict.LISTING)
         element, provider = attributions[0]
-        return Markers(Verdict.ARTICLE, _enclosing_block(element), None, provider, None, element)
+        container = _story_box(_enclosing_block(element), following=True)
+        return Markers(Verdict.ARTICLE, container, None, provider, None, element)
     if not attributions:
         element, wire = wires[0]
-        return Markers(Verdict.ARTICLE, _enclosing_block(element), wire, None, element, None)
+        container = _story_box(_enclosing_block(element), following=False)
+        return Markers(Verdict.ARTICLE, container, wire, None, element, None)
     return _pair(attributions, wires)
 
 
@@ -131,6 +137,62 @@ def _enclosing_block(element: etree._Element) -> etree._Element:
             break
         current = parent
     return current
+
+
+_MAX_CLIMB = 4
+_STORY_SIBLING_CHARS = 40
+_STRUCTURE_TAGS = frozenset(
+    {"p", "div", "section", "article", "main", "blockquote", "ul", "ol", "li", "table", "tr",
+     "td", "br", "h2", "h3", "h4", "h5", "h6", "pre"}
+)  # fmt: skip
+_STORY_WORDS = 100
+
+
+def _story_box(block: etree._Element, *, following: bool) -> etree._Element:
+    """The smallest element holding a lone marker's block and the story's paragraphs.
+
+    A block with structure of its own (paragraphs, line breaks) or a story's
+    length of text holds the story. A block that is one short run of text (the
+    lead, or the wire-ID line) is only the marker's box: the story is in its
+    siblings, after the attribution (``following``) or before the wire ID. Climb
+    to the first ancestor where such a sibling carries text; without one within
+    a few levels, the block stays.
+    """
+    if _has_structure(block) or _words(block) >= _STORY_WORDS:
+        return block
+    current = block
+    for _ in range(_MAX_CLIMB):
+        parent = current.getparent()
+        if parent is None or parent.tag == "html":
+            break
+        siblings = current.itersiblings(preceding=not following)
+        if any(_carries_story_text(sibling) for sibling in islice(siblings, 50)):
+            return parent
+        if parent.tag == "body":
+            break
+        current = parent
+    return block
+
+
+def _words(element: etree._Element) -> int:
+    return len(etree.tostring(element, method="text", encoding="unicode", with_tail=False).split())
+
+
+def _has_structure(block: etree._Element) -> bool:
+    return any(
+        isinstance(element.tag, str) and element.tag in _STRUCTURE_TAGS
+        for element in islice(block.iterdescendants(), 200)
+    )
+
+
+def _carries_story_text(element: etree._Element) -> bool:
+    """A sibling with paragraph-sized text of its own, not page furniture."""
+    if not isinstance(element.tag, str) or element.tag in ("nav", "aside", "footer", "header"):
+        return False
+    if is_boilerplate_element(element):
+        return False
+    text = etree.tostring(element, method="text", encoding="unicode", with_tail=False)
+    return len(text.strip()) >= _STORY_SIBLING_CHARS
 
 
 _MAX_NEARBY_TEXTS = 200

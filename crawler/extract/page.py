@@ -7,6 +7,7 @@ a ``parse_error`` rejection: extraction never raises.
 
 import re
 from collections.abc import Iterator, Mapping
+from urllib.parse import urlsplit
 
 from lxml import etree
 
@@ -16,6 +17,7 @@ from wirewatch.crawler.extract.dateline import (
     Dateline,
     arbitrate,
     first_dated_text,
+    numeric_order,
     parse_structured,
     stated_offset,
 )
@@ -70,11 +72,18 @@ class _Reject(Exception):
 
 
 def extract(
-    url: str, body: bytes, headers: Mapping[str, str] | None = None
+    url: str,
+    body: bytes,
+    headers: Mapping[str, str] | None = None,
+    site_names: frozenset[str] = frozenset(),
 ) -> ArticleRecord | Rejection:
-    """The record a page carries, or why it carries none. Pure; never raises."""
+    """The record a page carries, or why it carries none. Pure; never raises.
+
+    ``site_names``: names of the page's site learnt from its host's other titles
+    (``site_names.SiteNames``), stripped from the title like a declared one.
+    """
     try:
-        return _extract(url, body, headers)
+        return _extract(url, body, headers, site_names)
     except _Reject as rejection:
         return Rejection(url=url, reason=rejection.reason, detail=rejection.detail)
     except Exception as error:  # the contract: any failure is a rejection, never a crash
@@ -82,7 +91,9 @@ def extract(
         return Rejection(url=url, reason=RejectReason.PARSE_ERROR, detail=detail)
 
 
-def _extract(url: str, body: bytes, headers: Mapping[str, str] | None) -> ArticleRecord:
+def _extract(
+    url: str, body: bytes, headers: Mapping[str, str] | None, site_names: frozenset[str]
+) -> ArticleRecord:
     address = _canonical_address(url)
     content_type = header_value(headers, "Content-Type")
     _check_payload(body, content_type)
@@ -90,7 +101,7 @@ def _extract(url: str, body: bytes, headers: Mapping[str, str] | None) -> Articl
     if decoded is None:
         raise _Reject(RejectReason.BAD_ENCODING, "the body does not decode to text in any charset")
     # Bytes that strictly decoded as UTF-8 go to the parser as they are; others re-encoded.
-    strict_utf8 = decoded.encoding == "utf-8" and decoded.source in ("http", "meta", "utf-8")
+    strict_utf8 = decoded.encoding == "utf-8" and decoded.exact and decoded.source != "bom"
     document = parse_document(body if strict_utf8 else decoded.text.encode("utf-8"))
     if document is not None and document.truncation:
         detail = f"tree truncated: {document.truncation}; the rest of the page is lost"
@@ -101,8 +112,8 @@ def _extract(url: str, body: bytes, headers: Mapping[str, str] | None) -> Articl
     if markers.verdict is Verdict.LISTING:
         raise _Reject(RejectReason.NOT_AN_ARTICLE, "several wire stories on one page: a listing")
     if markers.verdict is Verdict.ARTICLE:
-        return _wire_record(url, address, document, markers)
-    return _generic_record(url, address, document, decoded.text)
+        return _wire_record(url, address, document, markers, site_names)
+    return _generic_record(url, address, document, decoded.text, site_names)
 
 
 def _describe(error: Exception) -> str:
@@ -130,9 +141,11 @@ def _check_payload(body: bytes, content_type: str) -> None:
         raise _Reject(RejectReason.NOT_AN_ARTICLE, "a feed or sitemap, not an article page")
 
 
-def _wire_record(url: str, address: str, document: Document, markers: Markers) -> ArticleRecord:
+def _wire_record(
+    url: str, address: str, document: Document, markers: Markers, site_names: frozenset[str]
+) -> ArticleRecord:
     assert markers.container is not None
-    title = find_title(document.metadata, document.root, url)
+    title = find_title(document.metadata, document.root, url, site_names)
     found = (markers.attribution_element, markers.wire_element)
     raw = raw_paragraphs(markers.container, [element for element in found if element is not None])
     provider, paragraphs = clean_paragraphs(raw, title)
@@ -140,7 +153,8 @@ def _wire_record(url: str, address: str, document: Document, markers: Markers) -
         raise _Reject(RejectReason.NO_TITLE, "a wire page without a headline")
     _check_length(paragraphs, MIN_WIRE_WORDS)
     wire = markers.wire
-    published = arbitrate(_wire_dateline(document, markers), wire.date if wire else None)
+    dateline = _settled(_wire_dateline(document, markers), document, url)
+    published = arbitrate(dateline, wire.date if wire else None)
     return ArticleRecord(
         canonical_url=address,
         title=title,
@@ -154,8 +168,10 @@ def _wire_record(url: str, address: str, document: Document, markers: Markers) -
     )
 
 
-def _generic_record(url: str, address: str, document: Document, html: str) -> ArticleRecord:
-    title = find_title(document.metadata, document.root, url)
+def _generic_record(
+    url: str, address: str, document: Document, html: str, site_names: frozenset[str]
+) -> ArticleRecord:
+    title = find_title(document.metadata, document.root, url, site_names)
     if looks_like_error_page(title or document.metadata.title_tag):
         raise _Reject(RejectReason.NOT_AN_ARTICLE, f"an error page ({title!r})")
     listing = looks_like_listing(document.root)
@@ -172,7 +188,7 @@ def _generic_record(url: str, address: str, document: Document, html: str) -> Ar
         raise _Reject(RejectReason.NO_BODY, "no main text found")
     paragraphs = [p for p in story.paragraphs if p != title]
     _check_length(paragraphs, MIN_GENERIC_WORDS)
-    dateline = _structured_dateline(document.metadata) or page_date(html, url)
+    dateline = _settled(_structured_dateline(document.metadata) or page_date(html, url), document, url)
     published = arbitrate(dateline, None)
     return ArticleRecord(
         canonical_url=address,
@@ -207,6 +223,21 @@ def _wire_dateline(document: Document, markers: Markers) -> Dateline | None:
         return found
     zone = stated_offset(etree.tostring(document.root, method="text", encoding="unicode"))
     return found if zone is None else found.read_in(zone)
+
+
+def _settled(dateline: Dateline | None, document: Document, url: str) -> Dateline | None:
+    """A numeric dateline that reads both ways, read in the order the site writes dates."""
+    if dateline is None or dateline.alternative is None:
+        return dateline
+    metadata = document.metadata
+    locales = (
+        metadata.html_lang,
+        metadata.meta.get("og:locale"),
+        metadata.meta.get("content-language"),
+        metadata.meta.get("language"),
+    )
+    text = etree.tostring(document.root, method="text", encoding="unicode")
+    return dateline.resolved(numeric_order(text, locales, urlsplit(url).hostname or ""))
 
 
 def _structured_dateline(metadata: PageMetadata) -> Dateline | None:

@@ -8,18 +8,24 @@ to ``asyncio.to_thread`` slows down and holds more pages in memory the longer it
 runs. Only pages larger than ``INLINE_MAX_BYTES`` go to a thread, so that one
 huge page cannot stall the downloads for long.
 
+Site names are learnt per host across the crawl (``extract.site_names``): once
+several titles of a host share a prefix or suffix, later pages of that host
+have it stripped from their titles.
+
 Settings read: none. Stats: ``wirewatch/extract/records``,
 ``wirewatch/extract/rejections/<reason>``, ``wirewatch/extract/in_thread``.
 """
 
 import asyncio
 from typing import Any, Self
+from urllib.parse import urlsplit
 
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
 from wirewatch.core.record import ArticleRecord, Rejection
 from wirewatch.crawler.extract import extract
+from wirewatch.crawler.extract.site_names import SiteNames
 from wirewatch.crawler.items import Extracted, FetchedPage
 
 INLINE_MAX_BYTES = 1_000_000
@@ -29,6 +35,7 @@ INLINE_MAX_BYTES = 1_000_000
 class ExtractPipeline:
     def __init__(self, stats: StatsCollector) -> None:
         self.stats = stats
+        self.site_names = SiteNames()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -46,7 +53,13 @@ class ExtractPipeline:
         return Extracted(item, result)
 
     async def _extract(self, page: FetchedPage) -> ArticleRecord | Rejection:
+        host = urlsplit(page.url).hostname or ""
+        names = self.site_names.names(host)
         if len(page.body) <= INLINE_MAX_BYTES:
-            return extract(page.url, page.body, page.headers)
-        self.stats.inc_value("wirewatch/extract/in_thread")
-        return await asyncio.to_thread(extract, page.url, page.body, page.headers)
+            result = extract(page.url, page.body, page.headers, names)
+        else:
+            self.stats.inc_value("wirewatch/extract/in_thread")
+            result = await asyncio.to_thread(extract, page.url, page.body, page.headers, names)
+        if isinstance(result, ArticleRecord):
+            self.site_names.observe(host, result.title)
+        return result

@@ -57,3 +57,37 @@ def test_a_page_over_the_inline_limit_is_extracted_in_a_worker_thread() -> None:
 def test_items_other_than_fetched_pages_pass_through_untouched() -> None:
     rejection = Rejection("http://127.0.0.1/x", RejectReason.HTTP_ERROR, "HTTP 404", 404)
     assert run(new_pipeline(), rejection) is rejection
+
+
+def titled_page(title: str, number: int) -> bytes:
+    story = "".join(
+        f"<p>Paragraph {n} of story {number} tells how the port handled more containers this "
+        "year than in any year before, officials said on Sunday.</p>"
+        for n in range(4)
+    )
+    return (
+        f"<html><head><title>{title}</title></head><body><h1>{title}</h1>"
+        f"<div class='story'><p>(MENAFN- Levant Ledger) Lead of story {number}.</p>{story}"
+        "</div></body></html>"
+    ).encode()
+
+
+def test_a_site_name_shared_by_a_host_titles_is_learnt_and_stripped_from_later_ones() -> None:
+    pipeline = new_pipeline()
+    titles = [f"Port Volumes Rise in Week {n} :: Levant Ledger" for n in range(1, 6)]
+
+    stored = []
+    for number, title in enumerate(titles, start=1):
+        page = fetched_page(
+            f"https://ledger.example/story.php?id={number}", titled_page(title, number)
+        )
+        result = run(pipeline, page)
+        assert isinstance(result, Extracted) and isinstance(result.result, ArticleRecord)
+        stored.append(result.result.title)
+    other = fetched_page("https://other.example/a", titled_page(titles[0], 9))
+    result = run(pipeline, other)
+
+    assert stored[3:] == ["Port Volumes Rise in Week 4", "Port Volumes Rise in Week 5"]
+    assert stored[:3] == titles[:3]
+    assert isinstance(result, Extracted) and isinstance(result.result, ArticleRecord)
+    assert result.result.title == titles[0]

@@ -20,6 +20,7 @@ class Precision(StrEnum):
 
 class QualityFlag(StrEnum):
     DATELINE_MISMATCH = "dateline_mismatch"
+    DATE_AMBIGUOUS = "date_ambiguous"
 
 
 class RejectReason(StrEnum):

@@ -95,3 +95,64 @@ def content_hash(title: str, body: str) -> str:
 def word_count(body: str) -> int:
     """Number of white-space separated words in a body."""
     return len(body.split())
+
+
+TITLE_SEPARATORS = r"(?:[|\-\u2013\u2014:\u00bb\u2022]|::)"
+"""What sets a site's name off a headline: ``|``, dashes, ``:``, ``::``, ``»``, ``•``."""
+_TITLE_SEPARATOR = re.compile(r"\s+(" + TITLE_SEPARATORS + r")\s+")
+_MAX_AFFIX_CHARS = 60
+_MAX_AFFIXES = 2
+_MIN_HEADLINE_WORDS = 3
+
+
+def headline_variants(title: str) -> frozenset[str]:
+    """The folded title, and the folded headlines left when up to two short affixes are cut.
+
+    ``Oil Rises :: Levant Ledger`` -> ``oil rises :: levant ledger``, ``oil rises``
+    (a cut title keeps at least three words, so ``Oil: Prices Rise`` never comes
+    down to ``oil``). Two titles sharing a variant differ only by such affixes.
+    """
+    parts = _TITLE_SEPARATOR.split(title)
+    texts, separators = parts[0::2], parts[1::2]
+    count = len(texts)
+    variants = {fold_for_hash(title)}
+    for start in range(min(count, _MAX_AFFIXES + 1)):
+        for end in range(count, max(start, count - _MAX_AFFIXES - 1), -1):
+            if (start, end) == (0, count) or start >= end:
+                continue
+            if any(len(text) > _MAX_AFFIX_CHARS for text in (*texts[:start], *texts[end:])):
+                continue
+            kept = texts[start]
+            for separator, text in zip(
+                separators[start : end - 1], texts[start + 1 : end], strict=True
+            ):
+                kept += f" {separator} {text}"
+            if len(kept.split()) >= _MIN_HEADLINE_WORDS:
+                variants.add(fold_for_hash(kept))
+    return frozenset(variants)
+
+
+def only_affixes_differ(first: str, second: str) -> bool:
+    """Whether two titles are one headline with different site-name affixes (or typography)."""
+    return bool(headline_variants(first) & headline_variants(second))
+
+
+def is_affix_stripped(title: str, of: str) -> bool:
+    """Whether ``title`` is ``of`` with an affix cut off (not merely a typographic variant)."""
+    folded = fold_for_hash(title)
+    return folded != fold_for_hash(of) and folded in headline_variants(of)
+
+
+# UTF-8 read in a single-byte code page: "Ã©" (windows-1252, latin-1), "â€™", "Â " and,
+# read as Mac Roman, "√©". And U+FFFD, which stands for bytes no charset decoded.
+_MOJIBAKE = re.compile(
+    "\ufffd|[\u00c2\u00c3][\u0080-\u00bf\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u0152"
+    "\u0153\u0160\u0161\u0178\u017d\u017e\u02c6\u02dc\u2122]|\u00e2\u20ac|\u221a[\u00a0-\u00ff]"
+)
+
+
+def suspect_characters(text: str) -> int:
+    """How many replacement characters and mojibake sequences ``text`` holds."""
+    if text.isascii():
+        return 0
+    return len(_MOJIBAKE.findall(text))

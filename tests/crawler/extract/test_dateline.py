@@ -9,9 +9,12 @@ from wirewatch.core.record import Precision, QualityFlag
 from wirewatch.crawler.extract.dateline import (
     STATED_OFFSET_NOTE,
     Dateline,
+    NumericOrder,
+    Published,
     arbitrate,
     find_stated_offset,
     may_hold_dateline,
+    numeric_order,
     parse_dateline,
     parse_structured,
     stated_offset,
@@ -207,3 +210,80 @@ def test_only_texts_that_may_hold_a_dateline_hold_one(pieces: list[str]) -> None
     text = "".join(pieces)
     if parse_dateline(text) is not None:
         assert may_hold_dateline(text)
+
+
+# Issue 13: numeric datelines were always read month-first ("04/12/2026" as 12 April).
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("25/11/2026", _utc(2026, 11, 25)),
+        ("11/25/2026", _utc(2026, 11, 25)),
+        ("25.11.2026", _utc(2026, 11, 25)),
+        ("05/05/2026", _utc(2026, 5, 5)),
+        ("25/11/2026 14:05 GMT", _utc(2026, 11, 25, 14, 5)),
+    ],
+)
+def test_a_numeric_date_that_reads_one_way_only_is_not_ambiguous(
+    text: str, expected: datetime
+) -> None:
+    found = parse_dateline(text)
+
+    assert found is not None
+    assert found.value == expected
+    assert found.alternative is None
+
+
+def test_a_numeric_date_that_reads_both_ways_keeps_both_readings_day_first() -> None:
+    found = parse_dateline("Published 04/12/2026 09:30")
+
+    assert found is not None
+    assert found.value == _utc(2026, 12, 4, 9, 30)
+    assert found.alternative == _utc(2026, 4, 12, 9, 30)
+    assert found.resolved(NumericOrder.DAY_FIRST).value == _utc(2026, 12, 4, 9, 30)
+    assert found.resolved(NumericOrder.MONTH_FIRST).value == _utc(2026, 4, 12, 9, 30)
+    assert found.resolved(NumericOrder.UNKNOWN) == found
+    assert found.read_in(timezone(timedelta(hours=4))).alternative == _utc(2026, 4, 12, 5, 30)
+
+
+@pytest.mark.parametrize(
+    ("page_text", "locales", "host", "order"),
+    [
+        ("Related: 25/11/2026, 30/11/2026", [], "news.example", NumericOrder.DAY_FIRST),
+        ("Related: 11/25/2026", ["ar"], "news.example", NumericOrder.MONTH_FIRST),
+        ("", ["ar-AE"], "news.example", NumericOrder.DAY_FIRST),
+        ("", ["en-GB"], "news.example", NumericOrder.DAY_FIRST),
+        ("", ["fr"], "news.example", NumericOrder.DAY_FIRST),
+        ("", ["en_US"], "news.example", NumericOrder.MONTH_FIRST),
+        ("", ["en-US"], "gulfnews.ae", NumericOrder.DAY_FIRST),
+        ("", [None, "en"], "news.jo", NumericOrder.DAY_FIRST),
+        ("", ["en"], "city.us", NumericOrder.MONTH_FIRST),
+        ("", ["en", None], "news.example", NumericOrder.UNKNOWN),
+        ("", [], "startup.io", NumericOrder.UNKNOWN),
+        ("25/11/2026 and 11/25/2026", ["en"], "news.example", NumericOrder.UNKNOWN),
+    ],
+)
+def test_the_site_says_how_it_writes_numeric_dates(
+    page_text: str, locales: list[str | None], host: str, order: NumericOrder
+) -> None:
+    assert numeric_order(page_text, locales, host) is order
+
+
+def test_an_ambiguous_dateline_takes_the_reading_the_wire_date_agrees_with() -> None:
+    found = parse_dateline("04/12/2026")
+    assert found is not None
+
+    assert arbitrate(found, date(2026, 4, 12)) == Published(_utc(2026, 4, 12), Precision.DATE)
+    assert arbitrate(found, date(2026, 12, 4)) == Published(_utc(2026, 12, 4), Precision.DATE)
+
+
+def test_an_ambiguous_dateline_nothing_settles_is_read_day_first_and_flagged() -> None:
+    found = parse_dateline("04/12/2026")
+    assert found is not None
+
+    published = arbitrate(found, None)
+
+    assert published.at == _utc(2026, 12, 4)
+    assert published.flags == (QualityFlag.DATE_AMBIGUOUS,)
+    assert arbitrate(found.resolved(NumericOrder.DAY_FIRST), None).flags == ()

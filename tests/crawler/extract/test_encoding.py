@@ -116,3 +116,62 @@ def test_headers_are_read_case_insensitively() -> None:
     assert header_value({"content-type": "text/html"}, "Content-Type") == "text/html"
     assert header_value({b"Content-Type": [b"text/html"]}, "content-type") == "text/html"  # type: ignore[dict-item]
     assert header_value(None, "Content-Type") == ""
+
+
+# Issue 13: a short UTF-8 page with one stray byte was decoded as a legacy code page
+# (mac-iceland, windows-1252): "CafÃ©" stored over the clean text.
+STRAY = "<html><body><p>Café owners welcome a new fund.</p>".encode() + b"\x92 stray</body></html>"
+
+
+@pytest.mark.parametrize(
+    "content_type", ["text/html", "text/html; charset=utf-8", "text/html; charset=no-such"]
+)
+def test_a_utf8_page_with_one_stray_byte_reads_as_utf8_with_one_replacement(
+    content_type: str,
+) -> None:
+    decoded = decode_body(STRAY, content_type)
+
+    assert decoded is not None
+    assert decoded.encoding == "utf-8"
+    assert "Café owners" in decoded.text
+    assert decoded.text.count("\ufffd") == 1
+    assert not decoded.exact
+
+
+def test_a_utf8_meta_declaration_with_a_stray_byte_is_trusted() -> None:
+    decoded = decode_body(b'<meta charset="utf-8">' + STRAY, "text/html")
+
+    assert decoded is not None
+    assert (decoded.encoding, decoded.source) == ("utf-8", "meta")
+    assert "Café" in decoded.text
+
+
+@pytest.mark.parametrize("label", ["iso-8859-1", "windows-1252", "koi8-r"])
+def test_utf8_bytes_under_a_wrong_single_byte_label_read_as_utf8(label: str) -> None:
+    page = "<html><body><p>Café owners welcome a fund - “finally”, they say.</p></body></html>"
+
+    decoded = decode_body(page.encode("utf-8"), f"text/html; charset={label}")
+
+    assert decoded is not None
+    assert decoded.text == page
+    assert decoded.encoding == "utf-8"
+
+
+def test_a_declared_legacy_page_with_an_undefined_byte_keeps_its_charset() -> None:
+    body = TEXT.encode("cp1252") + b"\x81"
+
+    decoded = decode_body(body, "text/html; charset=windows-1252")
+
+    assert decoded is not None
+    assert decoded.encoding == "cp1252"
+    assert decoded.text.startswith(TEXT)
+
+
+def test_a_legacy_page_with_a_few_accents_and_no_declaration_is_not_read_as_utf8() -> None:
+    filler = "<p>The council met on Sunday and agreed the plan for the coming year.</p>" * 4
+    page = f"<html><body>{filler}{TEXT}{filler}</body></html>"
+
+    decoded = decode_body(page.encode("cp1252"), "text/html")
+
+    assert decoded is not None
+    assert decoded.text == page

@@ -278,3 +278,49 @@ def test_attribution_split_over_elements_is_found_and_removed() -> None:
     record = _record(wire_page(attribution="(MENAFN- <a href='/jt'>Jordan Times</a>)"))
     assert record.provider == "Jordan Times"
     assert record.paragraphs == PAGE_STORY
+
+
+# Issue 13: numeric datelines read in the order the site writes dates.
+NO_WIRE_ID = "<!-- no wire id -->"
+
+
+@pytest.mark.parametrize(
+    ("url", "head", "expected", "flags"),
+    [
+        ("https://news.example/s", "", datetime(2026, 12, 4, tzinfo=UTC), ("date_ambiguous",)),
+        ("https://news.jo/s", "", datetime(2026, 12, 4, tzinfo=UTC), ()),
+        ("https://news.example/s", "<meta property='og:locale' content='en_US'>",
+         datetime(2026, 4, 12, tzinfo=UTC), ()),
+    ],
+)  # fmt: skip
+def test_a_numeric_dateline_is_read_as_the_site_writes_dates(
+    url: str, head: str, expected: datetime, flags: tuple[str, ...]
+) -> None:
+    html = wire_page(wire_id=NO_WIRE_ID, dateline="04/12/2026", head=head)
+
+    record = _record(html, url)
+
+    assert record.published_at == expected
+    assert [str(flag) for flag in record.quality_flags] == list(flags)
+
+
+def test_other_dates_on_the_page_settle_an_ambiguous_dateline() -> None:
+    related = "<aside><p>Earlier: Ports reopen (25/11/2026)</p></aside>"
+    html = wire_page(wire_id=NO_WIRE_ID, dateline="04/12/2026", around=related)
+
+    record = _record(html)
+
+    assert record.published_at == datetime(2026, 12, 4, tzinfo=UTC)
+    assert record.quality_flags == ()
+
+
+def test_the_wire_date_settles_an_ambiguous_dateline() -> None:
+    html = wire_page(dateline="11/19/2025")  # month-first, unambiguous, agrees with the wire ID
+    assert _record(html).published_at == datetime(2025, 11, 19, tzinfo=UTC)
+    wire_id = PAGE_WIRE_ID.replace("19112025", "04122025")
+    html = wire_page(wire_id=wire_id, dateline="12/04/2025 10:30")
+
+    record = _record(html)
+
+    assert record.published_at == datetime(2025, 12, 4, 10, 30, tzinfo=UTC)
+    assert record.quality_flags == ()
