@@ -19,6 +19,8 @@ from wirewatch.crawler.discover.listings import (
     host_allowed,
     is_article_address,
     next_pages,
+    page_links,
+    scored_links,
 )
 from wirewatch.crawler.discover.sitemaps import read_sitemap, sitemap_entries
 from wirewatch.crawler.discover.xmlstream import (
@@ -47,9 +49,11 @@ __all__ = [
     "is_article_address",
     "looks_like_article",
     "next_pages",
+    "page_links",
     "parse_rfc822_date",
     "parse_w3c_date",
     "read_feed",
     "read_sitemap",
+    "scored_links",
     "sitemap_entries",
 ]

@@ -3,6 +3,7 @@
 import gzip
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from scrapy.http import HtmlResponse, Response, TextResponse
@@ -18,6 +19,7 @@ from wirewatch.crawler.discover import (
     host_allowed,
     is_article_address,
     next_pages,
+    page_links,
     sitemap_entries,
 )
 
@@ -200,3 +202,94 @@ def test_a_gzipped_sitemap_is_classified_by_its_inflated_body() -> None:
 def test_a_text_response_with_a_feed_body_is_classified_as_a_feed_whatever_its_address() -> None:
     response = TextResponse("https://wire.example/news.html", body=RSS, encoding="utf-8")
     assert classify(response) is PageKind.FEED
+
+
+LISTINGS = Path(__file__).resolve().parent / "listings"
+
+
+def listing_links(name: str, url: str) -> list[str]:
+    response = html(url, (LISTINGS / name).read_bytes())
+    assert classify(response, [urlsplit(url).netloc]) is PageKind.LISTING
+    return article_links(response, [urlsplit(url).netloc])
+
+
+@pytest.mark.parametrize(
+    ("name", "url", "stories"),
+    [
+        (
+            "query-string.html",
+            "http://gulfpartner.example/index.php",
+            [
+                "/story.php?id=48213",
+                "/story.php?id=48207&utm_source=home",
+                "/story.php?id=48199",
+                "/article.aspx?ArticleID=48190",
+            ],
+        ),
+        (
+            "numeric-path.html",
+            "http://ledger.example/news/",
+            ["/news/12345", "/news/12344", "/story/en/29989", "/story/en/29990.html"],
+        ),
+        (
+            "wordpress.html",
+            "http://desertwire.example/",
+            ["/?p=1204", "/?p=1203", "/2025/11/17/budget/", "/markets/gold-steady/"],
+        ),
+        (
+            "table-layout.html",
+            "http://arabtrade.example/default.asp",
+            [
+                "/show.asp?nid=88121",
+                "/show.asp?nid=88120",
+                "/show.asp?nid=88117",
+                "/show.asp?nid=88115",
+            ],
+        ),
+    ],
+)
+def test_a_listing_gives_its_story_links_whatever_their_addresses_and_nothing_else(
+    name: str, url: str, stories: list[str]
+) -> None:
+    base = f"http://{urlsplit(url).netloc}"
+    assert listing_links(name, url) == [base + path for path in stories]
+
+
+def test_a_page_of_section_links_only_has_no_story_links_but_has_links() -> None:
+    response = html("http://gulfpartner.example/news/", (LISTINGS / "no-stories.html").read_bytes())
+    assert article_links(response, ["gulfpartner.example"]) == []
+    assert page_links(response, ["gulfpartner.example"]) == 8
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://p.example/story.php?id=123",
+        "https://p.example/article.aspx?ArticleID=123",
+        "https://p.example/?p=123",
+        "https://p.example/news/12345",
+        "https://p.example/story/en/29989",
+        "https://p.example/2025/11/17/budget",
+        "https://p.example/12345.html",
+    ],
+)
+def test_story_addresses_that_are_not_slugs_are_story_shaped(url: str) -> None:
+    assert is_article_address(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://p.example/tag/oil-prices-this-week",
+        "https://p.example/author/rania-haddad-al-sayed",
+        "https://p.example/category/world-news-and-analysis/",
+        "https://p.example/page/2/",
+        "https://p.example/index.php?page=12",
+        "https://p.example/search.php?q=oil&id=55",
+        "https://p.example/2025/",
+        "https://p.example/2025/11/17/",
+        "https://p.example/section.php?catid=12",
+    ],
+)
+def test_navigation_tag_author_and_section_addresses_are_never_stories(url: str) -> None:
+    assert not is_article_address(url)
