@@ -70,13 +70,7 @@ class StoryLink:
 
     @property
     def score(self) -> int:
-        return (
-            2 * self.shaped
-            + 2 * self.headline
-            + self.repeated
-            - 2 * self.chrome
-            - self.section
-        )
+        return 2 * self.shaped + 2 * self.headline + self.repeated - 2 * self.chrome - self.section
 
 
 def is_article_address(url: str) -> bool:
