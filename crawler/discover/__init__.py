@@ -13,7 +13,7 @@ from wirewatch.crawler.discover.entry import (
     parse_w3c_date,
 )
 from wirewatch.crawler.discover.feeds import FeedError, feed_entries, read_feed
-from wirewatch.crawler.discover.kinds import classify, looks_like_article
+from wirewatch.crawler.discover.kinds import classify, looks_like_article, sniff_kind
 from wirewatch.crawler.discover.listings import (
     article_links,
     host_allowed,
@@ -56,4 +56,5 @@ __all__ = [
     "read_sitemap",
     "scored_links",
     "sitemap_entries",
+    "sniff_kind",
 ]

@@ -2,16 +2,20 @@
 
 ``<url>`` entries of a sitemap and ``<sitemap>`` entries of an index alike, in
 document order, as ``crawler.discover.xmlstream`` parses them: a 50 MB sitemap
-costs a record at a time, not a tree.
+costs a record at a time, not a tree. A Google News sitemap's entries carry
+``<news:news>``: its ``news:publication_date`` dates an entry without
+``<lastmod>``, and its ``news:title`` is the entry's title.
 """
 
 from collections.abc import Iterable, Iterator
+
+from lxml import etree
 
 from wirewatch.crawler.discover.entry import BadLink, Entry, absolute, parse_w3c_date, unique
 from wirewatch.crawler.discover.xmlstream import UnresolvedEntity, field_text, records
 
 _RECORDS = frozenset({"url", "sitemap"})
-_FIELDS = frozenset({"loc", "lastmod"})
+_FIELDS = frozenset({"loc", "lastmod", "news", "publication_date", "title"})
 
 
 def read_sitemap(pieces: Iterable[bytes], base_url: str) -> Iterator[Entry | BadLink]:
@@ -27,11 +31,22 @@ def read_sitemap(pieces: Iterable[bytes], base_url: str) -> Iterator[Entry | Bad
             continue
         if not text:
             continue
-        lastmod = record.find("{*}lastmod")
-        updated = parse_w3c_date(lastmod.text if lastmod is not None else None)
-        yield absolute(base_url, text, updated)
+        updated = parse_w3c_date(_text(record.find("{*}lastmod"))) or parse_w3c_date(
+            _text(record.find("{*}news/{*}publication_date"))
+        )
+        title = " ".join(_text(record.find("{*}news/{*}title")).split()) or None
+        yield absolute(base_url, text, updated, title)
 
 
 def sitemap_entries(body: bytes, base_url: str) -> list[Entry]:
     """The usable entries of a whole sitemap in memory, once each (for small documents)."""
     return unique(read_sitemap([body], base_url))
+
+
+def _text(element: etree._Element | None) -> str:
+    if element is None:
+        return ""
+    try:
+        return field_text(element)
+    except UnresolvedEntity:
+        return ""

@@ -73,8 +73,9 @@ from wirewatch.crawler.discover import (
     page_links,
     read_feed,
     read_sitemap,
+    sniff_kind,
 )
-from wirewatch.crawler.extract.sniff import sniff_xml_kind
+from wirewatch.crawler.discover.alternates import alternate_addresses
 from wirewatch.crawler.incremental import Plan, RevisitPlanner
 from wirewatch.crawler.items import FetchedPage, NotModified
 from wirewatch.crawler.retry import StorageUnavailable
@@ -83,6 +84,7 @@ from wirewatch.crawler.spiders.failures import rejection_for
 ROLE = "wirewatch_role"
 DEPTH = "wirewatch_depth"
 DATE_HINT = "wirewatch_date_hint"
+LISTED_TITLE = "wirewatch_listed_title"
 START, DISCOVERY, ARTICLE = "start", "discovery", "article"
 MAX_SIZE = "download_maxsize"
 """Scrapy's own meta key: the size limit of one request's download (and inflation)."""
@@ -216,7 +218,7 @@ class SourceSpider(Spider):
     async def parse_discovery(self, response: Response) -> AsyncIterator[Any]:
         """A start URL, feed, sitemap or listing page: what it lists, and where to go next."""
         self._inc("wirewatch/pages_fetched")
-        kind = sniff_xml_kind(head(response.body))
+        kind = sniff_kind(head(response.body))
         if kind is None:
             if len(response.body) > self.max_page_bytes:
                 detail = f"{len(response.body)} bytes, over max_page_bytes ({self.max_page_bytes})"
@@ -392,6 +394,7 @@ class SourceSpider(Spider):
                 yield request
                 continue
             request.meta[DATE_HINT] = visit.date_hint
+            request.meta[LISTED_TITLE] = visit.title
             request.meta["handle_httpstatus_list"] = [304]
             self._inc(
                 "wirewatch/articles_revisited"
@@ -486,6 +489,13 @@ class SourceSpider(Spider):
         headers = {
             _text(k).lower(): _text(v) for k, v in response.headers.to_unicode_dict().items()
         }
+        also_at: tuple[str, ...] = ()
+        if isinstance(response, TextResponse):
+            also_at = tuple(
+                alternate_addresses(
+                    response.body, response.url, self.allowed_domains, response.encoding
+                )
+            )
         return FetchedPage(
             url=response.url,
             status=response.status,
@@ -495,6 +505,8 @@ class SourceSpider(Spider):
             fetched_at=_now(),
             date_hint=response.meta.get(DATE_HINT),
             redirected_from=tuple(response.meta.get("redirect_urls", ())),
+            also_at=also_at,
+            listed_title=response.meta.get(LISTED_TITLE),
         )
 
     def _inc(self, key: str, count: int = 1) -> None:

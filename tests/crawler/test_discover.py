@@ -22,6 +22,7 @@ from wirewatch.crawler.discover import (
     page_links,
     sitemap_entries,
 )
+from wirewatch.crawler.discover.alternates import alternate_addresses
 
 TEMPLATES = Path(__file__).resolve().parent / "extract" / "templates"
 FEED = Path(__file__).resolve().parents[2].parent / "shared" / "samples" / "menafn-feed.xml"
@@ -75,8 +76,9 @@ def test_rss_entries_have_links_and_dates_once_each_in_feed_order() -> None:
         Entry(
             "https://menafn.com/1110354612/Kremlin-Says?src=RSS",
             datetime(2025, 11, 17, 9, 42, tzinfo=UTC),
+            "A",
         ),
-        Entry("https://menafn.com/1110354601/Gold-Steadies", None),
+        Entry("https://menafn.com/1110354601/Gold-Steadies", None, "B"),
     ]
 
 
@@ -86,6 +88,7 @@ def test_atom_entries_use_the_alternate_link_resolved_against_the_feed_and_updat
         Entry(
             "https://partner.example/2025/11/oil-prices-climb-again.html",
             datetime(2025, 11, 17, 6, 50, tzinfo=UTC),
+            "A",
         )
     ]
 
@@ -293,3 +296,85 @@ def test_story_addresses_that_are_not_slugs_are_story_shaped(url: str) -> None:
 )
 def test_navigation_tag_author_and_section_addresses_are_never_stories(url: str) -> None:
     assert not is_article_address(url)
+
+
+NEWS_SITEMAP = b"""<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
+        xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"
+        xmlns:image="http://www.google.com/schemas/sitemap-image/1.1">
+<url><loc>https://p.example/story.php?id=501</loc>
+  <news:news><news:publication><news:name>Gulf Partner</news:name><news:language>en</news:language>
+  </news:publication><news:publication_date>2025-11-17T09:42:00+04:00</news:publication_date>
+  <news:title>Kuwait Approves  New Budget</news:title></news:news>
+  <image:image><image:loc>https://p.example/i.jpg</image:loc><image:title>A photo</image:title></image:image></url>
+<url><loc>https://p.example/story.php?id=502</loc><lastmod>2025-11-18</lastmod>
+  <news:news><news:publication_date>2025-11-17</news:publication_date></news:news></url>
+</urlset>"""
+
+JSON_FEED = b"""{"version": "https:\\/\\/jsonfeed.org\\/version\\/1.1", "title": "Desert Wire",
+ "items": [
+  {"id": "1204", "url": "/?p=1204", "title": "Saudi Non-Oil Growth Beats Forecasts",
+   "date_published": "2025-11-17T08:00:00+03:00", "date_modified": "2025-11-17T10:00:00+03:00"},
+  {"id": "https://desertwire.example/news/12345", "title": "No url, an id that is one"},
+  {"id": "1202", "title": "Neither: left out"},
+  {"url": "https://desertwire.example/2025/11/17/budget/", "date_published": "2025-11-17"}
+ ]}"""
+
+
+def test_a_google_news_sitemap_dates_and_titles_its_entries_and_lastmod_wins() -> None:
+    assert sitemap_entries(NEWS_SITEMAP, "https://p.example/news-sitemap.xml") == [
+        Entry(
+            "https://p.example/story.php?id=501",
+            datetime(2025, 11, 17, 5, 42, tzinfo=UTC),
+            "Kuwait Approves New Budget",
+        ),
+        Entry("https://p.example/story.php?id=502", datetime(2025, 11, 18, tzinfo=UTC)),
+    ]
+
+
+def test_a_json_feed_is_a_feed_whose_items_give_url_else_a_web_id_dates_and_titles() -> None:
+    response = TextResponse(
+        "https://desertwire.example/feed.json", body=JSON_FEED, encoding="utf-8"
+    )
+    assert classify(response) is PageKind.FEED
+    assert feed_entries(JSON_FEED, "https://desertwire.example/feed.json") == [
+        Entry(
+            "https://desertwire.example/?p=1204",
+            datetime(2025, 11, 17, 7, 0, tzinfo=UTC),
+            "Saudi Non-Oil Growth Beats Forecasts",
+        ),
+        Entry("https://desertwire.example/news/12345", None, "No url, an id that is one"),
+        Entry("https://desertwire.example/2025/11/17/budget/", datetime(2025, 11, 17, tzinfo=UTC)),
+    ]
+
+
+def test_an_rss_permalink_guid_is_a_second_address_of_its_item_and_a_plain_guid_none() -> None:
+    rss = b"""<?xml version="1.0"?><rss version="2.0"><channel>
+<item><title>T</title><link>https://p.example/news/77/slug?utm_source=rss</link>
+<guid>https://p.example/?p=77</guid></item>
+<item><title>U</title><link>https://p.example/news/78</link><guid isPermaLink="false">78</guid></item>
+<item><title>V</title><guid isPermaLink="true">https://p.example/news/79</guid></item>
+</channel></rss>"""
+    assert [e.url for e in feed_entries(rss, "https://p.example/rss")] == [
+        "https://p.example/news/77/slug?utm_source=rss",
+        "https://p.example/?p=77",
+        "https://p.example/news/78",
+        "https://p.example/news/79",
+    ]
+
+
+def test_a_page_s_canonical_and_amp_addresses_on_the_site_are_more_addresses_of_its_story() -> None:
+    head = b"""<html><head><title>x</title>
+<link rel="canonical" href="/news/48213/kuwait-approves-new-budget?utm_source=x">
+<link rel='amphtml' href='https://p.example/amp/news/48213'>
+<link rel="canonical" href="https://p.example/">
+<link rel="alternate" href="https://p.example/feed.xml">
+<link rel="amphtml" href="https://elsewhere.example/amp/48213">
+</head><body><link rel="canonical" href="/late/12345"></body></html>"""
+    assert alternate_addresses(head, "https://p.example/story.php?id=48213", ["p.example"]) == [
+        "https://p.example/news/48213/kuwait-approves-new-budget",
+        "https://p.example/amp/news/48213",
+    ]
+    assert alternate_addresses(head, "https://p.example/amp/news/48213", ["p.example"]) == [
+        "https://p.example/news/48213/kuwait-approves-new-budget"
+    ]
