@@ -240,6 +240,15 @@ def listing_links(name: str, url: str) -> list[str]:
             ["/?p=1204", "/?p=1203", "/2025/11/17/budget/", "/markets/gold-steady/"],
         ),
         (
+            "date-path.html",
+            "http://chronicle.example/business/",
+            [
+                "/2025/11/17/oil-output/",
+                "/2025/11/17/budget",
+                "/2025-11-16/dubai-property-prices-climb-for-tenth-month.html",
+            ],
+        ),
+        (
             "table-layout.html",
             "http://arabtrade.example/default.asp",
             [
