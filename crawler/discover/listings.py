@@ -183,7 +183,7 @@ def _without_fragment(url: str) -> str:
 
 
 def _anchor_text(anchor: etree._Element) -> str:
-    text = " ".join("".join(anchor.itertext()).split())
+    text = " ".join("".join(str(t) for t in anchor.itertext()).split())
     if text:
         return text
     return " ".join((anchor.get("title") or anchor.get("aria-label") or "").split())
