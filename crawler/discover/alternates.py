@@ -17,9 +17,10 @@ from wirewatch.core.urls import canonicalise_url, on_site
 from wirewatch.crawler.discover.addresses import never_a_story, section_like
 
 HEAD_BYTES = 64 * 1024
-_LINK = re.compile(r"<link\b([^>]*)>", re.IGNORECASE)
+_LINK = re.compile(rb"<link\s[^>]*>", re.IGNORECASE)
+_NAMED = re.compile(rb"canonical|amphtml", re.IGNORECASE)
 _ATTRIBUTE = re.compile(r"""([A-Za-z][\w:-]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
-_HEAD_END = re.compile(r"</head\s*>|<body\b", re.IGNORECASE)
+_HEAD_END = re.compile(rb"</head\s*>|<body\b", re.IGNORECASE)
 _RELS = frozenset({"canonical", "amphtml"})
 
 
@@ -27,19 +28,22 @@ def alternate_addresses(
     body: bytes, url: str, allowed_domains: Sequence[str], encoding: str = "utf-8"
 ) -> list[str]:
     """The page's canonical and AMP addresses that are other addresses of its story."""
-    text = body[:HEAD_BYTES].decode(encoding or "utf-8", "replace")
-    end = _HEAD_END.search(text)
+    head = body[:HEAD_BYTES]
+    end = _HEAD_END.search(head)
     if end is not None:
-        text = text[: end.start()]
+        head = head[: end.start()]
     try:
         own = canonicalise_url(url)
     except ValueError:
         return []
     found: list[str] = []
-    for link in _LINK.finditer(text):
+    for link in _LINK.finditer(head):
+        if not _NAMED.search(link.group()):
+            continue
+        tag = link.group().decode(encoding or "utf-8", "replace")
         attributes = {
             name.lower(): html.unescape(next((v for v in values if v), "")).strip()
-            for name, *values in _ATTRIBUTE.findall(link.group(1))
+            for name, *values in _ATTRIBUTE.findall(tag[5:])
         }
         if not _RELS & set(attributes.get("rel", "").lower().split()):
             continue
