@@ -21,7 +21,15 @@ _FIELDS = frozenset({"loc", "lastmod", "news", "publication_date", "title"})
 def read_sitemap(pieces: Iterable[bytes], base_url: str) -> Iterator[Entry | BadLink]:
     """Every entry with a ``<loc>``, in document order (repeats included)."""
     for record in records(pieces, _RECORDS, _FIELDS):
-        loc = record.find("{*}loc")
+        loc = lastmod = news = None
+        for child in record:  # only the fields are left: one pass, no path searches
+            name = etree.QName(child).localname if isinstance(child.tag, str) else ""
+            if name == "loc":
+                loc = child
+            elif name == "lastmod":
+                lastmod = child
+            elif name == "news":
+                news = child
         if loc is None:
             continue
         try:
@@ -31,10 +39,11 @@ def read_sitemap(pieces: Iterable[bytes], base_url: str) -> Iterator[Entry | Bad
             continue
         if not text:
             continue
-        updated = parse_w3c_date(_text(record.find("{*}lastmod"))) or parse_w3c_date(
-            _text(record.find("{*}news/{*}publication_date"))
-        )
-        title = " ".join(_text(record.find("{*}news/{*}title")).split()) or None
+        updated = parse_w3c_date(_text(lastmod))
+        title = None
+        if news is not None:
+            updated = updated or parse_w3c_date(_text(news.find("{*}publication_date")))
+            title = " ".join(_text(news.find("{*}title")).split()) or None
         yield absolute(base_url, text, updated, title)
 
 

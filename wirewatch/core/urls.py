@@ -37,9 +37,10 @@ def is_tracking_parameter(name: str) -> bool:
 # (un)quoting, no dot segment. Canonical once scheme and host are lower-cased and
 # tracking parameters and fragment dropped.
 _PLAIN_ADDRESS = re.compile(
-    r"((?i:https?))://([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)"
+    r"((?i:https?))://([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)(?::([1-9][0-9]{0,4}))?"
     r"((?:/(?!\.\.?(?:/|[?#]|$))[A-Za-z0-9_.~!$&'()*+,=:@-]*)*)(?:\?([^#\s]*))?(?:#.*)?"
 )
+_MAX_PORT = 65535
 _PLAIN_PARAMETER = re.compile(r"([A-Za-z0-9_.~-]+)(?:=([A-Za-z0-9_.~-]*))?")
 
 
@@ -52,10 +53,13 @@ def canonicalise_url(url: str) -> str:
     """
     plain = _PLAIN_ADDRESS.fullmatch(url)
     if plain is not None:
-        scheme, host, path, query = plain.groups()
+        scheme, host, port, path, query = plain.groups()
         kept = _plain_query(query or "")
-        if kept is not None:
-            address = f"{scheme.lower()}://{host.lower()}{path or '/'}"
+        if kept is not None and (port is None or int(port) <= _MAX_PORT):
+            scheme = scheme.lower()
+            if port is not None and int(port) != DEFAULT_PORTS[scheme]:
+                host = f"{host}:{port}"
+            address = f"{scheme}://{host.lower()}{path or '/'}"
             return f"{address}?{kept}" if kept else address
     return canonicalise_parts(url)
 

@@ -133,6 +133,31 @@ def test_the_fast_path_for_plain_addresses_agrees_with_urllib(scheme: str, rest:
     assert actual == expected
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://a.example:80/x?id=1",
+        "HTTPS://A.example:443/x",
+        "http://a.example:8080/x?utm_source=y",
+        "https://a.example:80/x",
+        "http://a.example:65535/x",
+        "http://a.example:99999/x",
+        "http://a.example:0/x",
+        "http://a.example:00080/x",
+    ],
+)
+def test_the_fast_path_agrees_with_w3lib_on_ports(url: str) -> None:
+    try:
+        expected: object = canonicalise_parts(url)
+    except ValueError as error:
+        expected = type(error)
+    try:
+        actual: object = canonicalise_url(url)
+    except ValueError as error:
+        actual = type(error)
+    assert actual == expected
+
+
 QUERY_PARTS = ["src=RSS", "utm_source=x", "ref", "id=3", "UTM_Medium=y", "utm%5Fx=1", "a+b=1", "",
                "=x", "fbclid=a=b", "gclid", "x=%20y", "page", "k=v=w", "t=a~b.c-d_e", "q=caf\u00e9",
                "empty="]  # fmt: skip
