@@ -37,6 +37,8 @@ class Visit:
     url: str
     date_hint: datetime | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    title: str | None = None
+    """The story's title as its feed or news sitemap gave it."""
 
     @property
     def conditional(self) -> bool:
@@ -93,14 +95,14 @@ class RevisitPlanner:
         for url, entry in entries.items():
             address = known.get(url)
             if address is None:
-                visits.append(Visit(url, entry.updated))
+                visits.append(Visit(url, entry.updated, title=entry.title))
                 continue
             fetched = address.last_fetched_at
             if entry.updated is None or (fetched is not None and entry.updated <= fetched):
                 skipped += 1
                 continue
             headers = conditional_headers(address.etag, address.last_modified)
-            visits.append(Visit(url, entry.updated, headers))
+            visits.append(Visit(url, entry.updated, headers, entry.title))
         return Plan(visits, skipped)
 
 

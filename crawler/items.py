@@ -28,6 +28,10 @@ class FetchedPage:
     """The entry's date in the feed or the sitemap's ``<lastmod>``, when one was given."""
     redirected_from: tuple[str, ...] = ()
     """The addresses that redirected (within the site) to ``url``, first to last."""
+    also_at: tuple[str, ...] = ()
+    """Other addresses the page names for itself (``rel=canonical``, ``rel=amphtml``), on the site."""
+    listed_title: str | None = None
+    """The story's title as the feed or the Google News sitemap that listed it gave it."""
 
     @property
     def etag(self) -> str | None:

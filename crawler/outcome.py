@@ -25,7 +25,8 @@ class SpiderClose:
     """One ``url: why`` per start URL that could not be fetched."""
     start_count: int = 0
     warnings: Sequence[str] = ()
-    """Caps the run hit (``max_discovery_pages``...): kept in the error column of a success."""
+    """Caps the run hit (``max_discovery_pages``...) and start pages without story links:
+    kept in the error column of a success."""
 
 
 def crawl_outcome(close: SpiderClose | None, *, signalled: bool = False) -> RunOutcome:

@@ -13,12 +13,14 @@ from wirewatch.crawler.discover.entry import (
     parse_w3c_date,
 )
 from wirewatch.crawler.discover.feeds import FeedError, feed_entries, read_feed
-from wirewatch.crawler.discover.kinds import classify, looks_like_article
+from wirewatch.crawler.discover.kinds import classify, looks_like_article, sniff_kind
 from wirewatch.crawler.discover.listings import (
     article_links,
     host_allowed,
     is_article_address,
     next_pages,
+    page_links,
+    scored_links,
 )
 from wirewatch.crawler.discover.sitemaps import read_sitemap, sitemap_entries
 from wirewatch.crawler.discover.xmlstream import (
@@ -47,9 +49,12 @@ __all__ = [
     "is_article_address",
     "looks_like_article",
     "next_pages",
+    "page_links",
     "parse_rfc822_date",
     "parse_w3c_date",
     "read_feed",
     "read_sitemap",
+    "scored_links",
     "sitemap_entries",
+    "sniff_kind",
 ]

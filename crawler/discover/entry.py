@@ -10,10 +10,16 @@ from urllib.parse import urljoin
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """An article address and, when the feed or sitemap said, when it last changed (UTC)."""
+    """An article address and, when the feed or sitemap said, when it last changed (UTC).
+
+    ``title`` is the story's title as the feed or the Google News sitemap
+    (``news:title``) gave it: the page's title without the site's affixes, for
+    extraction to compare with (``FetchedPage.listed_title``).
+    """
 
     url: str
     updated: datetime | None = None
+    title: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,12 +31,14 @@ class BadLink:
     problem: str
 
 
-def absolute(base_url: str, link: str, updated: datetime | None = None) -> Entry | BadLink:
+def absolute(
+    base_url: str, link: str, updated: datetime | None = None, title: str | None = None
+) -> Entry | BadLink:
     """``link`` resolved against the document's address, or why it cannot be."""
     if _PLAIN_ABSOLUTE.match(link):
-        return Entry(link, updated)  # what urljoin returns for it, at a tenth of the cost
+        return Entry(link, updated, title)  # what urljoin returns for it, at a tenth of the cost
     try:
-        return Entry(urljoin(base_url, link), updated)
+        return Entry(urljoin(base_url, link), updated, title)
     except ValueError as exc:  # an unparsable address: "http://[broken/"
         return BadLink(link, f"not a valid address: {exc}")
 

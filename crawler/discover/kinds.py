@@ -1,7 +1,7 @@
 """Telling discovery pages apart by content, not by address.
 
 Feeds and sitemaps are told by their root element (``sniff_xml_kind``, shared with
-extraction). Anything else is HTML, which is an article when it says so
+extraction), JSON Feeds by their version (``sniff_kind``). Anything else is HTML, which is an article when it says so
 (``og:type=article``, schema.org ``NewsArticle``/``Article``, or a wire ID in a
 page with few article links), a listing when it links to stories or to a next
 page, and otherwise an article again: extraction then decides, and rejects it
@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from scrapy.http import Response, TextResponse
 
 from wirewatch.core.wire_id import iter_wire_ids
+from wirewatch.crawler.discover.feeds import is_json_feed
 from wirewatch.crawler.discover.listings import article_links, next_pages
 from wirewatch.crawler.extract.sniff import PageKind, sniff_xml_kind
 
@@ -31,7 +32,7 @@ def classify(
     inflated: ``xmlstream.head``), by default ``response.body``. A page that is neither XML nor text (an image, a
     PDF) is passed on as an article, for extraction to reject with its reason.
     """
-    kind = sniff_xml_kind(response.body if body is None else body)
+    kind = sniff_kind(response.body if body is None else body)
     if kind is not None:
         return kind
     if not isinstance(response, TextResponse):
@@ -41,6 +42,14 @@ def classify(
     if article_links(response, allowed_domains) or next_pages(response):
         return PageKind.LISTING
     return PageKind.ARTICLE
+
+
+def sniff_kind(head: bytes) -> PageKind | None:
+    """Feed (XML or JSON), sitemap or sitemap index from a document's first bytes; else None."""
+    kind = sniff_xml_kind(head)
+    if kind is None and is_json_feed(head):
+        return PageKind.FEED
+    return kind
 
 
 def looks_like_article(response: TextResponse, allowed_domains: Sequence[str] = ()) -> bool:

@@ -130,7 +130,7 @@ def records(
     """Each complete record element (by local name), in document order.
 
     A record keeps only its children named in ``field_names`` (and their
-    content); everything else (other elements, fields outside a record), and
+    content, down through children that are fields too); everything else (other elements, fields outside a record), and
     each record once the caller has moved on, is removed from the tree as soon
     as it ends. Raises ``DiscoveryError`` for a
     document the parser cannot read at all.
@@ -167,18 +167,28 @@ def _complete(
         if name in record_names:
             yield element
             _drop(element)
-        elif name not in field_names or _local(_parent_tag(element)) not in record_names:
+        elif name not in field_names or not _in_record(element, record_names, field_names):
             _drop(element)
+
+
+def _in_record(
+    element: etree._Element, record_names: frozenset[str], field_names: frozenset[str]
+) -> bool:
+    """Whether a field is a record's child, or a kept field's (``<news:news><news:title>``)."""
+    parent = element.getparent()
+    while parent is not None:
+        name = _local(parent.tag)
+        if name in record_names:
+            return True
+        if name not in field_names:
+            return False
+        parent = parent.getparent()
+    return False
 
 
 def _local(tag: object) -> str:
     """``{namespace}name`` or ``name`` -> ``name`` ("" for comments, entities and the like)."""
     return tag.rpartition("}")[2] if isinstance(tag, str) else ""
-
-
-def _parent_tag(element: etree._Element) -> object:
-    parent = element.getparent()
-    return parent.tag if parent is not None else None
 
 
 def _drop(element: etree._Element) -> None:

@@ -21,9 +21,10 @@ Settings read: ``WIREWATCH_DATABASE_URL``, ``WIREWATCH_RUN_ID``,
 ``WIREWATCH_SOURCE``, ``WIREWATCH_BATCH_SIZE``, ``WIREWATCH_BATCH_SECONDS``,
 ``WIREWATCH_STORAGE_RETRY_SECONDS``.
 
-The addresses that redirected to a stored page (within the site) are recorded
-as addresses of its story too (``redirect_sightings``), after the batch and
-uncounted, so the next run knows them and does not fetch them again.
+The addresses that redirected to a stored page (within the site), and those the
+page names for itself (``rel=canonical``, ``rel=amphtml``: ``FetchedPage.also_at``),
+are recorded as addresses of its story too (``redirect_sightings``), after the
+batch and uncounted, so the next run knows them and does not fetch them again.
 Stats: ``wirewatch/storage/flushes``, ``wirewatch/storage/outcome/<outcome>``,
 ``wirewatch/storage/retries``, ``wirewatch/storage/dropped``,
 ``wirewatch/storage_error``, ``wirewatch/rejections/<reason>``.
@@ -164,7 +165,8 @@ class StoragePipeline:
                 item.result, page.source, page.fetched_at, page.etag, page.last_modified
             )
             self._batch.sightings.append(sighting)
-            self._batch.redirects.extend(redirect_sightings(sighting, page.redirected_from))
+            also = (*page.redirected_from, *page.also_at)
+            self._batch.redirects.extend(redirect_sightings(sighting, also))
         else:
             self._batch.rejections.append(item.result)
 

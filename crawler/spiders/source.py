@@ -20,7 +20,10 @@ pages keep ``max_page_bytes``.
 Caps, each recorded in the run (``warnings``, written to ``crawl_runs.error``
 of a run that succeeded): at most ``max_discovery_pages`` discovery documents
 per run, start URLs included (start URLs are always fetched), and sitemap
-indexes nested at most ``INDEX_DEPTH`` deep below a start URL.
+indexes nested at most ``INDEX_DEPTH`` deep below a start URL. A start page
+in HTML that links to pages of the site but to no story (and is no story
+itself) is a warning too: "no story links recognised on URL", so a template
+discovery cannot read shows as such rather than as a silent zero.
 
 A rejection of a start URL (an HTTP error, a refused redirect, a body too
 large, an address too long) counts against the run: when every start URL fails,
@@ -34,7 +37,8 @@ Stats: ``wirewatch/pages_fetched``, ``wirewatch/discovery/<kind>``,
 ``wirewatch/articles_skipped_known``, ``wirewatch/start_urls_failed``,
 ``wirewatch/robots_forbidden``, ``wirewatch/max_pages_reached``,
 ``wirewatch/listing_stopped_at_known``, ``wirewatch/offsite_links``,
-``wirewatch/discovery_skipped``, ``wirewatch/schedule_waits``.
+``wirewatch/discovery_skipped``, ``wirewatch/schedule_waits``,
+``wirewatch/start_pages_without_stories``.
 """
 
 import asyncio
@@ -64,11 +68,14 @@ from wirewatch.crawler.discover import (
     chunks,
     classify,
     head,
+    looks_like_article,
     next_pages,
+    page_links,
     read_feed,
     read_sitemap,
+    sniff_kind,
 )
-from wirewatch.crawler.extract.sniff import sniff_xml_kind
+from wirewatch.crawler.discover.alternates import alternate_addresses
 from wirewatch.crawler.incremental import Plan, RevisitPlanner
 from wirewatch.crawler.items import FetchedPage, NotModified
 from wirewatch.crawler.retry import StorageUnavailable
@@ -77,6 +84,7 @@ from wirewatch.crawler.spiders.failures import rejection_for
 ROLE = "wirewatch_role"
 DEPTH = "wirewatch_depth"
 DATE_HINT = "wirewatch_date_hint"
+LISTED_TITLE = "wirewatch_listed_title"
 START, DISCOVERY, ARTICLE = "start", "discovery", "article"
 MAX_SIZE = "download_maxsize"
 """Scrapy's own meta key: the size limit of one request's download (and inflation)."""
@@ -126,6 +134,7 @@ class SourceSpider(Spider):
         self._discovery_made = 0
         self._over_cap = _Skipped()
         self._too_deep = _Skipped()
+        self._no_story_links: list[tuple[str, int, PageKind]] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -144,7 +153,7 @@ class SourceSpider(Spider):
 
     @property
     def warnings(self) -> list[str]:
-        """The discovery caps this run hit, one line each (empty when none was)."""
+        """The discovery caps this run hit and its start pages without story links, one line each."""
         found = []
         if self._over_cap.count:
             found.append(
@@ -158,7 +167,40 @@ class SourceSpider(Spider):
                 f" {self._too_deep.count} sitemaps not fetched"
                 f" (the first listed by {self._too_deep.first_listed_by})"
             )
+        found.extend(self._no_stories_warnings())
         return found
+
+    def _no_stories_warnings(self) -> list[str]:
+        """One line per start page that links to pages of the site but to no story.
+
+        A start page taken for an article (no story links, no next page) is one
+        only when the run stored no story: extraction may have found it is one.
+        """
+        stats = self.crawler.stats
+        assert stats is not None
+        stored = sum(
+            int(value)
+            for key, value in stats.get_stats().items()
+            if key.startswith("wirewatch/storage/outcome/")
+        )
+        lines = [
+            f"no story links recognised on {url} ({links} link{'s' if links > 1 else ''}"
+            " to the site, none read as a story)"
+            for url, links, kind in self._no_story_links
+            if kind is PageKind.LISTING or not stored
+        ]
+        stories = sum(
+            int(stats.get_value(key, 0))
+            for key in (
+                "wirewatch/articles_requested",
+                "wirewatch/articles_revisited",
+                "wirewatch/articles_skipped_known",
+            )
+        )
+        if lines and not stories:
+            pages = int(stats.get_value("wirewatch/pages_fetched", 0))
+            lines[0] = f"{pages} page{'s' if pages != 1 else ''}, 0 stories: {lines[0]}"
+        return lines
 
     async def start(self) -> AsyncIterator[Request | Rejection]:
         for url in self.source.start_urls:
@@ -176,7 +218,7 @@ class SourceSpider(Spider):
     async def parse_discovery(self, response: Response) -> AsyncIterator[Any]:
         """A start URL, feed, sitemap or listing page: what it lists, and where to go next."""
         self._inc("wirewatch/pages_fetched")
-        kind = sniff_xml_kind(head(response.body))
+        kind = sniff_kind(head(response.body))
         if kind is None:
             if len(response.body) > self.max_page_bytes:
                 detail = f"{len(response.body)} bytes, over max_page_bytes ({self.max_page_bytes})"
@@ -185,6 +227,8 @@ class SourceSpider(Spider):
             kind = classify(response, self.allowed_domains)
         self._inc(f"wirewatch/discovery/{kind}")
         depth = int(response.meta.get(DEPTH, 0))
+        if response.meta.get(ROLE) == START:
+            self._note_start_page(response, kind)
         if kind is PageKind.ARTICLE:
             yield self._page(response)
         elif kind is PageKind.LISTING:
@@ -193,6 +237,22 @@ class SourceSpider(Spider):
         else:
             async for output in self._read_document(response, kind, depth):
                 yield output
+
+    def _note_start_page(self, response: Response, kind: PageKind) -> None:
+        """Remember a start page (HTML, not a story itself) whose links are none a story's."""
+        if not isinstance(response, TextResponse) or kind not in (
+            PageKind.LISTING,
+            PageKind.ARTICLE,
+        ):
+            return
+        if kind is PageKind.ARTICLE and looks_like_article(response, self.allowed_domains):
+            return
+        if article_links(response, self.allowed_domains):
+            return
+        links = page_links(response, self.allowed_domains)
+        if links:
+            self._inc("wirewatch/start_pages_without_stories")
+            self._no_story_links.append((response.url, links, kind))
 
     def parse_article(self, response: Response) -> Iterable[FetchedPage | NotModified]:
         self._inc("wirewatch/pages_fetched")
@@ -334,6 +394,7 @@ class SourceSpider(Spider):
                 yield request
                 continue
             request.meta[DATE_HINT] = visit.date_hint
+            request.meta[LISTED_TITLE] = visit.title
             request.meta["handle_httpstatus_list"] = [304]
             self._inc(
                 "wirewatch/articles_revisited"
@@ -428,6 +489,13 @@ class SourceSpider(Spider):
         headers = {
             _text(k).lower(): _text(v) for k, v in response.headers.to_unicode_dict().items()
         }
+        also_at: tuple[str, ...] = ()
+        if isinstance(response, TextResponse):
+            also_at = tuple(
+                alternate_addresses(
+                    response.body, response.url, self.allowed_domains, response.encoding
+                )
+            )
         return FetchedPage(
             url=response.url,
             status=response.status,
@@ -437,6 +505,8 @@ class SourceSpider(Spider):
             fetched_at=_now(),
             date_hint=response.meta.get(DATE_HINT),
             redirected_from=tuple(response.meta.get("redirect_urls", ())),
+            also_at=also_at,
+            listed_title=response.meta.get(LISTED_TITLE),
         )
 
     def _inc(self, key: str, count: int = 1) -> None:

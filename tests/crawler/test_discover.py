@@ -3,6 +3,7 @@
 import gzip
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from scrapy.http import HtmlResponse, Response, TextResponse
@@ -18,8 +19,10 @@ from wirewatch.crawler.discover import (
     host_allowed,
     is_article_address,
     next_pages,
+    page_links,
     sitemap_entries,
 )
+from wirewatch.crawler.discover.alternates import alternate_addresses
 
 TEMPLATES = Path(__file__).resolve().parent / "extract" / "templates"
 FEED = Path(__file__).resolve().parents[2].parent / "shared" / "samples" / "menafn-feed.xml"
@@ -73,8 +76,9 @@ def test_rss_entries_have_links_and_dates_once_each_in_feed_order() -> None:
         Entry(
             "https://menafn.com/1110354612/Kremlin-Says?src=RSS",
             datetime(2025, 11, 17, 9, 42, tzinfo=UTC),
+            "A",
         ),
-        Entry("https://menafn.com/1110354601/Gold-Steadies", None),
+        Entry("https://menafn.com/1110354601/Gold-Steadies", None, "B"),
     ]
 
 
@@ -84,6 +88,7 @@ def test_atom_entries_use_the_alternate_link_resolved_against_the_feed_and_updat
         Entry(
             "https://partner.example/2025/11/oil-prices-climb-again.html",
             datetime(2025, 11, 17, 6, 50, tzinfo=UTC),
+            "A",
         )
     ]
 
@@ -200,3 +205,185 @@ def test_a_gzipped_sitemap_is_classified_by_its_inflated_body() -> None:
 def test_a_text_response_with_a_feed_body_is_classified_as_a_feed_whatever_its_address() -> None:
     response = TextResponse("https://wire.example/news.html", body=RSS, encoding="utf-8")
     assert classify(response) is PageKind.FEED
+
+
+LISTINGS = Path(__file__).resolve().parent / "listings"
+
+
+def listing_links(name: str, url: str) -> list[str]:
+    response = html(url, (LISTINGS / name).read_bytes())
+    assert classify(response, [urlsplit(url).netloc]) is PageKind.LISTING
+    return article_links(response, [urlsplit(url).netloc])
+
+
+@pytest.mark.parametrize(
+    ("name", "url", "stories"),
+    [
+        (
+            "query-string.html",
+            "http://gulfpartner.example/index.php",
+            [
+                "/story.php?id=48213",
+                "/story.php?id=48207&utm_source=home",
+                "/story.php?id=48199",
+                "/article.aspx?ArticleID=48190",
+            ],
+        ),
+        (
+            "numeric-path.html",
+            "http://ledger.example/news/",
+            ["/news/12345", "/news/12344", "/story/en/29989", "/story/en/29990.html"],
+        ),
+        (
+            "wordpress.html",
+            "http://desertwire.example/",
+            ["/?p=1204", "/?p=1203", "/2025/11/17/budget/", "/markets/gold-steady/"],
+        ),
+        (
+            "date-path.html",
+            "http://chronicle.example/business/",
+            [
+                "/2025/11/17/oil-output/",
+                "/2025/11/17/budget",
+                "/2025-11-16/dubai-property-prices-climb-for-tenth-month.html",
+            ],
+        ),
+        (
+            "table-layout.html",
+            "http://arabtrade.example/default.asp",
+            [
+                "/show.asp?nid=88121",
+                "/show.asp?nid=88120",
+                "/show.asp?nid=88117",
+                "/show.asp?nid=88115",
+            ],
+        ),
+    ],
+)
+def test_a_listing_gives_its_story_links_whatever_their_addresses_and_nothing_else(
+    name: str, url: str, stories: list[str]
+) -> None:
+    base = f"http://{urlsplit(url).netloc}"
+    assert listing_links(name, url) == [base + path for path in stories]
+
+
+def test_a_page_of_section_links_only_has_no_story_links_but_has_links() -> None:
+    response = html("http://gulfpartner.example/news/", (LISTINGS / "no-stories.html").read_bytes())
+    assert article_links(response, ["gulfpartner.example"]) == []
+    assert page_links(response, ["gulfpartner.example"]) == 8
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://p.example/story.php?id=123",
+        "https://p.example/article.aspx?ArticleID=123",
+        "https://p.example/?p=123",
+        "https://p.example/news/12345",
+        "https://p.example/story/en/29989",
+        "https://p.example/2025/11/17/budget",
+        "https://p.example/12345.html",
+    ],
+)
+def test_story_addresses_that_are_not_slugs_are_story_shaped(url: str) -> None:
+    assert is_article_address(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://p.example/tag/oil-prices-this-week",
+        "https://p.example/author/rania-haddad-al-sayed",
+        "https://p.example/category/world-news-and-analysis/",
+        "https://p.example/page/2/",
+        "https://p.example/index.php?page=12",
+        "https://p.example/search.php?q=oil&id=55",
+        "https://p.example/2025/",
+        "https://p.example/2025/11/17/",
+        "https://p.example/section.php?catid=12",
+    ],
+)
+def test_navigation_tag_author_and_section_addresses_are_never_stories(url: str) -> None:
+    assert not is_article_address(url)
+
+
+NEWS_SITEMAP = b"""<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
+        xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"
+        xmlns:image="http://www.google.com/schemas/sitemap-image/1.1">
+<url><loc>https://p.example/story.php?id=501</loc>
+  <news:news><news:publication><news:name>Gulf Partner</news:name><news:language>en</news:language>
+  </news:publication><news:publication_date>2025-11-17T09:42:00+04:00</news:publication_date>
+  <news:title>Kuwait Approves  New Budget</news:title></news:news>
+  <image:image><image:loc>https://p.example/i.jpg</image:loc><image:title>A photo</image:title></image:image></url>
+<url><loc>https://p.example/story.php?id=502</loc><lastmod>2025-11-18</lastmod>
+  <news:news><news:publication_date>2025-11-17</news:publication_date></news:news></url>
+</urlset>"""
+
+JSON_FEED = b"""{"version": "https:\\/\\/jsonfeed.org\\/version\\/1.1", "title": "Desert Wire",
+ "items": [
+  {"id": "1204", "url": "/?p=1204", "title": "Saudi Non-Oil Growth Beats Forecasts",
+   "date_published": "2025-11-17T08:00:00+03:00", "date_modified": "2025-11-17T10:00:00+03:00"},
+  {"id": "https://desertwire.example/news/12345", "title": "No url, an id that is one"},
+  {"id": "1202", "title": "Neither: left out"},
+  {"url": "https://desertwire.example/2025/11/17/budget/", "date_published": "2025-11-17"}
+ ]}"""
+
+
+def test_a_google_news_sitemap_dates_and_titles_its_entries_and_lastmod_wins() -> None:
+    assert sitemap_entries(NEWS_SITEMAP, "https://p.example/news-sitemap.xml") == [
+        Entry(
+            "https://p.example/story.php?id=501",
+            datetime(2025, 11, 17, 5, 42, tzinfo=UTC),
+            "Kuwait Approves New Budget",
+        ),
+        Entry("https://p.example/story.php?id=502", datetime(2025, 11, 18, tzinfo=UTC)),
+    ]
+
+
+def test_a_json_feed_is_a_feed_whose_items_give_url_else_a_web_id_dates_and_titles() -> None:
+    response = TextResponse(
+        "https://desertwire.example/feed.json", body=JSON_FEED, encoding="utf-8"
+    )
+    assert classify(response) is PageKind.FEED
+    assert feed_entries(JSON_FEED, "https://desertwire.example/feed.json") == [
+        Entry(
+            "https://desertwire.example/?p=1204",
+            datetime(2025, 11, 17, 7, 0, tzinfo=UTC),
+            "Saudi Non-Oil Growth Beats Forecasts",
+        ),
+        Entry("https://desertwire.example/news/12345", None, "No url, an id that is one"),
+        Entry("https://desertwire.example/2025/11/17/budget/", datetime(2025, 11, 17, tzinfo=UTC)),
+    ]
+
+
+def test_an_rss_permalink_guid_is_a_second_address_of_its_item_and_a_plain_guid_none() -> None:
+    rss = b"""<?xml version="1.0"?><rss version="2.0"><channel>
+<item><title>T</title><link>https://p.example/news/77/slug?utm_source=rss</link>
+<guid>https://p.example/?p=77</guid></item>
+<item><title>U</title><link>https://p.example/news/78</link><guid isPermaLink="false">78</guid></item>
+<item><title>V</title><guid isPermaLink="true">https://p.example/news/79</guid></item>
+</channel></rss>"""
+    assert [e.url for e in feed_entries(rss, "https://p.example/rss")] == [
+        "https://p.example/news/77/slug?utm_source=rss",
+        "https://p.example/?p=77",
+        "https://p.example/news/78",
+        "https://p.example/news/79",
+    ]
+
+
+def test_a_page_s_canonical_and_amp_addresses_on_the_site_are_more_addresses_of_its_story() -> None:
+    head = b"""<html><head><title>x</title>
+<link rel="canonical" href="/news/48213/kuwait-approves-new-budget?utm_source=x">
+<link rel='amphtml' href='https://p.example/amp/news/48213'>
+<link rel="canonical" href="https://p.example/">
+<link rel="alternate" href="https://p.example/feed.xml">
+<link rel="amphtml" href="https://elsewhere.example/amp/48213">
+</head><body><link rel="canonical" href="/late/12345"></body></html>"""
+    assert alternate_addresses(head, "https://p.example/story.php?id=48213", ["p.example"]) == [
+        "https://p.example/news/48213/kuwait-approves-new-budget",
+        "https://p.example/amp/news/48213",
+    ]
+    assert alternate_addresses(head, "https://p.example/amp/news/48213", ["p.example"]) == [
+        "https://p.example/news/48213/kuwait-approves-new-budget"
+    ]

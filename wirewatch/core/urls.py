@@ -1,8 +1,28 @@
-"""Address canonicalisation: one story address, however a feed decorated it."""
+"""Address canonicalisation: one story address, however a feed decorated it.
+
+Built on w3lib (Scrapy's own URL library): ``canonicalize_url`` makes the
+address safe and normalises its path (percent-escapes upper-cased and decoded
+where they need not be, so ``%7E`` is ``~``; non-ASCII characters escaped as
+UTF-8; dot segments resolved) and its host (lower case; IPv6 literals in their
+RFC 5952 form, brackets kept); ``url_query_cleaner`` drops our tracking
+parameters (data-contract.md, ``article_urls.url``). On top: the fragment, a
+default port and a password are dropped.
+
+The query keeps its parameters in the site's order. ``canonicalize_url`` would
+sort them; it is not used on the query because sorting would change the key of
+every stored address whose query has two parameters or more (the next crawl
+would see each such story at a "new" address and fetch it again), and a site
+writes its own links in one order anyway. Keys stored before w3lib stay valid:
+what changes is only addresses that were not in canonical form to begin with
+(lower-case or needless escapes, dot segments, raw non-ASCII paths, which
+Scrapy's requests escape anyway, and IPv6 hosts, which were mangled).
+"""
 
 import re
 from collections.abc import Sequence
-from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url, url_query_cleaner
 
 TRACKING_PARAMETERS = frozenset({"src", "ref", "fbclid", "gclid"})
 TRACKING_PREFIXES = ("utm_",)
@@ -13,25 +33,33 @@ def is_tracking_parameter(name: str) -> bool:
     return lowered in TRACKING_PARAMETERS or lowered.startswith(TRACKING_PREFIXES)
 
 
-# Most story addresses: no port or user, query parameters whose names and values need no
-# quoting. Canonical once scheme and host are lower-cased and tracking parameters and
-# fragment dropped.
-_PLAIN_ADDRESS = re.compile(r"((?i:https?))://([A-Za-z0-9.-]+)(/[^?#\s]*)?(?:\?([^#\s]*))?(?:#.*)?")
+# Most story addresses: no port or user, a path and query parameters that need no
+# (un)quoting, no dot segment. Canonical once scheme and host are lower-cased and
+# tracking parameters and fragment dropped.
+_PLAIN_ADDRESS = re.compile(
+    r"((?i:https?))://([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)(?::([1-9][0-9]{0,4}))?"
+    r"((?:/(?!\.\.?(?:/|[?#]|$))[A-Za-z0-9_.~!$&'()*+,=:@-]*)*)(?:\?([^#\s]*))?(?:#.*)?"
+)
+_MAX_PORT = 65535
 _PLAIN_PARAMETER = re.compile(r"([A-Za-z0-9_.~-]+)(?:=([A-Za-z0-9_.~-]*))?")
 
 
 def canonicalise_url(url: str) -> str:
-    """Lower-case scheme and host, drop the fragment, default ports and tracking parameters.
+    """Lower-case scheme and host, normalised path, no fragment, default port or tracking.
 
-    The path and the order of the remaining query parameters are kept: they can be
-    meaningful to the site.
+    The remaining query parameters keep their order: they can be meaningful to
+    the site, and stored keys depend on it (see the module docstring). Raises
+    ``ValueError`` for an address that does not parse (a bad port or IPv6 literal).
     """
     plain = _PLAIN_ADDRESS.fullmatch(url)
     if plain is not None:
-        scheme, host, path, query = plain.groups()
+        scheme, host, port, path, query = plain.groups()
         kept = _plain_query(query or "")
-        if kept is not None:
-            address = f"{scheme.lower()}://{host.lower()}{path or '/'}"
+        if kept is not None and (port is None or int(port) <= _MAX_PORT):
+            scheme = scheme.lower()
+            if port is not None and int(port) != DEFAULT_PORTS[scheme]:
+                host = f"{host}:{port}"
+            address = f"{scheme}://{host.lower()}{path or '/'}"
             return f"{address}?{kept}" if kept else address
     return canonicalise_parts(url)
 
@@ -52,26 +80,33 @@ def _plain_query(query: str) -> str | None:
 
 
 def canonicalise_parts(url: str) -> str:
-    """``canonicalise_url`` for any address, through ``urllib.parse``."""
+    """``canonicalise_url`` for any address, through w3lib."""
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
     port = parts.port
-    if port is not None and not (
-        (scheme == "http" and port == 80) or (scheme == "https" and port == 443)
-    ):
+    if port is not None and port != DEFAULT_PORTS.get(scheme):
         host = f"{host}:{port}"
     if parts.username:
         host = f"{parts.username}@{host}"
-    query = parts.query and urlencode(
-        [
-            (k, v)
-            for k, v in parse_qsl(parts.query, keep_blank_values=True)
-            if not is_tracking_parameter(k)
-        ],
-        doseq=True,
-    )
-    return urlunsplit((scheme, host, parts.path or "/", query, ""))
+    address = canonicalize_url(urlunsplit((scheme, host, parts.path or "/", "", "")))
+    query = _clean_query(parts.query)
+    return f"{address}?{query}" if query else address
+
+
+def _clean_query(query: str) -> str:
+    """The query without tracking parameters, each parameter quoted once, in the site's order."""
+    if not query:
+        return ""
+    tracking = [
+        key
+        for key, _, _ in (part.partition("=") for part in query.split("&"))
+        if is_tracking_parameter(unquote_plus(key))
+    ]
+    kept = url_query_cleaner("?" + query, tracking, remove=True, unique=False).lstrip("?")
+    return urlencode(parse_qsl(kept, keep_blank_values=True), doseq=True)
 
 
 DEFAULT_PORTS = {"http": 80, "https": 443}

@@ -92,6 +92,29 @@ def test_canonical_urls_drop_tracking_and_fragments(url: str, expected: str) -> 
     assert canonicalise_url(url) == expected
 
 
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("http://[::1]:8080/story.php?id=7", "http://[::1]:8080/story.php?id=7"),
+        ("http://[2001:DB8:0:0::1]/a#x", "http://[2001:db8::1]/a"),
+        ("https://p.example/%7Eeditor/story", "https://p.example/~editor/story"),
+        ("https://p.example/a/./b/../story-one-two", "https://p.example/a/story-one-two"),
+        ("https://p.example/news/caf%c3%a9", "https://p.example/news/caf%C3%A9"),
+        ("https://p.example/news/caf\u00e9", "https://p.example/news/caf%C3%A9"),
+        (
+            "https://P.example:443/story.php?id=3&cat=1&utm_medium=x",
+            "https://p.example/story.php?id=3&cat=1",
+        ),
+        ("https://p.example/s.php?z=1&a=2&UTM%5FSource=x", "https://p.example/s.php?z=1&a=2"),
+        ("http://user:secret@p.example:8080/x", "http://user@p.example:8080/x"),
+    ],
+)
+def test_canonical_urls_are_normalised_by_w3lib_keeping_the_site_s_parameter_order(
+    url: str, expected: str
+) -> None:
+    assert canonicalise_url(url) == expected
+
+
 @settings(max_examples=500, deadline=None)
 @given(
     st.sampled_from(["http://", "https://", "HTTPS://", "ftp://"]),
@@ -99,6 +122,31 @@ def test_canonical_urls_drop_tracking_and_fragments(url: str, expected: str) -> 
 )
 def test_the_fast_path_for_plain_addresses_agrees_with_urllib(scheme: str, rest: str) -> None:
     url = scheme + rest
+    try:
+        expected: object = canonicalise_parts(url)
+    except ValueError as error:
+        expected = type(error)
+    try:
+        actual: object = canonicalise_url(url)
+    except ValueError as error:
+        actual = type(error)
+    assert actual == expected
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://a.example:80/x?id=1",
+        "HTTPS://A.example:443/x",
+        "http://a.example:8080/x?utm_source=y",
+        "https://a.example:80/x",
+        "http://a.example:65535/x",
+        "http://a.example:99999/x",
+        "http://a.example:0/x",
+        "http://a.example:00080/x",
+    ],
+)
+def test_the_fast_path_agrees_with_w3lib_on_ports(url: str) -> None:
     try:
         expected: object = canonicalise_parts(url)
     except ValueError as error:
