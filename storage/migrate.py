@@ -12,7 +12,7 @@ wirewatch) is never touched: both are a ``SchemaMismatch``, one line saying what
 to do.
 """
 
-from collections.abc import Mapping
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Literal
 
@@ -55,7 +55,9 @@ def include_name(
         "foreign_key_constraint",
         "check_constraint",
     ],
-    parent_names: Mapping[str, str | None],
+    parent_names: MutableMapping[
+        Literal["schema_name", "table_name", "schema_qualified_table_name"], str | None
+    ],
 ) -> bool:
     """Alembic ``include_name`` hook: hide objects that exist only outside the models."""
     if name is None:
