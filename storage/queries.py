@@ -6,7 +6,9 @@ Stories are listed in one order, ``published_at DESC NULLS LAST, id DESC``, whic
 the index ``ix_articles_published_order`` (and, for one provider,
 ``ix_articles_provider_published``) holds, so a page of the newest stories reads
 a page of index. Deeper pages go by keyset (``ArticleFilter.after``: the stories
-after a given one), never by OFFSET.
+after a given one), never by OFFSET: the older dated stories first (a row
+comparison the ordering index serves), then, when the page is not full, the
+undated ones.
 
 On PostgreSQL a search with a limit runs in up to two steps, because neither
 plan alone is fast for every query: walking the ordering index checks every
@@ -23,7 +25,7 @@ fetches every match before sorting (seconds for a common one).
    means the word is rare there.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -35,7 +37,6 @@ from sqlalchemy import (
     Select,
     and_,
     literal,
-    or_,
     select,
     text,
     tuple_,
@@ -175,22 +176,44 @@ def list_articles(
     """
     where = where or ArticleFilter()
     with engine.connect() as connection:
-        cursor = None if where.after is None else after_story(connection, where.after)
-        if engine.dialect.name == "postgresql" and where.searches:
-            return _search_postgres(connection, engine, where, cursor, search_window)
-        statement = _filtered(select(*ARTICLE_COLUMNS), engine, where, cursor).order_by(
-            *LISTING_ORDER
-        )
-        if where.limit is not None:
-            statement = statement.limit(where.limit)
-        return [ArticleRow(**row._mapping) for row in connection.execute(statement)]
+        if where.after is None:
+            return _listed(connection, engine, where, None, search_window)
+        dated, undated = after_story(connection, where.after)
+        rows = _listed(connection, engine, where, dated, search_window)
+        if undated is not None and (where.limit is None or len(rows) < where.limit):
+            rest = None if where.limit is None else where.limit - len(rows)
+            rows += _listed(connection, engine, replace(where, limit=rest), undated, search_window)
+        return rows
+
+
+def _listed(
+    connection: Connection,
+    engine: Engine,
+    where: ArticleFilter,
+    cursor: ColumnElement[bool] | None,
+    search_window: int,
+) -> list[ArticleRow]:
+    if engine.dialect.name == "postgresql" and where.searches:
+        return _search_postgres(connection, engine, where, cursor, search_window)
+    statement = _filtered(select(*ARTICLE_COLUMNS), engine, where, cursor).order_by(*LISTING_ORDER)
+    if where.limit is not None:
+        statement = statement.limit(where.limit)
+    return [ArticleRow(**row._mapping) for row in connection.execute(statement)]
 
 
 LISTING_ORDER = (articles.c.published_at.desc().nulls_last(), articles.c.id.desc())
 
 
-def after_story(connection: Connection, story_id: int) -> ColumnElement[bool]:
-    """The keyset condition "listed after story ``story_id``" (``UnknownCursor`` if none)."""
+def after_story(
+    connection: Connection, story_id: int
+) -> tuple[ColumnElement[bool], ColumnElement[bool] | None]:
+    """The keyset conditions "listed after story ``story_id``" (``UnknownCursor`` if none).
+
+    After a dated story come the older dated ones, then every undated one: two
+    conditions, the second None after an undated story. They are queried one
+    after the other because ``... OR published_at IS NULL`` would keep the row
+    comparison from being an index condition (100,000 deep: 10 ms instead of 0.2).
+    """
     if story_id > MAX_INTEGER:
         raise UnknownCursor(f"--after {story_id}: no stored story has that id")
     cursor = literal(story_id, BigInteger)  # ids are 32-bit on PostgreSQL; any value compares
@@ -199,13 +222,12 @@ def after_story(connection: Connection, story_id: int) -> ColumnElement[bool]:
     ).first()
     if found is None:
         raise UnknownCursor(f"--after {story_id}: no stored story has that id")
-    published = found.published_at
-    if published is None:  # undated stories come last, by id
-        return and_(articles.c.published_at.is_(None), articles.c.id < cursor)
-    return or_(
-        tuple_(articles.c.published_at, articles.c.id) < tuple_(published, cursor),
-        articles.c.published_at.is_(None),
-    )
+    undated = articles.c.published_at.is_(None)
+    if found.published_at is None:  # undated stories come last, by id
+        return and_(undated, articles.c.id < cursor), None
+    return tuple_(articles.c.published_at, articles.c.id) < tuple_(
+        found.published_at, cursor
+    ), undated
 
 
 def _search_postgres(
