@@ -19,25 +19,36 @@ store a C0 control character other than tab and newline, on either database.
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from wirewatch.core.errors import WirewatchError
 from wirewatch.core.text import clean_text
 
 __all__ = [
     "SQLITE_BUSY_TIMEOUT_MS",
     "DatabaseLocation",
+    "DatabaseMissing",
     "Engine",
     "OperationalError",
     "database_location",
     "make_engine",
+    "missing_database",
     "normalise_url",
+    "require_database",
 ]
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+class DatabaseMissing(WirewatchError):
+    """The database to read does not exist: nothing was ever stored there."""
+
+    exit_code = 2
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,40 @@ def database_location(url: str) -> DatabaseLocation:
     """Where ``url`` points, without connecting."""
     parsed = make_url(normalise_url(url))
     return DatabaseLocation(parsed.get_backend_name(), parsed.database)
+
+
+def require_database(url: str) -> None:
+    """``DatabaseMissing`` when ``url`` is a SQLite file that does not exist.
+
+    Connecting would create it, empty: a command that only reads must not. (A
+    PostgreSQL database is never created by connecting; ``missing_database``
+    recognises the error.)
+    """
+    location = database_location(url)
+    if location.backend == "sqlite" and not location.in_memory:
+        assert location.database is not None
+        if not Path(location.database).exists():
+            raise DatabaseMissing(
+                f"no database at {location.database}: nothing has been stored there yet "
+                "(`wirewatch db upgrade` creates it, `wirewatch crawl` fills it)"
+            )
+
+
+def missing_database(exc: BaseException) -> str | None:
+    """The fix, when ``exc`` is PostgreSQL refusing a connection to a database it lacks.
+
+    libpq reports a failed connection without a SQLSTATE, so the server's own
+    words are looked for (``database "NAME" does not exist``; a server set to
+    another language is not recognised, and its message alone is shown).
+    """
+    orig = getattr(exc, "orig", None)
+    name = getattr(getattr(orig, "pgconn", None), "db", None)
+    if not isinstance(exc, OperationalError) or not isinstance(name, bytes) or not name:
+        return None
+    database = name.decode(errors="replace")
+    if f'database "{database}" does not exist' not in str(orig):
+        return None
+    return f"create it (`createdb {database}`), then run `wirewatch db upgrade`"
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

@@ -12,6 +12,7 @@ wirewatch) is never touched: both are a ``SchemaMismatch``, one line saying what
 to do.
 """
 
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Literal
 
@@ -25,10 +26,14 @@ from wirewatch.core.errors import WirewatchError
 from wirewatch.storage.jobs_table import JOBS_TABLE
 
 # Objects the models do not describe: APScheduler's job table and the full-text
-# search machinery, which only migrations create.
+# search machinery, which only migrations create (PostgreSQL's stored search
+# vector included: the models serve both databases, and SQLite has none).
 EXCLUDED_TABLES = frozenset({JOBS_TABLE})
 EXCLUDED_PREFIXES = ("articles_fts",)
-EXCLUDED_INDEXES = frozenset({"ix_articles_search", "ix_articles_search_simple"})
+EXCLUDED_INDEXES = frozenset(
+    {"ix_articles_search", "ix_articles_search_simple", "ix_articles_search_vector"}
+)
+EXCLUDED_COLUMNS = frozenset({("articles", "search_vector")})
 _PG_MIGRATION_LOCK = 0x77697265  # "wire"
 
 
@@ -50,7 +55,9 @@ def include_name(
         "foreign_key_constraint",
         "check_constraint",
     ],
-    _parent_names: object,
+    parent_names: MutableMapping[
+        Literal["schema_name", "table_name", "schema_qualified_table_name"], str | None
+    ],
 ) -> bool:
     """Alembic ``include_name`` hook: hide objects that exist only outside the models."""
     if name is None:
@@ -59,6 +66,8 @@ def include_name(
         return name not in EXCLUDED_TABLES and not name.startswith(EXCLUDED_PREFIXES)
     if type_ == "index":
         return name not in EXCLUDED_INDEXES
+    if type_ == "column":
+        return (parent_names.get("table_name"), name) not in EXCLUDED_COLUMNS
     return True
 
 

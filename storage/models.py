@@ -115,8 +115,6 @@ class Article(Base):
             sqlite_where=text("wire_id IS NULL"),
             postgresql_where=text("wire_id IS NULL"),
         ),
-        Index("ix_articles_published_at", "published_at"),
-        Index("ix_articles_provider", "provider"),
         Index("ix_articles_source", "source"),
         Index("ix_articles_article_number", "article_number"),
     )
@@ -221,6 +219,21 @@ class RejectedPage(Base):
 
 # Core tables, typed as ``Table`` for insert/update constructs.
 articles = cast(Table, Article.__table__)
+
+# The listing order, ``published_at DESC NULLS LAST, id DESC``, as indexes (SQLite's
+# ``CREATE INDEX`` takes no ``NULLS LAST``; its ``DESC`` puts NULLs last anyway).
+Index(
+    "ix_articles_published_order",
+    articles.c.published_at.desc().nulls_last(),
+    articles.c.id.desc(),
+    postgresql_include=["provider"],
+)
+Index(
+    "ix_articles_provider_published",
+    articles.c.provider,
+    articles.c.published_at.desc().nulls_last(),
+    articles.c.id.desc(),
+)
 article_urls = cast(Table, ArticleUrl.__table__)
 article_revisions = cast(Table, ArticleRevision.__table__)
 crawl_runs = cast(Table, CrawlRun.__table__)

@@ -1,18 +1,55 @@
 """Read-side queries for the CLI and downstream code.
 
 Everything returns plain frozen dataclasses, never ORM objects tied to a session.
+
+Stories are listed in one order, ``published_at DESC NULLS LAST, id DESC``, which
+the index ``ix_articles_published_order`` (and, for one provider,
+``ix_articles_provider_published``) holds, so a page of the newest stories reads
+a page of index. Deeper pages go by keyset (``ArticleFilter.after``: the stories
+after a given one), never by OFFSET: the older dated stories first (a row
+comparison the ordering index serves), then, when the page is not full, the
+undated ones.
+
+On PostgreSQL a search with a limit runs in up to two steps, because neither
+plan alone is fast for every query: walking the ordering index checks every
+story until enough match (seconds for a rare word), and the GIN index's bitmap
+fetches every match before sorting (seconds for a common one).
+
+1. The newest ``SEARCH_WINDOW`` stories that pass the other filters, through the
+   ordering index, matched against their stored search vectors. When at least
+   ``limit`` match, they are the answer: every story outside the window is
+   older than every story in it.
+2. Otherwise the GIN index: every match, sorted, with an ordering the ordering
+   index cannot give (``published_at + interval '0'``), so the planner takes the
+   bitmap path; fewer than ``limit`` matches among the newest ``SEARCH_WINDOW``
+   means the word is rare there.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Select, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    Engine,
+    Select,
+    and_,
+    literal,
+    select,
+    text,
+    tuple_,
+)
 
+from wirewatch.core.errors import UsageError
 from wirewatch.core.query import Node
 from wirewatch.storage.ledger import RUN_COLUMNS, RunRow
 from wirewatch.storage.models import article_revisions, article_urls, articles, crawl_runs
-from wirewatch.storage.search import search_clause
+from wirewatch.storage.search import POSTGRES_VECTOR, postgres_vector, search_clause
+
+SEARCH_WINDOW = 5_000
+"""How many of the newest stories the first step of a PostgreSQL search looks at."""
 
 
 @dataclass(frozen=True)
@@ -20,7 +57,9 @@ class ArticleFilter:
     """Which stories to list; ``since``/``until`` bound ``published_at`` (inclusive, exclusive).
 
     ``search`` is a query of ``wirewatch.core.query``'s language, as text or parsed;
-    blank text filters nothing out.
+    blank text filters nothing out. ``after`` is a story's id: only the stories
+    listed after it (older, or as old with a smaller id) are wanted, the next page
+    of a listing that ended with that story.
     """
 
     since: datetime | None = None
@@ -29,6 +68,17 @@ class ArticleFilter:
     source: str | None = None
     search: str | Node | None = None
     limit: int | None = 50
+    after: int | None = None
+
+    @property
+    def searches(self) -> bool:
+        return self.search is not None and (
+            not isinstance(self.search, str) or bool(self.search.strip())
+        )
+
+
+class UnknownCursor(UsageError):
+    """``ArticleFilter.after`` names no stored story."""
 
 
 @dataclass(frozen=True)
@@ -92,7 +142,16 @@ ADDRESS_COLUMNS = [article_urls.c[name] for name in AddressRow.__dataclass_field
 REVISION_COLUMNS = [article_revisions.c[name] for name in RevisionRow.__dataclass_fields__]
 
 
-def _filtered(statement: Select[Any], engine: Engine, where: ArticleFilter) -> Select[Any]:
+def _filtered(
+    statement: Select[Any],
+    engine: Engine,
+    where: ArticleFilter,
+    cursor: ColumnElement[bool] | None = None,
+    *,
+    search: bool = True,
+) -> Select[Any]:
+    if cursor is not None:
+        statement = statement.where(cursor)
     if where.since is not None:
         statement = statement.where(articles.c.published_at >= where.since)
     if where.until is not None:
@@ -101,21 +160,114 @@ def _filtered(statement: Select[Any], engine: Engine, where: ArticleFilter) -> S
         statement = statement.where(articles.c.provider == where.provider)
     if where.source:
         statement = statement.where(articles.c.source == where.source)
-    if where.search is not None and (not isinstance(where.search, str) or where.search.strip()):
+    if search and where.searches:
+        assert where.search is not None
         statement = statement.where(search_clause(engine.dialect, where.search))
     return statement
 
 
-def list_articles(engine: Engine, where: ArticleFilter | None = None) -> list[ArticleRow]:
-    """Matching stories, newest first (undated ones last)."""
+def list_articles(
+    engine: Engine, where: ArticleFilter | None = None, *, search_window: int = SEARCH_WINDOW
+) -> list[ArticleRow]:
+    """Matching stories, newest first (undated ones last).
+
+    ``UnknownCursor`` when ``where.after`` names no story. ``search_window`` is the
+    first step of a PostgreSQL search (see the module docstring).
+    """
     where = where or ArticleFilter()
-    statement = _filtered(select(*ARTICLE_COLUMNS), engine, where).order_by(
-        articles.c.published_at.desc().nulls_last(), articles.c.id.desc()
+    with engine.connect() as connection:
+        if where.after is None:
+            return _listed(connection, engine, where, None, search_window)
+        dated, undated = after_story(connection, where.after)
+        rows = _listed(connection, engine, where, dated, search_window)
+        if undated is not None and (where.limit is None or len(rows) < where.limit):
+            rest = None if where.limit is None else where.limit - len(rows)
+            rows += _listed(connection, engine, replace(where, limit=rest), undated, search_window)
+        return rows
+
+
+def _listed(
+    connection: Connection,
+    engine: Engine,
+    where: ArticleFilter,
+    cursor: ColumnElement[bool] | None,
+    search_window: int,
+) -> list[ArticleRow]:
+    if engine.dialect.name == "postgresql" and where.searches:
+        return _search_postgres(connection, engine, where, cursor, search_window)
+    statement = _filtered(select(*ARTICLE_COLUMNS), engine, where, cursor).order_by(*LISTING_ORDER)
+    if where.limit is not None:
+        statement = statement.limit(where.limit)
+    return [ArticleRow(**row._mapping) for row in connection.execute(statement)]
+
+
+LISTING_ORDER = (articles.c.published_at.desc().nulls_last(), articles.c.id.desc())
+
+
+def after_story(
+    connection: Connection, story_id: int
+) -> tuple[ColumnElement[bool], ColumnElement[bool] | None]:
+    """The keyset conditions "listed after story ``story_id``" (``UnknownCursor`` if none).
+
+    After a dated story come the older dated ones, then every undated one: two
+    conditions, the second None after an undated story. They are queried one
+    after the other because ``... OR published_at IS NULL`` would keep the row
+    comparison from being an index condition (100,000 deep: 10 ms instead of 0.2).
+    """
+    if story_id > MAX_INTEGER:
+        raise UnknownCursor(f"--after {story_id}: no stored story has that id")
+    cursor = literal(story_id, BigInteger)  # ids are 32-bit on PostgreSQL; any value compares
+    found = connection.execute(
+        select(articles.c.published_at).where(articles.c.id == cursor)
+    ).first()
+    if found is None:
+        raise UnknownCursor(f"--after {story_id}: no stored story has that id")
+    undated = articles.c.published_at.is_(None)
+    if found.published_at is None:  # undated stories come last, by id
+        return and_(undated, articles.c.id < cursor), None
+    return tuple_(articles.c.published_at, articles.c.id) < tuple_(
+        found.published_at, cursor
+    ), undated
+
+
+def _search_postgres(
+    connection: Connection,
+    engine: Engine,
+    where: ArticleFilter,
+    cursor: ColumnElement[bool] | None,
+    window: int,
+) -> list[ArticleRow]:
+    """The two-step search of the module docstring."""
+    assert where.search is not None
+    if where.limit is not None and where.limit <= window:
+        recent = (
+            _filtered(
+                select(*ARTICLE_COLUMNS, postgres_vector().label(POSTGRES_VECTOR)),
+                engine,
+                where,
+                cursor,
+                search=False,
+            )
+            .order_by(*LISTING_ORDER)
+            .limit(window)
+            .subquery("recent")
+        )
+        first = (
+            select(*(recent.c[name] for name in ArticleRow.__dataclass_fields__))
+            .where(search_clause(engine.dialect, where.search, postgres_vector("recent")))
+            .order_by(recent.c.published_at.desc().nulls_last(), recent.c.id.desc())
+            .limit(where.limit)
+        )
+        rows = [ArticleRow(**row._mapping) for row in connection.execute(first)]
+        if len(rows) == where.limit:
+            return rows
+    unindexed_order = articles.c.published_at + text("interval '0'")
+    statement = _filtered(select(*ARTICLE_COLUMNS), engine, where, cursor).order_by(
+        unindexed_order.desc().nulls_last(), articles.c.id.desc()
     )
     if where.limit is not None:
         statement = statement.limit(where.limit)
-    with engine.connect() as connection:
-        return [ArticleRow(**row._mapping) for row in connection.execute(statement)]
+    return [ArticleRow(**row._mapping) for row in connection.execute(statement)]
 
 
 def get_article(engine: Engine, wire_id_or_id: str) -> ArticleDetail | None:

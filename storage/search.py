@@ -10,8 +10,11 @@ parsed query into a WHERE clause, with the same meaning on both databases
 - PostgreSQL: a ``tsquery`` built from ``phraseto_tsquery('simple', ...)`` and
   ``to_tsquery('simple', '<word>':*)`` leaves combined with ``tsquery_and``,
   ``tsquery_or`` and ``tsquery_not``, each leaf's text a bound parameter, matched
-  against the expression the GIN index ``ix_articles_search_simple`` was built
-  on: the text must match it exactly for the planner to use the index.
+  against ``articles.search_vector``: a stored generated column holding
+  ``to_tsvector('simple', title || ' ' || body)``, with the GIN index
+  ``ix_articles_search_vector``. Stored, the vector is computed once per write
+  instead of once per candidate row and query (about 0.4 ms a story).
+  ``storage.queries`` decides how the match is planned (the two-step search).
 """
 
 from sqlalchemy import ColumnElement, Dialect, func, literal, literal_column, select, table, text
@@ -22,9 +25,8 @@ from wirewatch.storage.models import articles
 _fts = table("articles_fts", literal_column("rowid"))
 
 POSTGRES_CONFIG = "simple"
-POSTGRES_DOCUMENT = (
-    f"to_tsvector('{POSTGRES_CONFIG}'::regconfig, articles.title || ' ' || articles.body)"
-)
+POSTGRES_VECTOR = "search_vector"
+"""The PostgreSQL column ``--search`` matches (only migrations create it: SQLite has none)."""
 _REGCONFIG: ColumnElement[object] = literal_column(f"'{POSTGRES_CONFIG}'::regconfig")
 
 
@@ -83,15 +85,23 @@ def _fold(function: str, queries: list[ColumnElement[object]]) -> ColumnElement[
     return combined
 
 
-def search_clause(dialect: Dialect, query: str | Node) -> ColumnElement[bool]:
+def postgres_vector(table_name: str = "articles") -> ColumnElement[object]:
+    """``search_vector`` of ``table_name`` (``articles``, or a subquery that selected it)."""
+    return literal_column(f"{table_name}.{POSTGRES_VECTOR}")
+
+
+def search_clause(
+    dialect: Dialect, query: str | Node, vector: ColumnElement[object] | None = None
+) -> ColumnElement[bool]:
     """A WHERE clause on ``articles``: stories whose title or body match ``query``.
 
     ``query`` is parsed when given as text (``QuerySyntaxError`` when it is not a query).
+    On PostgreSQL, ``vector`` is the search vector to match (``articles.search_vector``
+    by default; a subquery's copy of it for the two-step search).
     """
     node = parse_query(query) if isinstance(query, str) else query
     if dialect.name == "postgresql":
-        return literal_column(POSTGRES_DOCUMENT).op("@@", is_comparison=True)(
-            postgres_tsquery(node)
-        )
+        document = postgres_vector() if vector is None else vector
+        return document.op("@@", is_comparison=True)(postgres_tsquery(node))
     matching = select(_fts.c.rowid).where(text("articles_fts MATCH :search_text"))
     return articles.c.id.in_(matching.params(search_text=fts5_query(node)))

@@ -18,6 +18,7 @@ from wirewatch.storage.migrate import (
 )
 from wirewatch.storage.models import metadata
 from wirewatch.storage.queries import ArticleFilter, list_articles
+from wirewatch.storage.schema import SCHEMA_HEAD, at_head
 from wirewatch.storage.upsert import store_batch
 
 CONTRACT_TABLES = {"articles", "article_urls", "article_revisions", "crawl_runs", "rejected_pages"}
@@ -152,4 +153,68 @@ def test_stories_stored_before_the_search_migration_are_found_after_it(
     assert "ix_articles_search_simple" not in {
         index["name"] for index in inspect(engine).get_indexes("articles")
     }
+    engine.dispose()
+
+
+def test_schema_head_names_the_newest_migration() -> None:
+    assert head_revision() == SCHEMA_HEAD, "storage/schema.py: set SCHEMA_HEAD to the new head"
+
+
+def test_the_cheap_check_tells_head_from_anything_else(database_url: str) -> None:
+    engine = make_engine(database_url)
+    assert not at_head(engine)  # empty: no alembic_version
+    upgrade(engine, FIRST_REVISION)
+    assert not at_head(engine)
+    upgrade(engine)
+    assert at_head(engine)
+    engine.dispose()
+
+
+SCALE_REVISION = "c3e5a7f10d42"
+ORDER_INDEXES = {"ix_articles_published_order", "ix_articles_provider_published"}
+EXPRESSION_INDEXES = {"ix_articles_search", "ix_articles_search_simple"}
+
+
+def test_postgresql_stores_the_search_vector_and_keeps_the_documented_expression_indexes(
+    postgres_url: str,
+) -> None:
+    engine = make_engine(postgres_url)
+    upgrade(engine, "b7d2e4f19a30")
+    store_batch(engine, [sighting(make_record(1, title="Quokka sighted"))])
+    upgrade(engine, SCALE_REVISION)
+    with engine.connect() as connection:
+        column = connection.execute(
+            text(
+                "SELECT is_generated, generation_expression FROM information_schema.columns "
+                "WHERE table_name = 'articles' AND column_name = 'search_vector'"
+            )
+        ).one()
+        filled = connection.execute(
+            text("SELECT count(*) FROM articles WHERE search_vector @@ 'quokka'::tsquery")
+        ).scalar_one()
+    assert column.is_generated == "ALWAYS"
+    assert "to_tsvector('simple'::regconfig" in column.generation_expression
+    assert filled == 1  # rows stored before the migration got their vector
+    indexes = {index["name"] for index in inspect(engine).get_indexes("articles")}
+    assert {*ORDER_INDEXES, *EXPRESSION_INDEXES, "ix_articles_search_vector"} <= indexes
+    assert not {"ix_articles_published_at", "ix_articles_provider"} & indexes
+
+    downgrade(engine, "b7d2e4f19a30")
+    columns = {c["name"] for c in inspect(engine).get_columns("articles")}
+    indexes = {index["name"] for index in inspect(engine).get_indexes("articles")}
+    assert "search_vector" not in columns
+    assert {"ix_articles_published_at", "ix_articles_provider", *EXPRESSION_INDEXES} <= indexes
+    assert not ORDER_INDEXES & indexes
+    engine.dispose()
+
+
+def test_sqlite_gets_the_ordering_indexes_and_gives_them_back(sqlite_url: str) -> None:
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    indexes = {index["name"] for index in inspect(engine).get_indexes("articles")}
+    assert indexes >= ORDER_INDEXES
+    downgrade(engine, "b7d2e4f19a30")
+    indexes = {index["name"] for index in inspect(engine).get_indexes("articles")}
+    assert {"ix_articles_published_at", "ix_articles_provider"} <= indexes
+    assert not ORDER_INDEXES & indexes
     engine.dispose()

@@ -1,9 +1,12 @@
 """One query language, one meaning: the same table of ``--search`` cases on SQLite and PostgreSQL."""
 
-import pytest
-from sqlalchemy import Engine
+from dataclasses import replace
+from datetime import datetime, timedelta
 
-from tests.factories import article_number, make_record, sighting
+import pytest
+from sqlalchemy import Engine, event
+
+from tests.factories import T0, article_number, make_record, sighting
 from wirewatch.core.query import QuerySyntaxError, parse_query
 from wirewatch.storage.queries import ArticleFilter, list_articles
 from wirewatch.storage.search import fts5_query
@@ -139,3 +142,132 @@ def test_blank_search_filters_nothing_out(stories: Engine) -> None:
 def test_fts5_query_carries_only_the_words_of_the_user_text() -> None:
     query = parse_query('NEAR(x y) title:z* "a b"* -c')
     assert fts5_query(query) == '("near" AND ("x" AND "y") AND "title z"* AND "a b"*) NOT "c"'
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 5])
+@pytest.mark.parametrize("window", [1, 2, 4, 100])
+def test_a_limited_search_finds_the_newest_of_what_an_unlimited_one_finds(
+    stories: Engine, limit: int, window: int
+) -> None:
+    """Whichever step answers (PostgreSQL's window, or the full match), the meaning is one."""
+    wrong = {}
+    for query, _expected in CASES:
+        everything = list_articles(stories, ArticleFilter(search=query, limit=None))
+        limited = list_articles(
+            stories, ArticleFilter(search=query, limit=limit), search_window=window
+        )
+        if limited != everything[:limit]:
+            wrong[query] = ([r.id for r in limited], [r.id for r in everything[:limit]])
+    assert wrong == {}, "query: (found, expected)"
+
+
+# -- PostgreSQL's two-step search, at the boundary of its window --------------------------------
+
+WINDOW = 4
+LIMIT = 2
+
+
+@pytest.fixture
+def dated(migrated_engine: Engine) -> Engine:
+    """Stories 1 to 8, story 1 the newest, an hour apart; 9 undated; 10 from another provider."""
+    records = [
+        make_record(n, title=f"Story {n}", published_at=T0 - timedelta(hours=n))
+        for n in range(1, 9)
+    ]
+    records.append(make_record(9, title="Story 9", published_at=None))
+    records.append(make_record(10, title="Story 10", provider="Other", published_at=T0))
+    store_batch(migrated_engine, [sighting(r) for r in records])
+    return migrated_engine
+
+
+def mark(engine: Engine, numbers: set[int], word: str = "quokka") -> None:
+    """Put ``word`` in the titles of stories ``numbers`` (a revision: the search follows it)."""
+    store_batch(
+        engine,
+        [
+            sighting(make_record(n, title=f"Story {n} {word}", published_at=_when(n)))
+            for n in numbers
+        ],
+    )
+
+
+def _when(number: int) -> datetime | None:
+    return None if number == 9 else T0 if number == 10 else T0 - timedelta(hours=number)
+
+
+def searched(engine: Engine, where: ArticleFilter) -> tuple[list[int], int]:
+    """The stories found (by number) and how many SELECTs it took."""
+    statements: list[str] = []
+
+    def count(_c: object, _cur: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        rows = list_articles(engine, where, search_window=WINDOW)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    numbers = [row.article_number - article_number(0) for row in rows if row.article_number]
+    return numbers, len([s for s in statements if s.lstrip().startswith("SELECT")])
+
+
+@pytest.mark.parametrize(
+    ("matching", "expected", "steps"),
+    [
+        # the window: the newest four, stories 10, 1, 2 and 3
+        ({1, 2}, [1, 2], 1),  # the newest two match: the window answers
+        ({2, 3}, [2, 3], 1),  # exactly the limit inside the window, at its end
+        ({1, 2, 3}, [1, 2], 1),  # more than the limit inside the window
+        ({3, 4}, [3, 4], 2),  # one inside, one just past it: the GIN step
+        ({5, 6}, [5, 6], 2),  # none inside
+        ({1}, [1], 2),  # fewer than the limit anywhere
+        ({2, 9}, [2, 9], 2),  # an undated story comes last
+        ({3, 10}, [10, 3], 1),  # another provider's story counts in the window
+    ],
+)
+def test_the_first_step_answers_only_when_the_window_holds_the_limit(
+    dated: Engine, matching: set[int], expected: list[int], steps: int
+) -> None:
+    mark(dated, matching)
+    numbers, selects = searched(dated, ArticleFilter(search="quokka", limit=LIMIT))
+    assert numbers == expected
+    assert selects == (steps if dated.dialect.name == "postgresql" else 1)
+
+
+def test_the_window_counts_only_stories_that_pass_the_other_filters(dated: Engine) -> None:
+    mark(dated, {3, 4, 10})
+    anyone = ArticleFilter(search="quokka", limit=LIMIT)
+    assert searched(dated, anyone)[0] == [10, 3]
+    # one provider's newest four are stories 1 to 4: both of its matches lie inside
+    assert searched(dated, replace(anyone, provider="MENAFN")) == ([3, 4], 1)
+    # until two hours ago: stories 2 to 5 (and 6, 7, 8 past the window)
+    until = replace(anyone, until=T0 - timedelta(hours=1, minutes=30))
+    assert searched(dated, until) == ([3, 4], 1)
+
+
+def test_the_window_starts_after_the_cursor(dated: Engine) -> None:
+    mark(dated, {1, 2, 4, 5, 6})
+    first = list_articles(dated, ArticleFilter(search="quokka", limit=LIMIT), search_window=WINDOW)
+    second, _ = searched(dated, ArticleFilter(search="quokka", limit=LIMIT, after=first[-1].id))
+    third, _ = searched(dated, ArticleFilter(search="quokka", limit=LIMIT, after=_id(dated, 5)))
+    assert (
+        [r.article_number - article_number(0) for r in first if r.article_number],
+        second,
+        third,
+    ) == (
+        [1, 2],
+        [4, 5],
+        [6],
+    )
+
+
+def _id(engine: Engine, number: int) -> int:
+    rows = list_articles(engine, ArticleFilter(limit=None))
+    return next(r.id for r in rows if r.article_number == article_number(number))
+
+
+def test_a_limit_beyond_the_window_skips_the_first_step(dated: Engine) -> None:
+    mark(dated, set(range(1, 10)))
+    numbers, selects = searched(dated, ArticleFilter(search="quokka", limit=WINDOW + 1))
+    assert numbers == [1, 2, 3, 4, 5]
+    assert selects == 1

@@ -197,8 +197,12 @@ def _reader_gone() -> int:
 
 
 def database_unavailable(exc: Exception) -> str | None:
-    """Why the database could not be used, when ``exc`` says so; else None."""
+    """Why the database could not be used, when ``exc`` says so (and the fix, when
+    known: a PostgreSQL database that does not exist); else None."""
     # Imported here: only commands that use the database load SQLAlchemy (start-up time).
-    from wirewatch.storage.engine import OperationalError
+    from wirewatch.storage.engine import OperationalError, missing_database
 
-    return str(exc.orig) if isinstance(exc, OperationalError) else None
+    if not isinstance(exc, OperationalError):
+        return None
+    fix = missing_database(exc)
+    return f"{exc.orig}; {fix}" if fix else str(exc.orig)

@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from wirewatch.core.config import Config, load_config
 from wirewatch.core.logs import configure_logging
 
-if TYPE_CHECKING:  # for annotations only: storage loads when a command asks for an engine
+if TYPE_CHECKING:  # for annotations only: storage loads when a command asks for an engine,
+    # the config (pydantic: a tenth of a second) when a command reads it
+    from wirewatch.core.config import Config
     from wirewatch.storage.engine import Engine
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -31,19 +32,32 @@ class AppContext:
     _engine: "Engine | None" = field(default=None, repr=False)
 
     @cached_property
-    def config(self) -> Config:
+    def config(self) -> "Config":
+        from wirewatch.core.config import load_config
+
         return load_config(self.config_path)
 
-    def engine(self, *, upgrade: bool = True) -> "Engine":
-        """The configured database's engine; a new, empty database is upgraded first."""
+    def engine(self, *, upgrade: bool = True, read_only: bool = False) -> "Engine":
+        """The configured database's engine; a new, empty database is upgraded first.
+
+        ``read_only``: the command only reads, so a database that does not exist is
+        an error (``DatabaseMissing``) rather than created empty. A database at the
+        head revision costs one query (``storage.schema``); Alembic is loaded only
+        to migrate a new one or to explain a mismatch.
+        """
         if self._engine is None:
             # Imported here: only commands that use the database load storage, SQLAlchemy
             # and Alembic (start-up time of --help and of the offline commands).
-            from wirewatch.storage.engine import make_engine
-            from wirewatch.storage.migrate import ensure_schema
+            from wirewatch.storage.engine import make_engine, require_database
+            from wirewatch.storage.schema import at_head
 
-            self._engine = make_engine(self.config.database.url)
-            if upgrade:
+            url = self.config.database.url
+            if read_only:
+                require_database(url)
+            self._engine = make_engine(url)
+            if upgrade and not at_head(self._engine):
+                from wirewatch.storage.migrate import ensure_schema
+
                 ensure_schema(self._engine)
         return self._engine
 

@@ -62,6 +62,12 @@ csv_raw_option = click.option(
 @click.option(
     "--limit", default="50", show_default=True, callback=_limit, help="At most N stories; 0: all."
 )
+@click.option(
+    "--after",
+    metavar="ID",
+    type=int,
+    help="The next page: only stories listed after the story with this id (the last one shown).",
+)
 @click.option("--body", is_flag=True, help="Include the body (json, jsonl and csv only).")
 @format_option
 @csv_raw_option
@@ -75,6 +81,7 @@ def articles(
     source: str | None,
     search: str | None,
     limit: int | None,
+    after: int | None,
     body: bool,
     fmt: Format,
     csv_raw: bool,
@@ -83,7 +90,9 @@ def articles(
 
     --search takes words (all must occur), "a phrase", OR between alternatives,
     -word to exclude, word* for a prefix and parentheses; words are matched as
-    written (no stemming), the same on SQLite and PostgreSQL.
+    written (no stemming), the same on SQLite and PostgreSQL. --after pages
+    through a long listing: pass the id of the last story shown to get the next
+    ones (fast at any depth).
 
     \b
     Examples:
@@ -92,6 +101,7 @@ def articles(
       wirewatch articles --search 'Kuwait (oil OR gas) -football'
       wirewatch articles --since 2025-11-17 --format jsonl | jq .title
       wirewatch articles --limit 0 --format csv --body > stories.csv
+      wirewatch articles --provider "Jordan Times" --after 48213
     """
     # Imported here, not on top: keeps --help light (start-up time).
     from wirewatch.app.cli import reports
@@ -104,8 +114,9 @@ def articles(
         source=source,
         search=parse_query(search) if search and search.strip() else None,
         limit=limit,
+        after=after,
     )
-    reports.print_articles(app.engine(), where, fmt, body=body, csv_raw=csv_raw)
+    reports.print_articles(app.engine(read_only=True), where, fmt, body=body, csv_raw=csv_raw)
 
 
 @click.command()
@@ -137,7 +148,7 @@ def show(app: AppContext, wire_id_or_id: str, fmt: str) -> None:
         raise UsageError(f"--format {fmt!r}: use one of text, json")
     from wirewatch.app.cli import reports  # here, not on top: keeps --help light (start-up)
 
-    reports.print_story(app.engine(), wire_id_or_id, fmt)
+    reports.print_story(app.engine(read_only=True), wire_id_or_id, fmt)
 
 
 @click.command()
@@ -160,4 +171,4 @@ def runs(
     """
     from wirewatch.app.cli import reports  # here, not on top: keeps --help light (start-up)
 
-    reports.print_runs(app.engine(), source, limit, fmt, csv_raw=csv_raw)
+    reports.print_runs(app.engine(read_only=True), source, limit, fmt, csv_raw=csv_raw)

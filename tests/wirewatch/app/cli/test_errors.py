@@ -16,7 +16,7 @@ from sqlalchemy import text
 from tests.cli import child_env
 from tests.factories import make_record, migrated, sighting
 from tests.wirewatch.app.cli.conftest import Run
-from wirewatch.storage.engine import make_engine
+from wirewatch.storage.engine import database_location, make_engine
 from wirewatch.storage.ledger import RunOutcome, close_run, start_run
 from wirewatch.storage.migrate import current_revision, head_revision, upgrade
 from wirewatch.storage.models import RunStatus, RunTrigger
@@ -79,10 +79,30 @@ def test_an_older_database_waits_for_db_upgrade(database: str, run_cli: Run) -> 
 
 
 def test_a_new_empty_database_is_migrated_by_any_command(database: str, run_cli: Run) -> None:
+    location = database_location(database)
+    if location.backend == "sqlite":
+        Path(str(location.database)).touch()  # exists, empty: as `createdb` leaves PostgreSQL's
     assert run_cli("runs").code == 0
     engine = make_engine(database)
     assert current_revision(engine) == head_revision()
     engine.dispose()
+
+
+@pytest.mark.parametrize("args", READ_COMMANDS[:3], ids=" ".join)
+def test_reading_a_sqlite_file_that_does_not_exist_says_so_and_creates_nothing(
+    sqlite_url: str, run_cli: Run, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]
+) -> None:
+    monkeypatch.setenv("WIREWATCH_DATABASE_URL", sqlite_url)
+    path = Path(str(database_location(sqlite_url).database))
+    result = run_cli(*args)
+    assert (result.code, result.out) == (2, "")
+    assert one_line_error(result.err) == (
+        f"wirewatch: error: no database at {path}: nothing has been stored there yet "
+        "(`wirewatch db upgrade` creates it, `wirewatch crawl` fills it)"
+    )
+    assert not path.exists()
+    assert run_cli("db", "upgrade").code == 0
+    assert run_cli(*args).code == (1 if args[0] == "show" else 0)
 
 
 @pytest.mark.parametrize(
@@ -107,6 +127,7 @@ def test_out_of_range_arguments_are_one_line_with_exit_code_2(
 
 
 def test_the_edges_of_the_range_still_work(database: str, run_cli: Run) -> None:
+    migrated(database).dispose()
     for args in (
         ("--since", "0001-01-02", "--until", "9999-12-30"),
         ("--limit", str(2**63 - 1)),
@@ -116,6 +137,7 @@ def test_the_edges_of_the_range_still_work(database: str, run_cli: Run) -> None:
 
 
 def test_an_id_no_database_could_hold_is_an_unknown_story(database: str, run_cli: Run) -> None:
+    migrated(database).dispose()
     for key in ("99999999999999999999", "\u00b2"):
         result = run_cli("show", key)
         assert result.code == 1
@@ -163,7 +185,12 @@ def test_postgresql_connection_errors_are_one_line(
     monkeypatch.setenv("WIREWATCH_DATABASE_URL", url)
     result = run_cli("articles")
     assert result.code == 1
-    assert one_line_error(result.err).startswith("wirewatch: error: database unavailable: ")
+    line = one_line_error(result.err)
+    assert line.startswith("wirewatch: error: database unavailable: ")
+    if url.endswith("wirewatch_no_such_database"):
+        assert line.endswith(
+            "; create it (`createdb wirewatch_no_such_database`), then run `wirewatch db upgrade`"
+        )
 
 
 def run_into_closed_pipe(database: str, *args: str) -> subprocess.CompletedProcess[str]:

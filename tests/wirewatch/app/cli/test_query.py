@@ -94,6 +94,20 @@ def test_empty_result_says_so_on_stderr(run_cli: Run) -> None:
     assert "No stored stories" in result.err
 
 
+def test_after_pages_through_the_listing(run_cli: Run) -> None:
+    first = run_cli("articles", "--format", "jsonl", "--limit", "2")
+    last_id = json.loads(first.out.splitlines()[-1])["id"]
+    assert titles(run_cli, "--limit", "2", "--after", str(last_id)) == [KREMLIN.title, CRANES.title]
+    gulf = titles(run_cli, "--after", str(last_id), "--provider", "Gulf Times")
+    assert gulf == []  # Gulf Times' only story was on the first page
+
+
+def test_after_an_unknown_story_is_one_line_with_exit_2(run_cli: Run) -> None:
+    result = run_cli("articles", "--after", "987654")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == "wirewatch: error: --after 987654: no stored story has that id\n"
+
+
 @pytest.mark.parametrize(
     "args",
     [
