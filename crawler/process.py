@@ -39,6 +39,7 @@ from wirewatch.storage.ledger import (
     close_abandoned_runs,
     close_run,
     get_run,
+    rejection_counts,
     start_run,
 )
 from wirewatch.storage.migrate import ensure_schema
@@ -159,9 +160,12 @@ def crawl_recorded_runs(
         reactor.callLater(0, stops.watch)  # type: ignore[arg-type]  # IReactorTime stub lacks self
         process.start()
         signalled = stops.received is not None
-        return [
+        summaries = [
             _summary(engine, source.name, run_id, signalled=signalled) for source, run_id in runs
         ]
+        for summary in summaries:
+            log_summary(summary, rejection_counts(engine, summary.run_id))
+        return summaries
     finally:
         dispose_engines()
 
@@ -181,6 +185,36 @@ def close_abandoned(engine: Engine) -> None:
             outcome.status,
             outcome.error,
         )
+
+
+def log_summary(summary: RunSummary, rejected: dict[str, int]) -> None:
+    """The one line a finished run logs: its status and counts, rejections by reason."""
+    counts = summary.counts
+    by_reason = ", ".join(f"{reason} {n}" for reason, n in rejected.items())
+    level = logging.INFO if summary.succeeded else logging.WARNING
+    log.log(
+        level,
+        "source=%s run=%d: %s: fetched %d, new %d, updated %d, unchanged %d, duplicates %d, "
+        "rejected %d%s",
+        summary.source,
+        summary.run_id,
+        summary.status,
+        counts.pages_fetched,
+        counts.articles_new,
+        counts.articles_updated,
+        counts.articles_unchanged,
+        counts.duplicates,
+        counts.pages_rejected,
+        f" ({by_reason})" if by_reason else "",
+        extra={
+            "source": summary.source,
+            "run_id": summary.run_id,
+            "status": str(summary.status),
+            "counts": counts.as_dict(),
+            "rejected_by_reason": rejected,
+            "error": summary.error,
+        },
+    )
 
 
 def _summary(engine: Engine, source: str, run_id: int, *, signalled: bool) -> RunSummary:

@@ -56,9 +56,8 @@ def download_timeout(config: Config) -> float:
 
 
 def log_level(verbosity: int) -> str:
-    if verbosity >= 2:
-        return "DEBUG"
-    return "INFO" if verbosity == 1 else "ERROR"
+    """Scrapy's own lines: warnings and errors, everything with ``-vv``."""
+    return "DEBUG" if verbosity >= 2 else "WARNING"
 
 
 def process_settings(config: Config, *, verbosity: int = 0) -> dict[str, Any]:
@@ -133,7 +132,7 @@ def source_settings(
 
 
 def quiet_scrapy_logging(verbosity: int) -> None:
-    """Scrapy logs through the stdlib: only errors by default, more with ``-v``/``-vv``.
+    """Scrapy logs through the stdlib (wirewatch's handler): warnings and errors, all with ``-vv``.
 
     A failed robots.txt download is logged by Scrapy as an error with a traceback,
     though the page it guarded is retried and recorded as a rejection anyway: it
@@ -142,7 +141,7 @@ def quiet_scrapy_logging(verbosity: int) -> None:
     level = getattr(logging, log_level(verbosity))
     for name in ("scrapy", "twisted", "py.warnings"):
         logging.getLogger(name).setLevel(level)
-    robots = logging.CRITICAL if verbosity == 0 else level
+    robots = logging.CRITICAL if verbosity <= 0 else level
     logging.getLogger("scrapy.downloadermiddlewares.robotstxt").setLevel(robots)
     for handler in logging.getLogger().handlers:
         for old in [f for f in handler.filters if isinstance(f, ScrapyLogFilter)]:

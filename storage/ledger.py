@@ -317,3 +317,16 @@ def latest_runs(engine: Engine, sources: Sequence[str]) -> dict[str, RunRow]:
         return {
             row.source: RunRow.from_mapping(row._mapping) for row in connection.execute(statement)
         }
+
+
+def rejection_counts(engine: Engine, run_id: int) -> dict[str, int]:
+    """How many pages a run rejected, by reason, most frequent first."""
+    count = func.count().label("n")
+    statement = (
+        select(rejected_pages.c.reason, count)
+        .where(rejected_pages.c.crawl_run_id == run_id)
+        .group_by(rejected_pages.c.reason)
+        .order_by(count.desc(), rejected_pages.c.reason)
+    )
+    with engine.connect() as connection:
+        return {reason: int(n) for reason, n in connection.execute(statement)}

@@ -157,7 +157,9 @@ def _run(app: AppContext, argv: list[str] | None) -> int:
         code = cli.main(args=argv, prog_name="wirewatch", obj=app, standalone_mode=False)
         sys.stdout.flush()
     except WirewatchError as exc:
-        return _error(str(exc), exc.exit_code)
+        for line in exc.lines()[:-1]:
+            _error(line, exc.exit_code)
+        return _error(exc.lines()[-1], exc.exit_code)
     except click.exceptions.Abort:
         click.echo("wirewatch: aborted", err=True)
         return 130
