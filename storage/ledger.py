@@ -330,3 +330,16 @@ def rejection_counts(engine: Engine, run_id: int) -> dict[str, int]:
     )
     with engine.connect() as connection:
         return {reason: int(n) for reason, n in connection.execute(statement)}
+
+
+def last_successes(engine: Engine, sources: Sequence[str]) -> dict[str, datetime]:
+    """When each of ``sources``' latest successful run finished (sources without one left out)."""
+    if not sources:
+        return {}
+    statement = (
+        select(crawl_runs.c.source, func.max(crawl_runs.c.finished_at))
+        .where(crawl_runs.c.source.in_(sources), crawl_runs.c.status == RunStatus.SUCCEEDED)
+        .group_by(crawl_runs.c.source)
+    )
+    with engine.connect() as connection:
+        return {source: at for source, at in connection.execute(statement) if at is not None}
