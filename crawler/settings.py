@@ -139,8 +139,10 @@ def quiet_scrapy_logging(verbosity: int) -> None:
     shows only with ``-v``.
     """
     level = getattr(logging, log_level(verbosity))
-    for name in ("scrapy", "twisted", "py.warnings"):
+    for name in ("scrapy", "twisted"):
         logging.getLogger(name).setLevel(level)
+    # Libraries' deprecation warnings are for developers: only with -vv.
+    logging.getLogger("py.warnings").setLevel(logging.DEBUG if verbosity >= 2 else logging.ERROR)
     robots = logging.CRITICAL if verbosity <= 0 else level
     logging.getLogger("scrapy.downloadermiddlewares.robotstxt").setLevel(robots)
     for handler in logging.getLogger().handlers:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Select, select
+from sqlalchemy import Engine, Select, func, select
 
 from wirewatch.core.query import Node
 from wirewatch.storage.ledger import RUN_COLUMNS, RunRow
@@ -106,16 +106,28 @@ def _filtered(statement: Select[Any], engine: Engine, where: ArticleFilter) -> S
     return statement
 
 
-def list_articles(engine: Engine, where: ArticleFilter | None = None) -> list[ArticleRow]:
-    """Matching stories, newest first (undated ones last)."""
-    where = where or ArticleFilter()
-    statement = _filtered(select(*ARTICLE_COLUMNS), engine, where).order_by(
+def article_query(engine: Engine, where: ArticleFilter, *columns: Any) -> Select[Any]:
+    """The statement of ``list_articles`` (its columns plus ``columns``), for streaming it."""
+    statement = _filtered(select(*ARTICLE_COLUMNS, *columns), engine, where).order_by(
         articles.c.published_at.desc().nulls_last(), articles.c.id.desc()
     )
     if where.limit is not None:
         statement = statement.limit(where.limit)
+    return statement
+
+
+def list_articles(engine: Engine, where: ArticleFilter | None = None) -> list[ArticleRow]:
+    """Matching stories, newest first (undated ones last)."""
+    statement = article_query(engine, where or ArticleFilter())
     with engine.connect() as connection:
         return [ArticleRow(**row._mapping) for row in connection.execute(statement)]
+
+
+def count_articles(engine: Engine, where: ArticleFilter) -> int:
+    """How many stories ``where`` matches, its limit aside."""
+    matching = _filtered(select(articles.c.id), engine, where).subquery()
+    with engine.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(matching)).scalar_one())
 
 
 def get_article(engine: Engine, wire_id_or_id: str) -> ArticleDetail | None:

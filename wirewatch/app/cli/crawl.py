@@ -58,12 +58,12 @@ class ProgressLine:
 
 def summary_table(summaries: Sequence[RunSummary]) -> Table:
     """One row per source; a failed run's error is printed below the table, in full
-    (``error_line``)."""
+    (``error_line``). Short headings, as ``wirewatch runs``'s, keep it within 80 columns."""
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("source", overflow="fold")
     table.add_column("run", justify="right")
     table.add_column("status", no_wrap=True, min_width=max(map(len, RunStatus)))
-    for column in ("fetched", "new", "updated", "unchanged", "dup", "rejected"):
+    for column in ("pages", "new", "upd", "same", "dup", "rej"):
         table.add_column(column, justify="right")
     for s in summaries:
         style = "green" if s.succeeded else "red"
@@ -109,8 +109,6 @@ def crawl(ctx: click.Context, app: AppContext, sources: tuple[str, ...]) -> None
             config, list(sources), on_progress=progress.update, verbosity=app.verbosity
         )
     out = console()
-    if not out.is_terminal:
-        out = console(width=160)  # piped: never truncate the table to a default 80 columns
     out.print(summary_table(summaries))
     for summary in summaries:
         if summary.error:

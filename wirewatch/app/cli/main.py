@@ -65,6 +65,10 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "wirewatch.app.cli.query:runs",
         "Show crawl history, newest first, with the counts of each run.",
     ),
+    "rejected": LazyCommand(
+        "wirewatch.app.cli.rejected:rejected",
+        "Show the pages crawls rejected, newest first, with the reason of each.",
+    ),
     "extract": LazyCommand(
         "wirewatch.app.cli.extract:extract",
         "Extract the story from a saved page (FILE, or - for stdin) and print it.",

@@ -17,7 +17,7 @@ from wirewatch.core.query import parse_query
 ALL_FORMATS = (Format.TABLE, Format.JSON, Format.JSONL, Format.CSV)
 
 
-def _limit(_ctx: click.Context, _param: click.Parameter, value: str) -> int | None:
+def parse_limit(_ctx: click.Context, _param: click.Parameter, value: str) -> int | None:
     # Imported here, not on top: keeps --help light (start-up time); --help runs no callback.
     from wirewatch.storage.queries import MAX_INTEGER
 
@@ -60,9 +60,19 @@ csv_raw_option = click.option(
     help='Full-text search over title and body: words, "phrases", OR, -word, prefix*, ( ).',
 )
 @click.option(
-    "--limit", default="50", show_default=True, callback=_limit, help="At most N stories; 0: all."
+    "--limit",
+    default="50",
+    show_default=True,
+    callback=parse_limit,
+    help="At most N stories; 0: all.",
 )
 @click.option("--body", is_flag=True, help="Include the body (json, jsonl and csv only).")
+@click.option(
+    "--no-urls",
+    "no_urls",
+    is_flag=True,
+    help="json, jsonl: leave out each story's list of addresses (one query per 500 rows).",
+)
 @format_option
 @csv_raw_option
 @common_options
@@ -76,6 +86,7 @@ def articles(
     search: str | None,
     limit: int | None,
     body: bool,
+    no_urls: bool,
     fmt: Format,
     csv_raw: bool,
 ) -> None:
@@ -85,6 +96,10 @@ def articles(
     -word to exclude, word* for a prefix and parentheses; words are matched as
     written (no stemming), the same on SQLite and PostgreSQL.
 
+    When --limit cuts the list, stderr says so ("50 of 2,000 shown"); --limit 0
+    streams every match (jsonl and csv do not hold the rows in memory). Each json
+    or jsonl row lists the story's addresses ("urls").
+
     \b
     Examples:
       wirewatch articles --provider "Jordan Times" --since 2025-11-01
@@ -93,6 +108,11 @@ def articles(
       wirewatch articles --since 2025-11-17 --format jsonl | jq .title
       wirewatch articles --limit 0 --format csv --body > stories.csv
     """
+    if body and fmt is Format.TABLE:
+        raise UsageError(
+            "--body needs --format json, jsonl or csv (a table has no room for bodies;"
+            " `wirewatch show ID` prints one story in full)"
+        )
     # Imported here, not on top: keeps --help light (start-up time).
     from wirewatch.app.cli import reports
     from wirewatch.storage.queries import ArticleFilter
@@ -105,7 +125,7 @@ def articles(
         search=parse_query(search) if search and search.strip() else None,
         limit=limit,
     )
-    reports.print_articles(app.engine(), where, fmt, body=body, csv_raw=csv_raw)
+    reports.print_articles(app.engine(), where, fmt, body=body, csv_raw=csv_raw, urls=not no_urls)
 
 
 @click.command()
@@ -142,7 +162,9 @@ def show(app: AppContext, wire_id_or_id: str, fmt: str) -> None:
 
 @click.command()
 @click.option("--source", metavar="NAME", help="Only the runs of this source.")
-@click.option("--limit", default="20", show_default=True, callback=_limit, help="At most N runs.")
+@click.option(
+    "--limit", default="20", show_default=True, callback=parse_limit, help="At most N runs."
+)
 @format_option
 @csv_raw_option
 @common_options
