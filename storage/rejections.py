@@ -14,6 +14,7 @@ class RejectionFilter:
     reason: str | None = None
     since: datetime | None = None
     """Seen at or after."""
+    run_id: int | None = None
     limit: int | None = 50
 
 
@@ -51,6 +52,8 @@ def list_rejections(engine: Engine, where: RejectionFilter) -> list[RejectedPage
         statement = statement.where(rejected_pages.c.reason == where.reason)
     if where.since is not None:
         statement = statement.where(rejected_pages.c.seen_at >= where.since)
+    if where.run_id is not None:
+        statement = statement.where(rejected_pages.c.crawl_run_id == where.run_id)
     if where.limit is not None:
         statement = statement.limit(where.limit)
     with engine.connect() as connection:

@@ -45,6 +45,10 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "wirewatch.app.cli.crawl:crawl",
         "Crawl the named sources (all configured ones by default) once, now.",
     ),
+    "recrawl": LazyCommand(
+        "wirewatch.app.cli.crawl:recrawl",
+        "Re-fetch stored addresses of the named sources (all by default), conditionally.",
+    ),
     "daemon": LazyCommand(
         "wirewatch.app.cli.daemon:daemon",
         "Run every source on its schedule until SIGTERM/SIGINT; log to stderr.",
