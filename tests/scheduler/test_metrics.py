@@ -1,5 +1,6 @@
 """The daemon's Prometheus metrics: read from the run ledger, served over real HTTP."""
 
+import json
 import re
 import signal
 import urllib.request
@@ -127,9 +128,9 @@ def test_a_daemon_serves_metrics_that_agree_with_crawl_runs(
         source = Source("wire", [web.feed_url, web.listing_url])
         settings = DaemonSettings(metrics_address="127.0.0.1:0")
         config = write_config(tmp_path / "wirewatch.toml", sqlite_url, [source], settings)
-        daemon = start_daemon(config)
+        daemon = start_daemon(config, "--log-format", "json")
         daemon.wait_for_log("metrics: serving ")
-        match = re.search(r"metrics: serving (http://\S+)", daemon.log)
+        match = re.search(r"metrics: serving (http://[0-9.:]+/metrics)", daemon.log)
         assert match is not None
         url = match.group(1)
         wait_until(
@@ -178,3 +179,13 @@ def test_a_daemon_serves_metrics_that_agree_with_crawl_runs(
         assert sum(r.pages_rejected for r in runs) > 0  # the site's bad pages were counted
         daemon.send(signal.SIGTERM)
         assert daemon.wait(60) == 0
+
+    # The daemon logged JSON lines, its crawl children's relayed through it.
+    entries = [json.loads(line) for line in daemon.log.splitlines()]
+    summaries = [
+        e for e in entries if e.get("logger") == "wirewatch.crawler.process" and "counts" in e
+    ]
+    assert {e["run_id"] for e in summaries} == {
+        r.id for r in runs if r.status is RunStatus.SUCCEEDED
+    }
+    assert all(e["source"] == "wire" for e in summaries)
