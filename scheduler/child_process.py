@@ -42,14 +42,9 @@ CHILD_MODULE = "wirewatch.crawler.child"
 def crawl_command(
     run_ids: Sequence[int], config_path: Path | None, log: LogOptions | None = None
 ) -> list[str]:
-    """The crawl child's command line for runs recorded in the ledger.
-
-    The child logs JSON lines to its stderr whatever the daemon's own format: the
-    launcher reads them back as records and logs them through the daemon's handler
-    (``CrawlChild``), so they come out in the daemon's format and destination.
-    """
-    piped = LogOptions(verbosity=log.verbosity if log else 0, format="json")
-    argv = [sys.executable, "-m", CHILD_MODULE, *piped.child_args()]
+    """The crawl child's command line for runs recorded in the ledger (``log``: its logging
+    options; the child's defaults when None)."""
+    argv = [sys.executable, "-m", CHILD_MODULE, *(log.child_args() if log else [])]
     for run_id in run_ids:
         argv += [RUN_ID_FLAG, str(run_id)]
     if config_path is not None:
@@ -204,7 +199,7 @@ class CrawlChild:
 
     def _relay(self, text: str) -> None:
         """Log a child's line here: its own record when it is one, else as a line of output."""
-        record = record_from_json(text)
+        record = record_from_json(text)  # the launcher has its children log JSON
         if record is None:
             self._tail.append(text)
             log.warning("%s: child: %s", self.label, text)

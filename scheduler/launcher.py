@@ -170,7 +170,10 @@ class Launcher:
             await asyncio.to_thread(settle_run, self.engine, run_id, NotStarted())
             return
         daemon = loaded.config.daemon
-        argv = crawl_command([run_id], snapshot, self.log)
+        # The child logs JSON lines, which CrawlChild logs again through the daemon's own
+        # handler: they come out in the daemon's format and destination.
+        piped = LogOptions(verbosity=self.log.verbosity, format="json")
+        argv = crawl_command([run_id], snapshot, piped)
         child = CrawlChild(
             argv, timeout=daemon.run_timeout, kill_after=self.kill_after, label=label
         )

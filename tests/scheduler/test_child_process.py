@@ -38,12 +38,10 @@ def test_crawl_command_runs_the_crawl_child_entry_point_on_recorded_runs() -> No
         sys.executable,
         "-m",
         "wirewatch.crawler.child",
-        "--log-format",
-        "json",
         "--run-id",
         "12",
     ]
-    argv = crawl_command([3, 4], Path("/run/snapshot.toml"), LogOptions(verbosity=-1))
+    argv = crawl_command([3, 4], Path("/run/snapshot.toml"), LogOptions(-1, "json"))
     assert argv[3:] == [
         "-q",
         "--log-format",
