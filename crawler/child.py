@@ -20,7 +20,7 @@ from typing import NoReturn
 
 from wirewatch.core.config import Config, SourceConfig, load_config
 from wirewatch.core.errors import WirewatchError
-from wirewatch.core.logs import configure_logging
+from wirewatch.core.logs import LOG_FORMATS, LogOptions, configure_logging
 from wirewatch.core.processes import RUN_ID_FLAG
 from wirewatch.core.terminal import visible
 from wirewatch.crawler.database import dispose_engines, shared_engine
@@ -64,7 +64,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "-v", "--verbose", action="count", default=0, help="more logging (-vv for libraries too)"
     )
+    parser.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
+    parser.add_argument("--log-format", choices=LOG_FORMATS, default="text", help="text or json")
+    parser.add_argument("--log-file", type=Path, metavar="PATH", help="log there, not to stderr")
     return parser.parse_args(argv)
+
+
+def log_options(args: argparse.Namespace) -> LogOptions:
+    verbosity = -1 if args.quiet and not args.verbose else args.verbose
+    return LogOptions(verbosity=verbosity, format=args.log_format, file=args.log_file)
 
 
 def recorded_runs(
@@ -98,15 +106,18 @@ def report(summary: RunSummary) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    configure_logging(args.verbose)
+    logging_options = log_options(args)
+    configure_logging(logging_options)
     try:
         config = load_config(args.config)
         engine = shared_engine(config.database.url)
         ensure_schema(engine)
         runs = recorded_runs(engine, config, args.run_ids)
-        summaries = crawl_recorded_runs(config, runs, verbosity=args.verbose)
+        summaries = crawl_recorded_runs(config, runs, verbosity=logging_options.verbosity)
     except WirewatchError as exc:
-        return _fail(str(exc), exc.exit_code)
+        for line in exc.lines():
+            _fail(line, exc.exit_code)
+        return exc.exit_code
     except OperationalError as exc:
         return _fail(f"database unavailable: {exc.orig}", 1)
     finally:

@@ -17,7 +17,7 @@ The first SIGINT/SIGTERM stops every crawl gracefully (pipelines flush, rows end
 import logging
 import os
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from types import FrameType
 from typing import Any
@@ -29,6 +29,7 @@ from wirewatch.core.config import Config, SourceConfig
 from wirewatch.core.errors import UsageError, WirewatchError
 from wirewatch.core.processes import process_owns_run, this_host
 from wirewatch.crawler.database import dispose_engines, shared_engine
+from wirewatch.crawler.incremental import Visit
 from wirewatch.crawler.outcome import crawl_outcome
 from wirewatch.crawler.progress import RunSummary, run_progress
 from wirewatch.crawler.settings import process_settings, quiet_scrapy_logging, source_settings
@@ -39,6 +40,7 @@ from wirewatch.storage.ledger import (
     close_abandoned_runs,
     close_run,
     get_run,
+    rejection_counts,
     start_run,
 )
 from wirewatch.storage.migrate import ensure_schema
@@ -117,17 +119,21 @@ def run_crawl(
     trigger: RunTrigger = RunTrigger.MANUAL,
     on_progress: ProgressCallback | None = None,
     verbosity: int = 0,
+    targets: Mapping[str, Sequence[Visit]] | None = None,
 ) -> list[RunSummary]:
     """Record a run of each named source (all when None/empty) and crawl them once.
 
     One summary per source, in order. Raises ``UsageError`` for unknown sources.
+    ``targets``: article addresses to fetch instead of discovering, by source name.
     """
     sources = select_sources(config, source_names)
     engine = shared_engine(config.database.url)
     ensure_schema(engine)
     pid, host = os.getpid(), this_host()
     runs = [(s, start_run(engine, s.name, trigger, pid=pid, hostname=host)) for s in sources]
-    return crawl_recorded_runs(config, runs, on_progress=on_progress, verbosity=verbosity)
+    return crawl_recorded_runs(
+        config, runs, on_progress=on_progress, verbosity=verbosity, targets=targets
+    )
 
 
 def crawl_recorded_runs(
@@ -136,6 +142,7 @@ def crawl_recorded_runs(
     *,
     on_progress: ProgressCallback | None = None,
     verbosity: int = 0,
+    targets: Mapping[str, Sequence[Visit]] | None = None,
 ) -> list[RunSummary]:
     """Crawl runs already in the ledger: (source, run id) pairs; one summary per run, in order."""
     engine = shared_engine(config.database.url)
@@ -150,7 +157,7 @@ def crawl_recorded_runs(
             # The first crawler installs the (asyncio) reactor, as CrawlerProcess's own would.
             crawler = Crawler(SourceSpider, settings, init_reactor=index == 0)
             crawler.signals.connect(relay.relay, signal=run_progress)
-            process.crawl(crawler, source=source)
+            process.crawl(crawler, source=source, targets=(targets or {}).get(source.name))
         # Imported only now: importing it any earlier installs Twisted's default reactor
         # instead of the asyncio one the first crawler has just installed.
         from twisted.internet import reactor
@@ -159,9 +166,12 @@ def crawl_recorded_runs(
         reactor.callLater(0, stops.watch)  # type: ignore[arg-type]  # IReactorTime stub lacks self
         process.start()
         signalled = stops.received is not None
-        return [
+        summaries = [
             _summary(engine, source.name, run_id, signalled=signalled) for source, run_id in runs
         ]
+        for summary in summaries:
+            log_summary(summary, rejection_counts(engine, summary.run_id))
+        return summaries
     finally:
         dispose_engines()
 
@@ -181,6 +191,36 @@ def close_abandoned(engine: Engine) -> None:
             outcome.status,
             outcome.error,
         )
+
+
+def log_summary(summary: RunSummary, rejected: dict[str, int]) -> None:
+    """The one line a finished run logs: its status and counts, rejections by reason."""
+    counts = summary.counts
+    by_reason = ", ".join(f"{reason} {n}" for reason, n in rejected.items())
+    level = logging.INFO if summary.succeeded else logging.WARNING
+    log.log(
+        level,
+        "source=%s run=%d: %s: fetched %d, new %d, updated %d, unchanged %d, duplicates %d, "
+        "rejected %d%s",
+        summary.source,
+        summary.run_id,
+        summary.status,
+        counts.pages_fetched,
+        counts.articles_new,
+        counts.articles_updated,
+        counts.articles_unchanged,
+        counts.duplicates,
+        counts.pages_rejected,
+        f" ({by_reason})" if by_reason else "",
+        extra={
+            "source": summary.source,
+            "run_id": summary.run_id,
+            "status": str(summary.status),
+            "counts": counts.as_dict(),
+            "rejected_by_reason": rejected,
+            "error": summary.error,
+        },
+    )
 
 
 def _summary(engine: Engine, source: str, run_id: int, *, signalled: bool) -> RunSummary:

@@ -56,9 +56,8 @@ def download_timeout(config: Config) -> float:
 
 
 def log_level(verbosity: int) -> str:
-    if verbosity >= 2:
-        return "DEBUG"
-    return "INFO" if verbosity == 1 else "ERROR"
+    """Scrapy's own lines: warnings and errors, everything with ``-vv``."""
+    return "DEBUG" if verbosity >= 2 else "WARNING"
 
 
 def process_settings(config: Config, *, verbosity: int = 0) -> dict[str, Any]:
@@ -133,16 +132,18 @@ def source_settings(
 
 
 def quiet_scrapy_logging(verbosity: int) -> None:
-    """Scrapy logs through the stdlib: only errors by default, more with ``-v``/``-vv``.
+    """Scrapy logs through the stdlib (wirewatch's handler): warnings and errors, all with ``-vv``.
 
     A failed robots.txt download is logged by Scrapy as an error with a traceback,
     though the page it guarded is retried and recorded as a rejection anyway: it
     shows only with ``-v``.
     """
     level = getattr(logging, log_level(verbosity))
-    for name in ("scrapy", "twisted", "py.warnings"):
+    for name in ("scrapy", "twisted"):
         logging.getLogger(name).setLevel(level)
-    robots = logging.CRITICAL if verbosity == 0 else level
+    # Libraries' deprecation warnings are for developers: only with -vv.
+    logging.getLogger("py.warnings").setLevel(logging.DEBUG if verbosity >= 2 else logging.ERROR)
+    robots = logging.CRITICAL if verbosity <= 0 else level
     logging.getLogger("scrapy.downloadermiddlewares.robotstxt").setLevel(robots)
     for handler in logging.getLogger().handlers:
         for old in [f for f in handler.filters if isinstance(f, ScrapyLogFilter)]:

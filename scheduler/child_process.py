@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from wirewatch.core.logs import LogOptions, record_from_json
 from wirewatch.core.processes import RUN_ID_FLAG
 
 log = logging.getLogger(__name__)
@@ -38,9 +39,12 @@ STDERR_LINE_LIMIT = 1 << 20
 CHILD_MODULE = "wirewatch.crawler.child"
 
 
-def crawl_command(run_ids: Sequence[int], config_path: Path | None) -> list[str]:
-    """The crawl child's command line for runs recorded in the ledger."""
-    argv = [sys.executable, "-m", CHILD_MODULE]
+def crawl_command(
+    run_ids: Sequence[int], config_path: Path | None, log: LogOptions | None = None
+) -> list[str]:
+    """The crawl child's command line for runs recorded in the ledger (``log``: its logging
+    options; the child's defaults when None)."""
+    argv = [sys.executable, "-m", CHILD_MODULE, *(log.child_args() if log else [])]
     for run_id in run_ids:
         argv += [RUN_ID_FLAG, str(run_id)]
     if config_path is not None:
@@ -191,8 +195,17 @@ class CrawlChild:
                 return
             text = line.decode("utf-8", "replace").rstrip()
             if text:
-                self._tail.append(text)
-                log.debug("%s: child: %s", self.label, text)
+                self._relay(text)
+
+    def _relay(self, text: str) -> None:
+        """Log a child's line here: its own record when it is one, else as a line of output."""
+        record = record_from_json(text)  # the launcher has its children log JSON
+        if record is None:
+            self._tail.append(text)
+            log.warning("%s: child: %s", self.label, text)
+            return
+        self._tail.append(f"{record.levelname} {record.name}: {record.getMessage()}")
+        logging.getLogger(record.name).handle(record)
 
     def _require_process(self) -> asyncio.subprocess.Process:
         if self._process is None:

@@ -18,7 +18,7 @@ import logging
 import os
 import signal
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,10 +27,12 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from wirewatch.core.errors import ConfigError
+from wirewatch.core.logs import LogOptions
 from wirewatch.core.processes import is_crawl_child, process_owns_run
 from wirewatch.scheduler.jobs import desired_jobs, reconcile_jobs, set_job_runner
 from wirewatch.scheduler.launcher import Launcher
 from wirewatch.scheduler.lock import DaemonLockedError, LeaderLock, leader_lock_for, this_host
+from wirewatch.scheduler.metrics import Collector, FlagCollector, LedgerCollector, MetricsServer
 from wirewatch.scheduler.orphans import orphan_ended, triage_running
 from wirewatch.scheduler.snapshot import LoadedConfig, SnapshotDir, read_config
 from wirewatch.storage.engine import Engine, make_engine
@@ -51,6 +53,8 @@ class DaemonOptions:
     """Seconds between checks that the leader still holds its lock."""
     kill_after: float = 10.0
     """Seconds between SIGTERM and SIGKILL for a crawl that is being stopped."""
+    log: LogOptions = field(default_factory=LogOptions)
+    """How the daemon logs; its crawl children log at the same verbosity (``Launcher``)."""
 
 
 class Daemon:
@@ -70,7 +74,9 @@ class Daemon:
         self.host = this_host()
         self._snapshots = SnapshotDir()
         self._snapshot = self._snapshots.write(loaded)
-        self._launcher = Launcher(engine, self.host, self._current, self.options.kill_after)
+        self._launcher = Launcher(
+            engine, self.host, self._current, self.options.kill_after, self.options.log
+        )
         self._scheduler: AsyncIOScheduler | None = None
         self._stop = asyncio.Event()
         self._hurry = asyncio.Event()
@@ -91,6 +97,7 @@ class Daemon:
             loop.add_signal_handler(signum, self._request_stop, signum)
         loop.add_signal_handler(signal.SIGHUP, self._spawn, self._reload)
         lock = leader_lock_for(self.loaded.config.database.url)
+        metrics = self._serve_metrics()
         try:
             while not self._stop.is_set():
                 if not await self._acquire(lock):
@@ -107,7 +114,34 @@ class Daemon:
             for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(signum)
             self._snapshots.remove()
+            if metrics is not None:
+                metrics.stop()
         log.info("daemon stopped")
+
+    def metric_collectors(self) -> list[Collector]:
+        """What ``/metrics`` reports: the run ledger's totals and whether this daemon leads."""
+        return [
+            LedgerCollector(self.engine),
+            FlagCollector(
+                "wirewatch_daemon_leader",
+                "1 while this daemon holds the schedule.",
+                lambda: self._scheduler is not None,
+            ),
+        ]
+
+    def _serve_metrics(self) -> MetricsServer | None:
+        """Serve ``/metrics`` on ``[daemon] metrics_address``; a taken address is logged, not fatal."""
+        address = self.loaded.config.daemon.metrics_address
+        if not address:
+            return None
+        server = MetricsServer(address, self.metric_collectors())
+        try:
+            url = server.start()
+        except OSError as exc:
+            log.error("metrics: cannot listen on %s ([daemon] metrics_address): %s", address, exc)
+            return None
+        log.info("metrics: serving %s", url)
+        return server
 
     def _request_stop(self, signum: int) -> None:
         name = signal.Signals(signum).name

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from wirewatch.core.logs import LogOptions
 from wirewatch.scheduler.child_process import ChildExit, CrawlChild, crawl_command
 from wirewatch.scheduler.snapshot import LoadedConfig
 from wirewatch.storage.engine import Engine
@@ -88,7 +89,9 @@ class Launcher:
         host: str,
         current: Callable[[], tuple[LoadedConfig, Path | None]],
         kill_after: float,
+        log: LogOptions | None = None,
     ) -> None:
+        self.log = log or LogOptions()
         self.engine = engine
         self.host = host
         self._current = current
@@ -167,7 +170,10 @@ class Launcher:
             await asyncio.to_thread(settle_run, self.engine, run_id, NotStarted())
             return
         daemon = loaded.config.daemon
-        argv = crawl_command([run_id], snapshot)
+        # The child logs JSON lines, which CrawlChild logs again through the daemon's own
+        # handler: they come out in the daemon's format and destination.
+        piped = LogOptions(verbosity=self.log.verbosity, format="json")
+        argv = crawl_command([run_id], snapshot, piped)
         child = CrawlChild(
             argv, timeout=daemon.run_timeout, kill_after=self.kill_after, label=label
         )

@@ -107,3 +107,25 @@ def touch_addresses(engine: Engine, urls: Iterable[str], fetched_at: datetime) -
     )
     with engine.begin() as connection:
         connection.execute(statement, params)
+
+
+def source_addresses(
+    engine: Engine, source: str, *, since: datetime | None = None, limit: int | None = None
+) -> list[KnownAddress]:
+    """The stored addresses of ``source``, first seen newest first (``since``: at or after it),
+    with what a conditional re-fetch needs."""
+    columns = [
+        article_urls.c[name]
+        for name in ("url", "article_id", "last_fetched_at", "etag", "last_modified")
+    ]
+    statement = (
+        select(*columns)
+        .where(article_urls.c.source == source)
+        .order_by(article_urls.c.first_seen_at.desc(), article_urls.c.id.desc())
+    )
+    if since is not None:
+        statement = statement.where(article_urls.c.first_seen_at >= since)
+    if limit is not None:
+        statement = statement.limit(limit)
+    with engine.connect() as connection:
+        return [KnownAddress(**row._mapping) for row in connection.execute(statement)]

@@ -4,7 +4,7 @@ Kept apart from ``queries`` so the CLI's needs (``wirewatch articles --body``,
 ``wirewatch demo``'s report) do not grow the core query module.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,6 +12,10 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Select, func, select
 
 from wirewatch.storage.models import article_revisions, article_urls, articles, rejected_pages
+from wirewatch.storage.queries import ArticleFilter, ArticleRow, article_query, list_articles
+
+STREAM_CHUNK = 500
+"""Stories read from the database at a time when streaming them out."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,63 @@ def article_bodies(engine: Engine, ids: Iterable[int]) -> dict[int, str]:
             )
             bodies.update({row.id: row.body for row in rows})
     return bodies
+
+
+def article_addresses(engine: Engine, ids: Iterable[int]) -> dict[int, list[str]]:
+    """Every address of the given stories, first seen first."""
+    wanted = list(ids)
+    addresses: dict[int, list[str]] = {}
+    with engine.connect() as connection:
+        for start in range(0, len(wanted), 500):
+            rows = connection.execute(
+                select(article_urls.c.article_id, article_urls.c.url)
+                .where(article_urls.c.article_id.in_(wanted[start : start + 500]))
+                .order_by(article_urls.c.first_seen_at, article_urls.c.id)
+            )
+            for row in rows:
+                addresses.setdefault(row.article_id, []).append(row.url)
+    return addresses
+
+
+def stream_articles(
+    engine: Engine, where: ArticleFilter, *, body: bool, chunk: int = STREAM_CHUNK
+) -> Iterator[list[tuple[ArticleRow, str | None]]]:
+    """The stories of ``list_articles`` in chunks of ``chunk``, with their body on request,
+    read as they are written out (a server-side cursor on PostgreSQL): memory stays flat
+    however many there are. A bounded listing or an ``--after`` page is read
+    whole through ``list_articles`` (keyset paging, PostgreSQL's two-step search)."""
+    if where.limit is not None or where.after is not None:
+        rows = list_articles(engine, where)
+        bodies = _bodies(engine, [row.id for row in rows]) if body else {}
+        for start in range(0, len(rows), chunk):
+            yield [(row, bodies.get(row.id)) for row in rows[start : start + chunk]]
+        return
+    extra = [articles.c.body] if body else []
+    statement = article_query(engine, where, *extra)
+    with engine.connect() as connection:
+        result = connection.execution_options(stream_results=True, yield_per=chunk).execute(
+            statement
+        )
+        for partition in result.partitions(chunk):
+            rows = []
+            for row in partition:
+                values = dict(row._mapping)
+                text = values.pop("body", None)
+                rows.append((ArticleRow(**values), text))
+            yield rows
+
+
+def _bodies(engine: Engine, ids: list[int]) -> dict[int, str]:
+    found: dict[int, str] = {}
+    with engine.connect() as connection:
+        for start in range(0, len(ids), 500):
+            rows = connection.execute(
+                select(articles.c.id, articles.c.body).where(
+                    articles.c.id.in_(ids[start : start + 500])
+                )
+            )
+            found.update({row.id: row.body for row in rows})
+    return found
 
 
 def list_rejections(

@@ -317,3 +317,29 @@ def latest_runs(engine: Engine, sources: Sequence[str]) -> dict[str, RunRow]:
         return {
             row.source: RunRow.from_mapping(row._mapping) for row in connection.execute(statement)
         }
+
+
+def rejection_counts(engine: Engine, run_id: int) -> dict[str, int]:
+    """How many pages a run rejected, by reason, most frequent first."""
+    count = func.count().label("n")
+    statement = (
+        select(rejected_pages.c.reason, count)
+        .where(rejected_pages.c.crawl_run_id == run_id)
+        .group_by(rejected_pages.c.reason)
+        .order_by(count.desc(), rejected_pages.c.reason)
+    )
+    with engine.connect() as connection:
+        return {reason: int(n) for reason, n in connection.execute(statement)}
+
+
+def last_successes(engine: Engine, sources: Sequence[str]) -> dict[str, datetime]:
+    """When each of ``sources``' latest successful run finished (sources without one left out)."""
+    if not sources:
+        return {}
+    statement = (
+        select(crawl_runs.c.source, func.max(crawl_runs.c.finished_at))
+        .where(crawl_runs.c.source.in_(sources), crawl_runs.c.status == RunStatus.SUCCEEDED)
+        .group_by(crawl_runs.c.source)
+    )
+    with engine.connect() as connection:
+        return {source: at for source, at in connection.execute(statement) if at is not None}

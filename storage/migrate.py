@@ -13,12 +13,14 @@ to do.
 """
 
 from collections.abc import MutableMapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TextIO
 
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy import Connection, Engine, text
 
 from alembic import command
@@ -35,6 +37,12 @@ EXCLUDED_INDEXES = frozenset(
 )
 EXCLUDED_COLUMNS = frozenset({("articles", "search_vector")})
 _PG_MIGRATION_LOCK = 0x77697265  # "wire"
+
+
+class UnknownRevision(WirewatchError):
+    """A revision the migration scripts do not know (``wirewatch db history`` lists them)."""
+
+    exit_code = 2
 
 
 class SchemaMismatch(WirewatchError):
@@ -117,11 +125,60 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def downgrade(engine: Engine, revision: str) -> None:
+    """Migrate down to ``revision`` (``base``: nothing left); ``UnknownRevision`` for one the
+    scripts do not know or that is not below the current one."""
     _refuse_newer(current_revision(engine))
+    check_revision(revision)
     with engine.connect() as connection:
         _lock(connection)
-        command.downgrade(alembic_config(connection), revision)
+        try:
+            command.downgrade(alembic_config(connection), revision)
+        except CommandError as exc:
+            connection.rollback()
+            raise UnknownRevision(str(exc)) from None
         connection.commit()
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One migration script: its revision, the one before it and what it does."""
+
+    revision: str
+    down_revision: str | None
+    message: str
+
+
+def migration_history() -> list[Migration]:
+    """Every migration, newest first."""
+    scripts = ScriptDirectory.from_config(alembic_config())
+    history = []
+    for script in scripts.walk_revisions():
+        down = script.down_revision
+        if isinstance(down, tuple | list):
+            down = ",".join(down)
+        history.append(Migration(script.revision, down, (script.doc or "").strip()))
+    return history
+
+
+def upgrade_sql(url: str, out: TextIO, start: str | None, revision: str = "head") -> None:
+    """Write the SQL of the migrations after ``start`` (None: all of them) up to ``revision``,
+    for the database kind of ``url``, instead of running them (Alembic's offline mode)."""
+    config = alembic_config()
+    config.output_buffer = out
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    _refuse_newer(start)
+    try:
+        command.upgrade(config, f"{start}:{revision}" if start else revision, sql=True)
+    except CommandError as exc:
+        raise UnknownRevision(str(exc)) from None
+
+
+def check_revision(revision: str) -> None:
+    """``UnknownRevision`` unless the scripts know ``revision`` (or it is ``base``/``head``)."""
+    try:
+        ScriptDirectory.from_config(alembic_config()).get_revision(revision)
+    except CommandError as exc:
+        raise UnknownRevision(str(exc)) from None
 
 
 def ensure_schema(engine: Engine) -> None:

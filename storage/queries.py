@@ -36,6 +36,7 @@ from sqlalchemy import (
     Engine,
     Select,
     and_,
+    func,
     literal,
     select,
     text,
@@ -268,6 +269,25 @@ def _search_postgres(
     if where.limit is not None:
         statement = statement.limit(where.limit)
     return [ArticleRow(**row._mapping) for row in connection.execute(statement)]
+
+
+def article_query(engine: Engine, where: ArticleFilter, *columns: Any) -> Select[Any]:
+    """One statement for every story ``where`` matches (its columns plus ``columns``),
+    for streaming an unbounded listing; bounded ones and ``--after`` pages go
+    through ``list_articles``."""
+    statement = _filtered(select(*ARTICLE_COLUMNS, *columns), engine, where).order_by(
+        *LISTING_ORDER
+    )
+    if where.limit is not None:
+        statement = statement.limit(where.limit)
+    return statement
+
+
+def count_articles(engine: Engine, where: ArticleFilter) -> int:
+    """How many stories ``where`` matches, its limit aside."""
+    matching = _filtered(select(articles.c.id), engine, where).subquery()
+    with engine.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(matching)).scalar_one())
 
 
 def get_article(engine: Engine, wire_id_or_id: str) -> ArticleDetail | None:

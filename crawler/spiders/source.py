@@ -17,6 +17,10 @@ an index lists) may be ``max_sitemap_bytes`` long, uncompressed; a larger one
 is rejected ``too_large`` before anything in it is used, never cut short. HTML
 pages keep ``max_page_bytes``.
 
+Given ``targets`` (``wirewatch crawl --url``, ``recrawl``), the spider fetches
+those article addresses instead, with their conditional headers, and discovers
+nothing; they count as its start URLs.
+
 Caps, each recorded in the run (``warnings``, written to ``crawl_runs.error``
 of a run that succeeded): at most ``max_discovery_pages`` discovery documents
 per run, start URLs included (start URLs are always fetched), and sitemap
@@ -76,7 +80,8 @@ from wirewatch.crawler.discover import (
     sniff_kind,
 )
 from wirewatch.crawler.discover.alternates import alternate_addresses
-from wirewatch.crawler.incremental import Plan, RevisitPlanner
+from wirewatch.crawler.extract.sniff import sniff_xml_kind
+from wirewatch.crawler.incremental import Plan, RevisitPlanner, Visit
 from wirewatch.crawler.items import FetchedPage, NotModified
 from wirewatch.crawler.retry import StorageUnavailable
 from wirewatch.crawler.spiders.failures import rejection_for
@@ -125,8 +130,14 @@ class SourceSpider(Spider):
     max_sitemap_bytes: int
     max_discovery_pages: int
 
-    def __init__(self, source: SourceConfig, **kwargs: Any) -> None:
+    def __init__(
+        self, source: SourceConfig, targets: Sequence[Visit] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(name=source.name, **kwargs)
+        self.targets = {visit.url: visit for visit in targets} if targets is not None else None
+        if self.targets is not None:
+            # The targets stand in for the start URLs: a run whose every target fails, fails.
+            source = source.model_copy(update={"start_urls": list(self.targets)})
         self.source = source
         self.allowed_domains = list(source.allowed_domains)
         self.start_errors: list[str] = []
@@ -203,6 +214,10 @@ class SourceSpider(Spider):
         return lines
 
     async def start(self) -> AsyncIterator[Request | Rejection]:
+        if self.targets is not None:
+            for target in self._target_requests(self.targets.values()):
+                yield target
+            return
         for url in self.source.start_urls:
             self._discovery_made += 1
             request = self._request(
@@ -214,6 +229,24 @@ class SourceSpider(Spider):
             )
             if request is not None:
                 yield request
+
+    def _target_requests(self, visits: Iterable[Visit]) -> Iterator[Request | Rejection]:
+        """Article pages asked for by address (``crawl --url``, ``recrawl``): no discovery;
+        a stored one is asked for conditionally."""
+        for visit in visits:
+            request = self._request(
+                visit.url, self.parse_article, START, headers=visit.headers, dont_filter=True
+            )
+            if request is None:
+                return
+            if isinstance(request, Request):
+                request.meta["handle_httpstatus_list"] = [304]
+                self._inc(
+                    "wirewatch/articles_revisited"
+                    if visit.conditional
+                    else "wirewatch/articles_requested"
+                )
+            yield request
 
     async def parse_discovery(self, response: Response) -> AsyncIterator[Any]:
         """A start URL, feed, sitemap or listing page: what it lists, and where to go next."""

@@ -74,10 +74,11 @@ def test_the_http_cache_cookies_and_telnet_console_are_off() -> None:
     assert settings["EXTENSIONS"]["scrapy.extensions.telnet.TelnetConsole"] is None
 
 
-def test_scrapy_logs_only_errors_unless_asked_for_more() -> None:
+def test_scrapy_logs_warnings_unless_asked_for_everything_with_vv() -> None:
     config = config_from_mapping(RAW, "test.toml")
-    assert process_settings(config)["LOG_LEVEL"] == "ERROR"
-    assert process_settings(config, verbosity=1)["LOG_LEVEL"] == "INFO"
+    assert process_settings(config, verbosity=-1)["LOG_LEVEL"] == "WARNING"
+    assert process_settings(config)["LOG_LEVEL"] == "WARNING"
+    assert process_settings(config, verbosity=1)["LOG_LEVEL"] == "WARNING"
     assert process_settings(config, verbosity=2)["LOG_LEVEL"] == "DEBUG"
 
 

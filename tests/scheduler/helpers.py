@@ -108,6 +108,8 @@ class DaemonSettings:
     grace_period: float = 5
     misfire_grace_time: float = 30
     jitter: float = 0
+    metrics_address: str = ""
+    """Off by default: daemons of parallel tests would contend for one port."""
     crawl: dict[str, Any] = field(default_factory=dict)
 
 
@@ -118,7 +120,7 @@ def write_config(path: Path, db_url: str, sources: list[Source], settings: Daemo
     lines = ["[database]", f"url = {_toml(db_url)}", "", "[crawl]"]
     lines += [f"{key} = {_toml(value)}" for key, value in crawl.items()]
     lines += ["", "[daemon]"]
-    for key in ("run_timeout", "grace_period", "misfire_grace_time", "jitter"):
+    for key in ("run_timeout", "grace_period", "misfire_grace_time", "jitter", "metrics_address"):
         lines.append(f"{key} = {_toml(getattr(settings, key))}")
     for source in sources:
         urls = ", ".join(_toml(url) for url in source.start_urls)

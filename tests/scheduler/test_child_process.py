@@ -5,6 +5,7 @@ these pin the process mechanics with children whose behaviour is exact.)
 """
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -16,6 +17,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from wirewatch.core.logs import LogOptions
 from wirewatch.scheduler.child_process import ChildExit, CrawlChild, crawl_command
 
 
@@ -39,8 +41,46 @@ def test_crawl_command_runs_the_crawl_child_entry_point_on_recorded_runs() -> No
         "--run-id",
         "12",
     ]
-    argv = crawl_command([3, 4], Path("/run/snapshot.toml"))
-    assert argv[3:] == ["--run-id", "3", "--run-id", "4", "--config", "/run/snapshot.toml"]
+    argv = crawl_command([3, 4], Path("/run/snapshot.toml"), LogOptions(-1, "json"))
+    assert argv[3:] == [
+        "-q",
+        "--log-format",
+        "json",
+        "--run-id",
+        "3",
+        "--run-id",
+        "4",
+        "--config",
+        "/run/snapshot.toml",
+    ]
+
+
+def test_a_childs_json_log_lines_are_logged_again_here_and_kept_readable_in_the_tail(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    line = json.dumps(
+        {
+            "time": "2026-12-04T18:00:00.000+00:00",
+            "level": "warning",
+            "logger": "wirewatch.crawler.spiders.source",
+            "source": "wire",
+            "run_id": 7,
+            "event": "source=wire run=7: feed gone",
+        }
+    )
+    script = f"import sys; print({line!r}, file=sys.stderr); print('plain', file=sys.stderr)"
+    with caplog.at_level("DEBUG"):
+        outcome = run(
+            CrawlChild([sys.executable, "-c", script], timeout=10, kill_after=1, label="t")
+        )
+    relayed = [r for r in caplog.records if r.name == "wirewatch.crawler.spiders.source"]
+    assert [(r.levelname, r.getMessage(), getattr(r, "run_id", None)) for r in relayed] == [
+        ("WARNING", "source=wire run=7: feed gone", 7)
+    ]
+    assert outcome.stderr_tail == [
+        "WARNING wirewatch.crawler.spiders.source: source=wire run=7: feed gone",
+        "plain",
+    ]
 
 
 def test_exit_code_and_stderr_tail_are_kept() -> None:

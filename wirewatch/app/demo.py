@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 from wirewatch.app.cli.crawl import error_line, summary_table
 from wirewatch.app.sampleweb import SampleWeb
 from wirewatch.core.config import DATABASE_URL_ENV, load_config
+from wirewatch.core.logs import LogOptions
 from wirewatch.core.terminal import visible
 from wirewatch.crawler.progress import RunSummary
 from wirewatch.scheduler.child_process import ChildExit, crawl_command
@@ -102,7 +103,9 @@ def _crawl(config_path: Path, db_url: str, console: Console) -> int:
             start_run(engine, source.name, RunTrigger.DEMO, pid=os.getpid(), hostname=host)
             for source in load_config(config_path).sources
         ]
-        code, ended = _run_child(engine, crawl_command(run_ids, config_path), run_ids)
+        code, ended = _run_child(
+            engine, crawl_command(run_ids, config_path, LogOptions(verbosity=-1)), run_ids
+        )
         for run_id in run_ids:
             settle_run(engine, run_id, ended)
         summaries = [RunSummary.of(row) for run_id in run_ids if (row := get_run(engine, run_id))]

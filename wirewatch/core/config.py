@@ -3,8 +3,14 @@
 Lookup order (``shared/spec/interface.md``): ``--config PATH``, else
 ``$WIREWATCH_CONFIG``, else ``./wirewatch.toml``; ``$WIREWATCH_DATABASE_URL``
 overrides ``[database].url``. Without any file the defaults apply (no sources),
-so ``wirewatch db upgrade`` works on a fresh checkout. Every problem is raised as
-a ``ConfigError`` naming the file, the key and what to do.
+so ``wirewatch db upgrade`` works on a fresh checkout.
+
+Validation is one pass: every mistake in the file is collected (pydantic gathers
+the errors of every section and every ``[[sources]]`` entry) and raised as one
+``ConfigError`` whose ``problems`` each name the file, the key and what to do. A
+new section joins that pass by being a field of ``Config``. A value that came
+from ``$WIREWATCH_DATABASE_URL`` is reported under the variable's name, not the
+file's.
 """
 
 import os
@@ -16,7 +22,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from wirewatch.core.errors import ConfigError
+from wirewatch.core.errors import ConfigError, ConfigProblem
 from wirewatch.core.schedule import Schedule, parse_schedule
 from wirewatch.core.urls import site_of
 
@@ -26,6 +32,7 @@ DATABASE_URL_ENV = "WIREWATCH_DATABASE_URL"
 
 _SOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _ALLOWED_DOMAIN = re.compile(r"^[A-Za-z0-9_.-]+(:\d{1,5})?$")
+_LISTEN_ADDRESS = re.compile(r"^(?P<host>[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\]):(?P<port>\d{1,5})$")
 
 
 class _Section(BaseModel):
@@ -73,6 +80,29 @@ class DaemonConfig(_Section):
     """Seconds running crawls get to finish after SIGTERM/SIGINT."""
     misfire_grace_time: Annotated[float, Field(gt=0)] = 300
     jitter: Annotated[float, Field(ge=0)] = 5
+    metrics_address: str = "127.0.0.1:9464"
+    """Where the daemon serves Prometheus metrics (``host:port``); an empty string turns them off."""
+    stale_after: Annotated[float, Field(gt=0)] | None = None
+    """Seconds without a successful run before ``status --check`` calls a source stale
+    (default: twice the source's schedule interval)."""
+
+    @field_validator("metrics_address")
+    @classmethod
+    def _listen_address(cls, address: str) -> str:
+        if address and not listen_address(address):
+            raise ValueError(
+                f"{address!r} is not host:port: write e.g. '127.0.0.1:9464', or '' to turn metrics off"
+            )
+        return address
+
+
+def listen_address(address: str) -> tuple[str, int] | None:
+    """``host:port`` as (host, port), or None when it is not one (``[::1]:9464`` for IPv6;
+    port 0 for any free one)."""
+    match = _LISTEN_ADDRESS.match(address)
+    if match is None or not 0 <= int(match["port"]) < 65536:
+        return None
+    return match["host"].strip("[]"), int(match["port"])
 
 
 class SourceConfig(_Section):
@@ -94,10 +124,9 @@ class SourceConfig(_Section):
     @field_validator("start_urls")
     @classmethod
     def _http_urls(cls, urls: list[str]) -> list[str]:
-        for url in urls:
-            parts = urlsplit(url)
-            if parts.scheme not in ("http", "https") or not parts.hostname:
-                raise ValueError(f"{url!r} is not an http(s) address")
+        bad = [url for url in urls if not _is_http_url(url)]
+        if bad:
+            raise ValueError(f"{', '.join(map(repr, bad))}: not an http(s) address")
         return urls
 
     @field_validator("schedule")
@@ -109,12 +138,10 @@ class SourceConfig(_Section):
     @field_validator("allowed_domains")
     @classmethod
     def _host_names(cls, domains: list[str]) -> list[str]:
-        for domain in domains:
-            if not _ALLOWED_DOMAIN.match(domain):
-                raise ValueError(
-                    f"{domain!r} is not a host name: write 'menafn.com' (any port) or "
-                    "'127.0.0.1:8080' (that port only), without a scheme or a path"
-                )
+        problems = [_domain_problem(domain) for domain in domains]
+        found = [problem for problem in problems if problem]
+        if found:
+            raise ValueError("; ".join(found))
         return domains
 
     @model_validator(mode="after")
@@ -127,6 +154,32 @@ class SourceConfig(_Section):
     @property
     def parsed_schedule(self) -> Schedule:
         return parse_schedule(self.schedule)
+
+
+def _is_http_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        return False
+
+
+def _domain_problem(domain: str) -> str | None:
+    """Why an ``allowed_domains`` entry is not a host name, with the fix; None when it is one."""
+    if _ALLOWED_DOMAIN.match(domain):
+        return None
+    if "://" in domain and _is_http_url(domain):
+        parts = urlsplit(domain)
+        host = parts.hostname or ""
+        try:
+            fix = f"{host}:{parts.port}" if parts.port else host
+        except ValueError:
+            fix = host
+        return f"{domain!r} is an address, not a host name: use the host name: {fix}"
+    return (
+        f"{domain!r} is not a host name: write 'menafn.com' (any port) or "
+        "'127.0.0.1:8080' (that port only), without a scheme or a path"
+    )
 
 
 class Config(_Section):
@@ -176,18 +229,40 @@ def load_config(explicit: Path | None = None) -> Config:
         )
     found = path if path.exists() else None
     database_url = os.environ.get(DATABASE_URL_ENV)
+    from_environment: dict[tuple[str, ...], str] = {}
     if database_url:
-        raw = {**raw, "database": {**raw.get("database", {}), "url": database_url}}
-    return config_from_mapping(raw, str(path), found)
+        database = raw.get("database", {})
+        raw = {**raw, "database": {**(database if isinstance(database, dict) else {})}}
+        raw["database"]["url"] = database_url
+        from_environment[("database", "url")] = f"${DATABASE_URL_ENV}"
+    return config_from_mapping(raw, str(path), found, from_environment=from_environment)
 
 
-def config_from_mapping(raw: dict[str, Any], label: str, path: Path | None = None) -> Config:
-    """Validate an already-parsed mapping; ``label`` names the file in errors."""
+def config_from_mapping(
+    raw: dict[str, Any],
+    label: str,
+    path: Path | None = None,
+    *,
+    from_environment: dict[tuple[str, ...], str] | None = None,
+) -> Config:
+    """Validate an already-parsed mapping; ``label`` names the file in errors.
+
+    Every problem is collected and raised in one ``ConfigError``; a key listed in
+    ``from_environment`` (its location -> the variable's name) is reported under
+    that variable instead of the file.
+    """
     try:
         return Config.model_validate({**raw, "path": path})
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise ConfigError(label, _key_path(raw, first["loc"]), _problem(first)) from None
+        variables = from_environment or {}
+        problems = []
+        for error in exc.errors():
+            variable = variables.get(tuple(str(part) for part in error["loc"]))
+            if variable is not None:
+                problems.append(ConfigProblem(variable, "", _problem(error)))
+            else:
+                problems.append(ConfigProblem(label, _key_path(raw, error["loc"]), _problem(error)))
+        raise ConfigError.of(problems) from None
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

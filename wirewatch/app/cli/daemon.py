@@ -30,4 +30,8 @@ def daemon(app: AppContext, no_wait: bool) -> None:
     """
     loaded = read_config(app.config_path)
     engine = app.engine()
-    asyncio.run(Daemon(loaded, app.config_path, engine, DaemonOptions(no_wait=no_wait)).run())
+    asyncio.run(
+        Daemon(
+            loaded, app.config_path, engine, DaemonOptions(no_wait=no_wait, log=app.log_options)
+        ).run()
+    )

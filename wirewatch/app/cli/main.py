@@ -45,6 +45,10 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "wirewatch.app.cli.crawl:crawl",
         "Crawl the named sources (all configured ones by default) once, now.",
     ),
+    "recrawl": LazyCommand(
+        "wirewatch.app.cli.crawl:recrawl",
+        "Re-fetch stored addresses of the named sources (all by default), conditionally.",
+    ),
     "daemon": LazyCommand(
         "wirewatch.app.cli.daemon:daemon",
         "Run every source on its schedule until SIGTERM/SIGINT; log to stderr.",
@@ -64,6 +68,10 @@ COMMANDS: Mapping[str, LazyCommand] = {
     "runs": LazyCommand(
         "wirewatch.app.cli.query:runs",
         "Show crawl history, newest first, with the counts of each run.",
+    ),
+    "rejected": LazyCommand(
+        "wirewatch.app.cli.rejected:rejected",
+        "Show the pages crawls rejected, newest first, with the reason of each.",
     ),
     "extract": LazyCommand(
         "wirewatch.app.cli.extract:extract",
@@ -157,7 +165,9 @@ def _run(app: AppContext, argv: list[str] | None) -> int:
         code = cli.main(args=argv, prog_name="wirewatch", obj=app, standalone_mode=False)
         sys.stdout.flush()
     except WirewatchError as exc:
-        return _error(str(exc), exc.exit_code)
+        for line in exc.lines()[:-1]:
+            _error(line, exc.exit_code)
+        return _error(exc.lines()[-1], exc.exit_code)
     except click.exceptions.Abort:
         click.echo("wirewatch: aborted", err=True)
         return 130

@@ -1,8 +1,10 @@
-"""Options every command accepts (``--config``, ``-v``) and the context they build.
+"""Options every command accepts and the context they build.
 
-``shared/spec/interface.md``: every command accepts ``--config PATH`` and
-``-v/--verbose``, on the group (``wirewatch -v crawl``) and on the command
-(``wirewatch crawl -v``) alike.
+``shared/spec/interface.md``: every command accepts ``--config PATH``,
+``-v/--verbose``, ``-q/--quiet``, ``--log-format text|json`` and ``--log-file
+PATH``, on the group (``wirewatch -v crawl``) and on the command (``wirewatch
+crawl -v``) alike. Logging is set up again as each of them is read, so what was
+given anywhere on the line holds.
 """
 
 from collections.abc import Callable
@@ -13,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from wirewatch.core.logs import configure_logging
+from wirewatch.core.logs import LOG_FORMATS, LogOptions, configure_logging
 
 if TYPE_CHECKING:  # for annotations only: storage loads when a command asks for an engine,
     # the config (pydantic: a tenth of a second) when a command reads it
@@ -29,6 +31,9 @@ class AppContext:
 
     config_path: Path | None = None
     verbosity: int = 0
+    quiet: bool = False
+    log_format: str = "text"
+    log_file: Path | None = None
     _engine: "Engine | None" = field(default=None, repr=False)
 
     @cached_property
@@ -61,6 +66,11 @@ class AppContext:
                 ensure_schema(self._engine)
         return self._engine
 
+    @property
+    def log_options(self) -> LogOptions:
+        verbosity = -1 if self.quiet and not self.verbosity else self.verbosity
+        return LogOptions(verbosity=verbosity, format=self.log_format, file=self.log_file)
+
     def close(self) -> None:
         if self._engine is not None:
             self._engine.dispose()
@@ -75,11 +85,53 @@ def _remember_config(ctx: click.Context, _param: click.Parameter, value: Path | 
 def _remember_verbosity(ctx: click.Context, _param: click.Parameter, value: int) -> None:
     app = ctx.ensure_object(AppContext)
     app.verbosity = max(app.verbosity, value)
-    configure_logging(app.verbosity)
+    configure_logging(app.log_options)
+
+
+def _remember_quiet(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    app = ctx.ensure_object(AppContext)
+    app.quiet = app.quiet or value
+    configure_logging(app.log_options)
+
+
+def _remember_log_format(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    app = ctx.ensure_object(AppContext)
+    if value is not None:
+        app.log_format = value
+    configure_logging(app.log_options)
+
+
+def _remember_log_file(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+    app = ctx.ensure_object(AppContext)
+    if value is not None:
+        app.log_file = value
+    configure_logging(app.log_options)
 
 
 def common_options(command: F) -> F:
-    """Add ``--config`` and ``-v/--verbose`` to a command or group."""
+    """Add ``--config``, ``-v/--verbose``, ``-q/--quiet``, ``--log-format`` and ``--log-file``."""
+    command = click.option(
+        "--log-file",
+        type=click.Path(path_type=Path, dir_okay=False, writable=True),
+        expose_value=False,
+        callback=_remember_log_file,
+        help="Append log lines to this file instead of stderr (reopened after logrotate moves it).",
+    )(command)
+    command = click.option(
+        "--log-format",
+        type=click.Choice(LOG_FORMATS),
+        expose_value=False,
+        callback=_remember_log_format,
+        help="Log lines as text (default) or JSON (time, level, source, run_id, event).",
+    )(command)
+    command = click.option(
+        "-q",
+        "--quiet",
+        is_flag=True,
+        expose_value=False,
+        callback=_remember_quiet,
+        help="Log only warnings and errors.",
+    )(command)
     command = click.option(
         "-v",
         "--verbose",

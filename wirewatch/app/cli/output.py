@@ -14,6 +14,7 @@ import csv
 import dataclasses
 import io
 import json
+import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
@@ -186,9 +187,21 @@ def _write_csv(rows: Iterable[dict[str, Any]], fields: Sequence[str], out: IO[st
         copy_line()
 
 
+PIPED_WIDTH = 100_000
+"""A table's width when stdout is no terminal and ``$COLUMNS`` says nothing: no cut at all."""
+
+
 def console(**options: Any) -> Console:
-    """A console on stdout (``OutputConsole``) that highlights nothing in what it prints."""
-    return OutputConsole(highlight=False, **options)
+    """A console on stdout (``OutputConsole``) that highlights nothing in what it prints.
+
+    On a terminal it is the terminal's width; piped, it is ``$COLUMNS`` when set and
+    otherwise unbounded, so that a table written to a file or a pager is neither cut
+    nor wrapped (rich would assume 80 columns).
+    """
+    out = OutputConsole(highlight=False, **options)
+    if "width" not in options and not out.is_terminal and not os.environ.get("COLUMNS"):
+        out = OutputConsole(highlight=False, width=PIPED_WIDTH, **options)
+    return out
 
 
 def table(columns: Sequence[Column], rows: Iterable[Sequence[str]], width: int) -> Table:
@@ -209,13 +222,16 @@ def table(columns: Sequence[Column], rows: Iterable[Sequence[str]], width: int) 
         for i, (_name, options) in enumerate(columns)
     ]
     fixed = sum(w for w in widths if w is not None) + len(columns) - 1
-    flexible = [i for i, w in enumerate(widths) if w is None]
-    spare = max(8, (width - fixed) // max(1, len(flexible)))
+    flexible = sorted((i for i, w in enumerate(widths) if w is None), key=lambda i: longest[i])
+    remaining = width - fixed
+    for count, index in enumerate(flexible):
+        # The narrowest first: what a short column leaves goes to the wider ones.
+        share = max(8, remaining // (len(flexible) - count))
+        widths[index] = min(share, longest[index])
+        remaining -= widths[index] or 0
     grid = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1, 0, 0))
     for index, (name, options) in enumerate(columns):
         column_width = widths[index]
-        if column_width is None:
-            column_width = min(spare, longest[index])
         extra = {k: v for k, v in options.items() if k not in ("flex", "max_width", "overflow")}
         grid.add_column(name, width=column_width, no_wrap=True, overflow="ellipsis", **extra)
     for line in lines:

@@ -17,7 +17,7 @@ from wirewatch.core.query import parse_query
 ALL_FORMATS = (Format.TABLE, Format.JSON, Format.JSONL, Format.CSV)
 
 
-def _limit(_ctx: click.Context, _param: click.Parameter, value: str) -> int | None:
+def parse_limit(_ctx: click.Context, _param: click.Parameter, value: str) -> int | None:
     # Imported here, not on top: keeps --help light (start-up time); --help runs no callback.
     from wirewatch.storage.queries import MAX_INTEGER
 
@@ -60,7 +60,11 @@ csv_raw_option = click.option(
     help='Full-text search over title and body: words, "phrases", OR, -word, prefix*, ( ).',
 )
 @click.option(
-    "--limit", default="50", show_default=True, callback=_limit, help="At most N stories; 0: all."
+    "--limit",
+    default="50",
+    show_default=True,
+    callback=parse_limit,
+    help="At most N stories; 0: all.",
 )
 @click.option(
     "--after",
@@ -69,6 +73,12 @@ csv_raw_option = click.option(
     help="The next page: only stories listed after the story with this id (the last one shown).",
 )
 @click.option("--body", is_flag=True, help="Include the body (json, jsonl and csv only).")
+@click.option(
+    "--no-urls",
+    "no_urls",
+    is_flag=True,
+    help="json, jsonl: leave out each story's list of addresses (one query per 500 rows).",
+)
 @format_option
 @csv_raw_option
 @common_options
@@ -83,6 +93,7 @@ def articles(
     limit: int | None,
     after: int | None,
     body: bool,
+    no_urls: bool,
     fmt: Format,
     csv_raw: bool,
 ) -> None:
@@ -94,6 +105,10 @@ def articles(
     through a long listing: pass the id of the last story shown to get the next
     ones (fast at any depth).
 
+    When --limit cuts the list, stderr says so ("50 of 2,000 shown"); --limit 0
+    streams every match (jsonl and csv do not hold the rows in memory). Each json
+    or jsonl row lists the story's addresses ("urls").
+
     \b
     Examples:
       wirewatch articles --provider "Jordan Times" --since 2025-11-01
@@ -103,6 +118,11 @@ def articles(
       wirewatch articles --limit 0 --format csv --body > stories.csv
       wirewatch articles --provider "Jordan Times" --after 48213
     """
+    if body and fmt is Format.TABLE:
+        raise UsageError(
+            "--body needs --format json, jsonl or csv (a table has no room for bodies;"
+            " `wirewatch show ID` prints one story in full)"
+        )
     # Imported here, not on top: keeps --help light (start-up time).
     from wirewatch.app.cli import reports
     from wirewatch.storage.queries import ArticleFilter
@@ -116,7 +136,9 @@ def articles(
         limit=limit,
         after=after,
     )
-    reports.print_articles(app.engine(read_only=True), where, fmt, body=body, csv_raw=csv_raw)
+    reports.print_articles(
+        app.engine(read_only=True), where, fmt, body=body, csv_raw=csv_raw, urls=not no_urls
+    )
 
 
 @click.command()
@@ -153,7 +175,9 @@ def show(app: AppContext, wire_id_or_id: str, fmt: str) -> None:
 
 @click.command()
 @click.option("--source", metavar="NAME", help="Only the runs of this source.")
-@click.option("--limit", default="20", show_default=True, callback=_limit, help="At most N runs.")
+@click.option(
+    "--limit", default="20", show_default=True, callback=parse_limit, help="At most N runs."
+)
 @format_option
 @csv_raw_option
 @common_options

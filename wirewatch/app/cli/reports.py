@@ -26,12 +26,13 @@ from wirewatch.app.cli.output import (
 from wirewatch.core.errors import WirewatchError
 from wirewatch.core.terminal import visible
 from wirewatch.storage.engine import Engine
-from wirewatch.storage.export import article_bodies
+from wirewatch.storage.export import article_addresses, stream_articles
 from wirewatch.storage.ledger import RunRow
 from wirewatch.storage.queries import (
     ArticleDetail,
     ArticleFilter,
     ArticleRow,
+    count_articles,
     get_article,
     list_articles,
     list_runs,
@@ -42,24 +43,54 @@ RUN_FIELDS = list(RunRow.__dataclass_fields__)
 
 
 def print_articles(
-    engine: Engine, where: ArticleFilter, fmt: Format, *, body: bool, csv_raw: bool = False
+    engine: Engine,
+    where: ArticleFilter,
+    fmt: Format,
+    *,
+    body: bool,
+    csv_raw: bool = False,
+    urls: bool = True,
 ) -> None:
-    """The stories ``where`` selects, as a table or in a machine format (with bodies on request)."""
-    rows = list_articles(engine, where)
+    """The stories ``where`` selects, as a table or in a machine format.
+
+    Machine formats stream: rows are read a chunk at a time as they are written,
+    with their body on request and (JSON, JSONL) the list of their addresses unless
+    ``urls`` is off. When ``--limit`` cut the list, stderr says how many matched.
+    """
     if fmt is Format.TABLE:
+        rows = list_articles(engine, where)
         _print_articles_table(rows)
+        _notice_cut(engine, where, len(rows))
         return
-    bodies = article_bodies(engine, [r.id for r in rows]) if body else {}
-    fields = [*ARTICLE_FIELDS, "body"] if body else ARTICLE_FIELDS
+    with_urls = urls and fmt in (Format.JSON, Format.JSONL)
+    fields = [*ARTICLE_FIELDS, *(["body"] if body else []), *(["urls"] if with_urls else [])]
+    written = 0
 
     def records() -> Iterator[dict[str, Any]]:
-        for row in rows:
-            record = row_dict(row)
-            if body:
-                record["body"] = bodies.get(row.id, "")
-            yield record
+        nonlocal written
+        for chunk in stream_articles(engine, where, body=body):
+            addresses = article_addresses(engine, [r.id for r, _ in chunk]) if with_urls else {}
+            for row, text in chunk:
+                record = row_dict(row)
+                if body:
+                    record["body"] = text or ""
+                if with_urls:
+                    record["urls"] = addresses.get(row.id, [])
+                written += 1
+                yield record
 
     write_rows(records(), fmt, fields, sys.stdout, csv_raw=csv_raw)
+    _notice_cut(engine, where, written)
+
+
+def _notice_cut(engine: Engine, where: ArticleFilter, shown: int) -> None:
+    """``50 of 2,000 shown; --limit 0 for all`` on stderr, when the limit cut the list."""
+    if where.limit is None or shown < where.limit:
+        return
+    total = count_articles(engine, where)
+    if total > shown:
+        sys.stdout.flush()
+        click.echo(f"{shown:,} of {total:,} shown; --limit 0 for all", err=True)
 
 
 def _print_articles_table(rows: list[ArticleRow]) -> None:

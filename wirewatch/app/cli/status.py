@@ -3,7 +3,7 @@
 A module of its own, apart from ``daemon``: it must stay light (no APScheduler).
 """
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import click
@@ -11,7 +11,9 @@ import click
 from wirewatch.app.cli.options import AppContext, common_options, pass_app
 from wirewatch.app.cli.output import json_text
 from wirewatch.core.terminal import visible
+from wirewatch.scheduler.health import check_health
 from wirewatch.scheduler.status import DaemonStatus, collect_status
+from wirewatch.storage.ledger import last_successes
 
 
 @click.command()
@@ -23,17 +25,32 @@ from wirewatch.scheduler.status import DaemonStatus, collect_status
     show_default=True,
     help="Output format.",
 )
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Health check: exit 0 when healthy, 1 with one line per problem (2: config error).",
+)
 @common_options
 @pass_app
-def status(app: AppContext, output: str) -> None:
+@click.pass_context
+def status(ctx: click.Context, app: AppContext, output: str, check: bool) -> None:
     """Show whether a daemon holds the schedule (pid, host, since), and per source
     the last run and the next one.
 
+    --check is a health check for cron, Nagios, systemd and Kubernetes probes:
+    exit 0 when healthy; 1, with one line per problem, when a source's last run
+    failed, when a source had no successful run for more than twice its schedule
+    interval (or [daemon] stale_after seconds), or when no daemon is running;
+    2 for a config error.
+
     \b
-    Example:
+    Examples:
       wirewatch status --format json
+      wirewatch status --check || mail -s wirewatch ops@example.org
     """
     report = collect_status(app.engine(), app.config)
+    if check:
+        ctx.exit(_check(app, report, output))
     if output == "json":
         click.echo(json_text(_as_json(report), indent=2))
         return
@@ -67,6 +84,23 @@ def status(app: AppContext, output: str) -> None:
         click.echo(
             "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         )
+
+
+def _check(app: AppContext, report: DaemonStatus, output: str) -> int:
+    """Print the health verdict; return the exit code (0 healthy, 1 not)."""
+    config = app.config
+    names = [source.name for source in config.sources]
+    health = check_health(report, config, last_successes(app.engine(), names), datetime.now(UTC))
+    if output == "json":
+        click.echo(json_text({"healthy": health.healthy, "problems": health.problems}, indent=2))
+    elif health.healthy:
+        holder = report.holder
+        who = f"daemon {holder.describe()}" if holder else "no daemon"
+        click.echo(f"healthy: {who}, {len(names)} source(s)")
+    else:
+        for problem in health.problems:
+            click.echo(visible(problem))
+    return 0 if health.healthy else 1
 
 
 def _time(moment: datetime | None) -> str:

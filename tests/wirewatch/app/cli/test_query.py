@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from tests.wirewatch.app.cli.conftest import CRANES, GOLD, KREMLIN, OIL, Run
+from tests.cli import run_wirewatch
+from tests.wirewatch.app.cli.conftest import CRANES, GOLD, GOLD_PARTNER, KREMLIN, OIL, Run
 from wirewatch.app.cli.reports import ARTICLE_FIELDS, RUN_FIELDS
 
 pytestmark = pytest.mark.usefixtures("filled_db")
@@ -57,7 +58,7 @@ def test_json_jsonl_and_csv_carry_the_same_exact_values(run_cli: Run) -> None:
     ]
     as_csv = list(csv.DictReader(io.StringIO(run_cli("articles", "--format", "csv").out)))
     assert as_json == as_jsonl
-    assert list(as_json[0]) == ARTICLE_FIELDS
+    assert list(as_json[0]) == [*ARTICLE_FIELDS, "urls"]
     oil = as_json[0]
     assert oil["wire_id"] == str(OIL.wire)
     assert oil["published_at"] == "2025-11-17T08:50:00+00:00"
@@ -65,6 +66,7 @@ def test_json_jsonl_and_csv_carry_the_same_exact_values(run_cli: Run) -> None:
     assert oil["revision"] == 2
     assert oil["first_seen_at"] == "2025-11-17T10:00:00+00:00"
     for from_json, from_csv in zip(as_json, as_csv, strict=True):
+        del from_json["urls"]
         assert from_csv == {k: "" if v is None else str(v) for k, v in from_json.items()}
     assert as_json[3]["wire_id"] is None and as_csv[3]["wire_id"] == ""
 
@@ -76,6 +78,32 @@ def test_body_is_included_on_request(run_cli: Run) -> None:
     assert rows[1]["body"] == "\n\n".join(GOLD.paragraphs)
     parsed = list(csv.DictReader(io.StringIO(run_cli("articles", "--body", "--format", "csv").out)))
     assert parsed[1]["body"] == "\n\n".join(GOLD.paragraphs)
+
+
+def test_json_rows_list_every_address_of_their_story_unless_told_not_to(run_cli: Run) -> None:
+    rows = json.loads(run_cli("articles", "--format", "json").out)
+    gold = next(row for row in rows if row["title"] == GOLD.title)
+    assert gold["urls"] == [GOLD.canonical_url, GOLD_PARTNER.canonical_url]
+    bare = [
+        json.loads(x)
+        for x in run_cli("articles", "--no-urls", "--format", "jsonl").out.splitlines()
+    ]
+    assert all("urls" not in row for row in bare) and len(bare) == 4
+
+
+def test_a_list_cut_by_the_limit_says_so_on_stderr(run_cli: Run) -> None:
+    cut = run_cli("articles", "--limit", "2", "--format", "jsonl")
+    assert len(cut.out.splitlines()) == 2
+    assert cut.err == "2 of 4 shown; --limit 0 for all\n"
+    assert run_cli("articles", "--limit", "2").err == "2 of 4 shown; --limit 0 for all\n"
+    assert run_cli("articles", "--limit", "4").err == ""
+    assert run_cli("articles", "--limit", "0", "--format", "csv").err == ""
+
+
+def test_body_in_a_table_is_refused_with_what_to_use(run_cli: Run) -> None:
+    result = run_cli("articles", "--body")
+    assert result.code == 2
+    assert "--body needs --format json, jsonl or csv" in result.err and result.out == ""
 
 
 def test_table_fits_the_terminal_and_cuts_titles(run_cli: Run) -> None:
@@ -176,3 +204,13 @@ def test_runs_table_and_formats(run_cli: Run) -> None:
     assert [r["source"] for r in only] == ["partner"]
     assert len(json.loads(run_cli("runs", "--limit", "1", "--format", "json").out)) == 1
     assert run_cli("runs", "--format", "yaml").code == 2
+
+
+def test_a_piped_table_is_not_cut_without_a_terminal_width(filled_db: str) -> None:
+    piped = run_wirewatch(
+        "articles", env={"COLUMNS": "", "WIREWATCH_DATABASE_URL": filled_db}, timeout=60
+    )
+    assert piped.returncode == 0, piped.stderr
+    assert "…" not in piped.stdout
+    assert GOLD.title in piped.stdout
+    assert max(len(line) for line in piped.stdout.splitlines()) > 80
