@@ -120,7 +120,7 @@ class WorkerRuntime:
         try:
             row = get_run(self.engine, run_id)
         except OperationalError as exc:
-            raise task.retry(exc=exc, countdown=self._retry_delay(), max_retries=None) from exc
+            raise task.retry(exc=exc, countdown=self._retry_delay()) from exc
         if row is None:
             log.warning("run %d: no such run: nothing to do", run_id)
             return "missing"
@@ -142,7 +142,7 @@ class WorkerRuntime:
             got = locks.try_acquire(source_hosts(source))
         except OperationalError as exc:
             locks.release()
-            raise task.retry(exc=exc, countdown=self._retry_delay(), max_retries=None) from exc
+            raise task.retry(exc=exc, countdown=self._retry_delay()) from exc
         if not got:
             locks.release()
             delay = self._retry_delay()
@@ -152,7 +152,7 @@ class WorkerRuntime:
                 run_id,
                 delay,
             )
-            raise task.retry(countdown=delay, max_retries=None)
+            raise task.retry(countdown=delay)
         try:
             if not claim_run(self.engine, run_id, hostname=self.options.hostname, pid=os.getpid()):
                 log.info("run %d (%s): claimed by another job: nothing to do", run_id, row.source)
@@ -200,7 +200,7 @@ def build_worker_app(runtime: WorkerRuntime) -> Celery:
     """The Celery app of the runtime's config, with the crawl task bound to the runtime."""
     app = celery_app(runtime.loaded.config)
 
-    @app.task(name=CRAWL_TASK, bind=True)
+    @app.task(name=CRAWL_TASK, bind=True, max_retries=None)
     def crawl(task: Any, run_id: int) -> str:
         return runtime.handle(task, int(run_id))
 
