@@ -16,7 +16,11 @@ in the ledger and publishes its job (``Enqueuer.run``):
 closes ``interrupted`` the running runs whose heartbeat is older than
 ``heartbeat_timeout`` (the worker died or lost its machine), and publishes again
 the job of a run still ``queued`` after the broker's visibility timeout (a
-broker that lost it); a job delivered twice does nothing the second time.
+broker that lost it). After a failed publish it publishes again the jobs of every
+queued run, once the broker takes them: a broker that went down may have lost
+them (Redis without persistence), and a source whose queued run lost its job
+would otherwise be coalesced until the visibility timeout. A job delivered
+twice does nothing the second time.
 """
 
 import asyncio
@@ -80,6 +84,8 @@ class Enqueuer:
         self._lock = threading.Lock()
         self._down_until = 0.0
         self._down_reason = ""
+        self._suspect = False
+        """A publish failed since the queued runs' jobs were last published again."""
 
     async def run(self, source: str) -> None:
         """The scheduled job of ``source``: queue a run and publish its job."""
@@ -116,6 +122,7 @@ class Enqueuer:
             with self._lock:
                 self._down_until = time.monotonic() + BROKER_RETRY_AFTER
                 self._down_reason = reason
+                self._suspect = True
             raise BrokerDown(reason) from exc
 
     async def watch(self) -> None:

@@ -15,13 +15,40 @@ import subprocess
 import time
 import uuid
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from tests.scheduler.helpers import Daemon, DaemonSettings
+
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 RABBIT_HOST, RABBIT_PORT = "127.0.0.1", 5672
 RABBIT_URL = f"amqp://guest:guest@{RABBIT_HOST}:{RABBIT_PORT}//"
+
+Start = Callable[..., Daemon]
+"""The ``start`` fixture: ``start(config, *args, command="worker", name="wa")``."""
+
+
+def settings(broker: str, queue: str, **dispatch: object) -> DaemonSettings:
+    """Celery mode with quick heartbeats, host lock retries and grace period, for tests."""
+    return DaemonSettings(
+        run_timeout=60,
+        grace_period=3,
+        dispatch={
+            "engine": "celery",
+            "broker_url": broker,
+            "queue": queue,
+            "heartbeat_interval": 0.5,
+            "heartbeat_timeout": 3,
+            "host_lock_retry": 0.5,
+            **dispatch,
+        },
+    )
+
+
+def worker_args(name: str, concurrency: int = 2) -> tuple[str, ...]:
+    return ("--hostname", name, "--concurrency", str(concurrency))
 
 
 def answers(host: str, port: int) -> bool:

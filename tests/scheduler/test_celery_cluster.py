@@ -12,16 +12,21 @@ import itertools
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
 
-from tests.scheduler.brokers import rabbit_url, redis_url_for, unique_queue
+from tests.scheduler.brokers import (
+    Start,
+    rabbit_url,
+    redis_url_for,
+    settings,
+    unique_queue,
+    worker_args,
+)
 from tests.scheduler.helpers import (
-    Daemon,
-    DaemonSettings,
     SlowSite,
     Source,
     all_runs,
@@ -39,24 +44,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(300)]
 
 HOSTS = [f"127.0.0.{n}" for n in range(11, 16)]
 FINAL = {RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.INTERRUPTED}
-
-Start = Callable[..., Daemon]
-
-
-@pytest.fixture
-def start(tmp_path: Path) -> Iterator[Start]:
-    """Start ``wirewatch daemon``/``worker`` processes; every one is killed after the test."""
-    started: list[Daemon] = []
-
-    def launch(config: Path, *extra: str, command: str = "daemon", name: str = "") -> Daemon:
-        log = tmp_path / f"{command}-{name or len(started)}.log"
-        process = Daemon(config, log, *extra, command=command)
-        started.append(process)
-        return process
-
-    yield launch
-    for process in started:
-        process.stop()
 
 
 @pytest.fixture
@@ -79,26 +66,6 @@ def cluster_sources(web: SampleWeb, mirrors: list[SlowSite]) -> list[Source]:
         for host, site in enumerate(mirrors, 1)
         for kind, path in enumerate(paths, 1)
     ]
-
-
-def settings(broker: str, queue: str, **dispatch: object) -> DaemonSettings:
-    return DaemonSettings(
-        run_timeout=60,
-        grace_period=3,
-        dispatch={
-            "engine": "celery",
-            "broker_url": broker,
-            "queue": queue,
-            "heartbeat_interval": 0.5,
-            "heartbeat_timeout": 3,
-            "host_lock_retry": 0.5,
-            **dispatch,
-        },
-    )
-
-
-def worker_args(name: str, concurrency: int = 2) -> tuple[str, ...]:
-    return ("--hostname", name, "--concurrency", str(concurrency))
 
 
 def host_of(source: str) -> str:
@@ -180,7 +147,17 @@ def run_cluster(
     leader.wait_for_log("celery mode: due runs are queued")
     time.sleep(seconds)
     names = {source.name for source in sources}
-    wait_until(lambda: succeeded_sources(postgres_engine) == names, 120, "a run of every source")
+    try:
+        wait_until(lambda: succeeded_sources(postgres_engine) == names, 120, "every source's run")
+    except AssertionError:
+        missing = names - succeeded_sources(postgres_engine)
+        statuses = [
+            (row.id, row.source, row.status, row.hostname)
+            for row in all_runs(postgres_engine)
+            if row.source in missing
+        ]
+        logs = "\n".join(worker.log[-4000:] for worker in workers)
+        raise AssertionError(f"no run succeeded of {sorted(missing)}: {statuses}\n{logs}") from None
     leader.send(signal.SIGTERM)
     assert leader.wait(30) == 0, leader.log
     with contextlib.suppress(AssertionError):  # what is left gets the workers' grace period
