@@ -7,8 +7,10 @@ a thread only waits for it):
 1. reads the run; a run no longer ``queued`` (a job delivered twice: a worker
    lost, a broker redelivery) means nothing to do;
 2. takes the PostgreSQL advisory locks of the run's hosts (``storage.host_locks``);
-   when another run holds one, the job is retried ``host_lock_retry`` seconds
-   later (``Task.retry``: a new message, so it holds no worker slot meanwhile);
+   when another run holds one, or an older queued run waits for one of them (so
+   that a busy host serves its sources in turn, and none starves), the job is
+   retried ``host_lock_retry`` seconds later (``Task.retry``: a new message, so it
+   holds no worker slot meanwhile);
 3. claims the run (``queued`` -> ``running``, with this worker's name and pid);
    only one claim of a run can win;
 4. crawls it in a child process exactly as the local daemon does
@@ -47,7 +49,14 @@ from wirewatch.scheduler.launcher import Launcher
 from wirewatch.scheduler.snapshot import LoadedConfig, SnapshotDir
 from wirewatch.storage.engine import Engine, OperationalError
 from wirewatch.storage.host_locks import HostLocks
-from wirewatch.storage.ledger import RunOutcome, beat, claim_run, close_run, get_run
+from wirewatch.storage.ledger import (
+    RunOutcome,
+    beat,
+    claim_run,
+    close_run,
+    get_run,
+    queued_runs,
+)
 from wirewatch.storage.models import RunStatus
 
 log = logging.getLogger(__name__)
@@ -137,9 +146,24 @@ class WorkerRuntime:
             close_run(self.engine, run_id, RunOutcome(RunStatus.FAILED, reason))
             log.error("run %d: %s", run_id, reason)
             return "failed"
+        hosts = source_hosts(source)
+        try:
+            ahead = self._waiting_ahead(row.id, set(hosts))
+        except OperationalError as exc:
+            raise task.retry(exc=exc, countdown=self._retry_delay()) from exc
+        if ahead is not None:
+            delay = self._retry_delay()
+            log.info(
+                "source=%s run=%d: run %d, queued earlier, waits for its hosts: again in %.1f s",
+                row.source,
+                run_id,
+                ahead,
+                delay,
+            )
+            raise task.retry(countdown=delay)
         locks = HostLocks(config.database.url)
         try:
-            got = locks.try_acquire(source_hosts(source))
+            got = locks.try_acquire(hosts)
         except OperationalError as exc:
             locks.release()
             raise task.retry(exc=exc, countdown=self._retry_delay()) from exc
@@ -165,6 +189,20 @@ class WorkerRuntime:
         finally:
             locks.release()
         return str(status)
+
+    def _waiting_ahead(self, run_id: int, hosts: set[str]) -> int | None:
+        """An older queued run sharing one of ``hosts``, which goes first (None: there is none)."""
+        config = self.loaded.config
+        for row in queued_runs(self.engine):
+            if row.id >= run_id:
+                return None
+            try:
+                other = config.source(row.source)
+            except KeyError:
+                continue
+            if hosts.intersection(source_hosts(other)):
+                return row.id
+        return None
 
     def _retry_delay(self) -> float:
         base = self.loaded.config.dispatch.host_lock_retry

@@ -65,7 +65,7 @@ def test_the_unique_index_itself_refuses_a_second_active_row(migrated_engine: En
         "INSERT INTO crawl_runs (source, trigger, status, started_at) "
         "VALUES ('menafn', 'manual', 'running', CURRENT_TIMESTAMP)"
     )
-    with pytest.raises(Exception, match="(?i)unique"), migrated_engine.begin() as connection:
+    with pytest.raises(Exception, match=r"(?i)unique"), migrated_engine.begin() as connection:
         connection.execute(insert)
 
 
@@ -82,7 +82,9 @@ def test_runs_whose_heartbeat_went_stale_are_interrupted_and_no_others(
     old = utcnow() - timedelta(seconds=120)
     with engine.begin() as connection:
         connection.execute(
-            update(crawl_runs).where(crawl_runs.c.id.in_([silent, beating])).values(heartbeat_at=old)
+            update(crawl_runs)
+            .where(crawl_runs.c.id.in_([silent, beating]))
+            .values(heartbeat_at=old)
         )
     assert beat(engine, [beating, waiting, local_run]) == 2  # running ones only
 
