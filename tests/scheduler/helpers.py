@@ -28,6 +28,11 @@ from wirewatch.app.sampleweb import SampleWeb
 from wirewatch.storage.ledger import RUN_COLUMNS, RunRow, running_runs
 
 STARTUP_TIMEOUT = 30.0
+STOPPED = (
+    "stopped by a signal before the crawl finished",
+    "worker stopping: crawl terminated after the grace period",
+)
+"""The errors of a run a worker's SIGTERM stopped: the crawl's own close, or the worker's."""
 _FORWARDED = {"user-agent", "if-none-match", "if-modified-since", "accept"}
 
 

@@ -9,6 +9,7 @@ time, cluster-wide) still leaves work for both workers. Assertions are on
 
 import contextlib
 import itertools
+import json
 import signal
 import threading
 import time
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
+from tests.cli import run_wirewatch
 from tests.scheduler.brokers import (
     Start,
     rabbit_url,
@@ -27,6 +29,7 @@ from tests.scheduler.brokers import (
     worker_args,
 )
 from tests.scheduler.helpers import (
+    STOPPED,
     SlowSite,
     Source,
     all_runs,
@@ -102,9 +105,6 @@ def open_runs(engine: Engine) -> list[RunRow]:
     return [row for row in all_runs(engine) if row.status not in FINAL]
 
 
-STOPPED = "worker stopping: crawl terminated after the grace period"
-
-
 def purge(config: Path) -> None:
     """Drop the jobs left in the test's queue (runs still queued when the cluster stopped)."""
     app = celery_app(load_config(config))
@@ -158,6 +158,13 @@ def run_cluster(
         ]
         logs = "\n".join(worker.log[-4000:] for worker in workers)
         raise AssertionError(f"no run succeeded of {sorted(missing)}: {statuses}\n{logs}") from None
+    shown = run_wirewatch("status", "--format", "json", config=config)
+    assert shown.returncode == 0, shown.stderr
+    cluster = json.loads(shown.stdout)["cluster"]
+    assert cluster["queue"] == queue and cluster["broker_error"] is None
+    assert isinstance(cluster["queue_depth"], int)
+    assert {worker["name"] for worker in cluster["workers"]} == {"wa", "wb"}
+    assert all(worker["concurrency"] == 2 for worker in cluster["workers"])
     leader.send(signal.SIGTERM)
     assert leader.wait(30) == 0, leader.log
     with contextlib.suppress(AssertionError):  # what is left gets the workers' grace period
@@ -175,7 +182,7 @@ def run_cluster(
         (row.id, row.source, row.status, row.error)
         for row in rows
         if row.status not in (RunStatus.SUCCEEDED, RunStatus.QUEUED)
-        and (row.status, row.error) != (RunStatus.INTERRUPTED, STOPPED)
+        and not (row.status is RunStatus.INTERRUPTED and row.error in STOPPED)
     ]
     assert not unexpected, "runs that neither succeeded nor were stopped by SIGTERM nor wait"
     crawled = [row for row in rows if row.status is not RunStatus.QUEUED]

@@ -20,10 +20,10 @@ from tests.scheduler.brokers import (
     unique_queue,
     worker_args,
 )
-from tests.scheduler.helpers import SlowSite, Source, all_runs, wait_until, write_config
+from tests.scheduler.helpers import STOPPED, SlowSite, Source, all_runs, wait_until, write_config
 from wirewatch.app.sampleweb import SampleWeb
 from wirewatch.core.config import load_config
-from wirewatch.scheduler.broker import celery_app, publish_crawl
+from wirewatch.scheduler.broker import celery_app, publish_crawl, queue_depth
 from wirewatch.storage.ledger import RunRow, get_run
 from wirewatch.storage.models import RunStatus
 
@@ -157,3 +157,41 @@ def test_runs_due_while_the_broker_is_down_fail_with_the_reason_and_are_queued_o
         assert worker.wait(30) == 0
     finally:
         broker.stop()
+
+
+def test_sigterm_stops_a_worker_gracefully_its_crawl_interrupted_and_its_job_acknowledged(
+    start: Start,
+    tmp_path: Path,
+    postgres_url: str,
+    postgres_engine: Engine,
+    web: SampleWeb,
+    slow_site: SlowSite,
+) -> None:
+    queue = unique_queue()
+    feed = web.feed_url.removeprefix(web.wire_base)
+    config = write_config(
+        tmp_path / "wirewatch.toml",
+        postgres_url,
+        [Source("slow", [slow_site.base + feed])],
+        settings(redis_url_for(queue), queue),
+    )
+    worker = start(config, *worker_args("wa", 1), command="worker", name="wa")
+    leader = start(config, name="leader")
+    slow_site.delay = 1.0  # 21 pages, 4 at a time: the crawl outlasts the 3 s grace period
+    leader.wait_for_log(": queued")
+    leader.send(signal.SIGTERM)  # no more runs: one is enough
+    assert leader.wait(30) == 0
+    row = wait_until(lambda: crawl_child_of(postgres_engine, "wa"), 60, "a crawl on wa")
+
+    worker.send(signal.SIGTERM)
+
+    assert worker.wait(60) == 0, worker.log
+    final = get_run(postgres_engine, row.id)
+    assert final is not None and final.status is RunStatus.INTERRUPTED
+    assert final.error in STOPPED  # closed by the crawl as it stopped, or else by the worker
+    assert "stopping: no new jobs; up to 3 s for 1 running crawl(s)" in worker.log
+    app = celery_app(load_config(config))
+    try:
+        assert queue_depth(app, queue) == 0  # acknowledged: not handed out again
+    finally:
+        app.close()
