@@ -178,9 +178,11 @@ def throughput(
     results: dict[int, dict[str, float]] = {}
     try:
         for workers in (1, 2, 4):
-            with engine.begin() as connection:
-                connection.execute(text("DELETE FROM rejected_pages"))
-                connection.execute(text("DELETE FROM crawl_runs"))
+            with engine.begin() as connection:  # each round crawls an empty database
+                for table in ("rejected_pages", "crawl_runs", "article_revisions"):
+                    connection.execute(text(f"DELETE FROM {table}"))
+                connection.execute(text("DELETE FROM article_urls"))
+                connection.execute(text("DELETE FROM articles"))
             run_ids = [queue_run(engine, name) for name, _, _ in sources]
             for run_id in run_ids:
                 assert run_id is not None
