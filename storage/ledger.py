@@ -27,6 +27,8 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, Engine, RowMapping, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from wirewatch.core.errors import WirewatchError
@@ -168,22 +170,29 @@ def queue_run(engine: Engine, source: str, trigger: RunTrigger = RunTrigger.SCHE
     non-null, so queries ordering by it keep working).
     """
     now = utcnow()
-    statement = (
-        insert(crawl_runs)
-        .values(
-            source=source,
-            trigger=RunTrigger(trigger),
-            status=RunStatus.QUEUED,
-            queued_at=now,
-            started_at=now,
+    values = {
+        "source": source,
+        "trigger": RunTrigger(trigger),
+        "status": RunStatus.QUEUED,
+        "queued_at": now,
+        "started_at": now,
+    }
+    with engine.begin() as connection:
+        # ON CONFLICT DO NOTHING on the partial index: a coalesced run costs the leader
+        # no error and no rollback (a thousand sources come due at once).
+        dialect = connection.dialect.name
+        upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = (
+            upsert(crawl_runs)
+            .values(values)
+            .on_conflict_do_nothing(
+                index_elements=[crawl_runs.c.source],
+                index_where=crawl_runs.c.status.in_(OPEN_STATUSES),
+            )
+            .returning(crawl_runs.c.id)
         )
-        .returning(crawl_runs.c.id)
-    )
-    try:
-        with engine.begin() as connection:
-            return int(connection.execute(statement).scalar_one())
-    except IntegrityError:
-        return None
+        inserted = connection.execute(statement).scalar_one_or_none()
+    return None if inserted is None else int(inserted)
 
 
 def claim_run(engine: Engine, run_id: int, *, hostname: str, pid: int) -> bool:
