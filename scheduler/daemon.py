@@ -187,6 +187,8 @@ class Daemon:
             scheduler.resume()
             await _first_of(self._stop, self._lost)
             scheduler.pause()
+            if enqueuer is not None:
+                await enqueuer.drain()
             grace = 0.0 if self._lost.is_set() else self.loaded.config.daemon.grace_period
             await self._launcher.drain(grace, self._hurry)
         finally:

@@ -85,10 +85,27 @@ class Enqueuer:
         self._down_until = 0.0
         self._down_reason = ""
         self._suspect = False
+        self._tasks: set[asyncio.Task[None]] = set()
         """A publish failed since the queued runs' jobs were last published again."""
 
     async def run(self, source: str) -> None:
-        """The scheduled job of ``source``: queue a run and publish its job."""
+        """The scheduled job of ``source``: queue a run and publish its job.
+
+        The work is a task of its own, shielded: stopping the scheduler cancels job
+        coroutines, which must not leave a run recorded ``queued`` whose job was
+        never published (``drain`` waits for these tasks).
+        """
+        task = asyncio.create_task(self._enqueue(source), name=f"enqueue {source}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        await asyncio.shield(task)
+
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Wait for the enqueues in progress (at shutdown)."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=timeout)
+
+    async def _enqueue(self, source: str) -> None:
         config = self._current()[0].config
         if source not in {s.name for s in config.sources}:
             log.info("source=%s: no longer configured, skipping", source)
