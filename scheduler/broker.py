@@ -71,6 +71,12 @@ def publish_crawl(app: Celery, queue: str, run_id: int) -> None:
     app.send_task(CRAWL_TASK, args=[run_id], queue=queue, retry=True, retry_policy=PUBLISH_RETRY)
 
 
+def probe_broker(app: Celery) -> None:
+    """Connect to the broker once; raises when it does not answer."""
+    with app.connection_for_write() as connection:
+        connection.ensure_connection(max_retries=1, timeout=CONNECT_TIMEOUT)
+
+
 def queue_depth(app: Celery, queue: str) -> int:
     """Jobs waiting in the broker's queue (not those a worker has taken); raises when unreachable."""
     with app.connection_for_read() as connection:

@@ -13,7 +13,8 @@ in the ledger and publishes its job (``Enqueuer.run``):
   up connection attempts.
 
 ``Enqueuer.watch`` runs beside the schedule: every ``heartbeat_interval`` it
-closes ``interrupted`` the running runs whose heartbeat is older than
+fails the runs still ``queued`` when the broker does not answer (their jobs may
+be lost with it, and would keep their sources coalesced), closes ``interrupted`` the running runs whose heartbeat is older than
 ``heartbeat_timeout`` (the worker died or lost its machine), and publishes again
 the job of a run still ``queued`` after the broker's visibility timeout (a
 broker that lost it). After a failed publish it publishes again the jobs of every
@@ -35,7 +36,12 @@ from pathlib import Path
 
 from kombu.utils.url import maybe_sanitize_url
 
-from wirewatch.scheduler.broker import celery_app, publish_crawl, visibility_timeout
+from wirewatch.scheduler.broker import (
+    celery_app,
+    probe_broker,
+    publish_crawl,
+    visibility_timeout,
+)
 from wirewatch.scheduler.snapshot import LoadedConfig
 from wirewatch.storage.engine import Engine
 from wirewatch.storage.ledger import (
@@ -135,12 +141,7 @@ class Enqueuer:
         try:
             publish_crawl(self.app, self.queue, run_id)
         except Exception as exc:
-            reason = f"broker {self.broker} unreachable: {' '.join(str(exc).split()) or type(exc).__name__}"
-            with self._lock:
-                self._down_until = time.monotonic() + BROKER_RETRY_AFTER
-                self._down_reason = reason
-                self._suspect = True
-            raise BrokerDown(reason) from exc
+            raise BrokerDown(self._note_down(exc)) from exc
 
     async def watch(self) -> None:
         """Every ``heartbeat_interval``: end silent runs, republish lost jobs (until cancelled)."""
@@ -155,6 +156,7 @@ class Enqueuer:
     def sweep(self) -> None:
         """One check of the cluster's runs (see the module docstring)."""
         config = self._current()[0].config
+        self._fail_queued_if_broker_down()
         for row in interrupt_silent_runs(self.engine, config.dispatch.heartbeat_timeout):
             self.counts.interrupted += 1
             log.warning(
@@ -172,6 +174,35 @@ class Enqueuer:
                 log.warning(
                     "source=%s run=%d: still queued: job published again", row.source, row.id
                 )
+
+    def _fail_queued_if_broker_down(self) -> None:
+        """With the broker unreachable, queued runs' jobs may be lost (and would hold their
+        sources coalesced): fail them with the reason, as the runs due meanwhile are."""
+        waiting = queued_runs(self.engine)
+        if not waiting:
+            return
+        try:
+            with self._lock:
+                if time.monotonic() < self._down_until:
+                    raise BrokerDown(self._down_reason)
+            probe_broker(self.app)
+        except Exception as exc:
+            reason = str(exc) if isinstance(exc, BrokerDown) else self._note_down(exc)
+            for row in waiting:
+                error = f"queued while the broker went down, its job may be lost: {reason}"
+                if close_run(self.engine, row.id, RunOutcome(RunStatus.FAILED, error)):
+                    self.counts.not_enqueued += 1
+                    log.error("source=%s run=%d: %s", row.source, row.id, error)
+
+    def _note_down(self, exc: Exception) -> str:
+        reason = (
+            f"broker {self.broker} unreachable: {' '.join(str(exc).split()) or type(exc).__name__}"
+        )
+        with self._lock:
+            self._down_until = time.monotonic() + BROKER_RETRY_AFTER
+            self._down_reason = reason
+            self._suspect = True
+        return reason
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
