@@ -129,6 +129,7 @@ def run_crawl(
     sources = select_sources(config, source_names)
     engine = shared_engine(config.database.url)
     ensure_schema(engine)
+    close_abandoned(engine)  # a run left behind by a killed crawl would refuse this one
     pid, host = os.getpid(), this_host()
     runs = [(s, start_run(engine, s.name, trigger, pid=pid, hostname=host)) for s in sources]
     return crawl_recorded_runs(

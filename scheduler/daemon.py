@@ -7,6 +7,10 @@ Lifecycle: wait as a standby until this daemon holds the database's leader lock
 run until told to stop or until the lock is lost. A lost lock stops every crawl
 at once (another daemon may already be taking over) and goes back to standby.
 
+With ``[dispatch] engine = "celery"`` the leader crawls nothing itself: each due
+run becomes a Celery job (``scheduler.enqueue``), and the leader closes the runs
+whose worker stopped beating. Crash recovery then leaves workers' runs alone.
+
 Signals: SIGTERM/SIGINT stop gracefully (no new runs, ``grace_period`` seconds
 for running crawls, then SIGTERM to them, SIGKILL ``kill_after`` seconds later;
 a second signal skips the rest of the grace period); SIGHUP reloads the config.
@@ -25,10 +29,12 @@ from typing import Any
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from kombu.utils.url import maybe_sanitize_url
 
 from wirewatch.core.errors import ConfigError
 from wirewatch.core.logs import LogOptions
 from wirewatch.core.processes import is_crawl_child, process_owns_run
+from wirewatch.scheduler.enqueue import Enqueuer
 from wirewatch.scheduler.jobs import desired_jobs, reconcile_jobs, set_job_runner
 from wirewatch.scheduler.launcher import Launcher
 from wirewatch.scheduler.lock import DaemonLockedError, LeaderLock, leader_lock_for, this_host
@@ -199,13 +205,15 @@ class Daemon:
             self.host,
         )
         await self._recover()
+        enqueuer = self._enqueuer()
         jobstore_engine = make_engine(self.loaded.config.database.url)
         scheduler = AsyncIOScheduler(
             timezone=UTC,
             jobstores={"default": SQLAlchemyJobStore(engine=jobstore_engine, tablename=JOBS_TABLE)},
         )
-        set_job_runner(self._launcher.run)
+        set_job_runner(enqueuer.run if enqueuer else self._launcher.run)
         heartbeat = asyncio.create_task(self._heartbeat(lock))
+        watcher = asyncio.create_task(enqueuer.watch()) if enqueuer else None
         try:
             scheduler.start(paused=True)
             self._scheduler = scheduler
@@ -213,10 +221,16 @@ class Daemon:
             scheduler.resume()
             await _first_of(self._stop, self._lost)
             scheduler.pause()
+            if enqueuer is not None:
+                await enqueuer.drain()
             grace = 0.0 if self._lost.is_set() else self.loaded.config.daemon.grace_period
             await self._launcher.drain(grace, self._hurry)
         finally:
             heartbeat.cancel()
+            if watcher is not None:
+                watcher.cancel()
+            if enqueuer is not None:
+                enqueuer.close()
             self._scheduler = None
             await self._launcher.drain(0.0, self._hurry)  # after an error: stop what still runs
             with contextlib.suppress(Exception):
@@ -225,6 +239,17 @@ class Daemon:
             set_job_runner(None)
             jobstore_engine.dispose()
         return self._lost.is_set()
+
+    def _enqueuer(self) -> Enqueuer | None:
+        """Celery mode's enqueuer, or None when the daemon crawls itself."""
+        if self.loaded.config.dispatch.engine != "celery":
+            return None
+        log.info(
+            "celery mode: due runs are queued on %s (queue %s)",
+            maybe_sanitize_url(self.loaded.config.dispatch.broker_url),
+            self.loaded.config.dispatch.queue,
+        )
+        return Enqueuer(self.engine, self._current)
 
     def _reconcile(self) -> None:
         if self._scheduler is None:
@@ -259,6 +284,8 @@ class Daemon:
         source never has two crawls in flight.
         """
         rows = await asyncio.to_thread(running_runs, self.engine)
+        if self.loaded.config.dispatch.engine == "celery":  # workers' runs: their heartbeat tells
+            rows = [row for row in rows if row.queued_at is None]
         triage = triage_running(rows, self.host, process_owns_run)
         for row, outcome in triage.stale:
             log.warning(
@@ -304,6 +331,11 @@ class Daemon:
         if loaded.config.database.url != self.loaded.config.database.url:
             log.error(
                 "config reload: [database].url changed, which needs a restart; keeping the previous config"
+            )
+            return
+        if loaded.config.dispatch != self.loaded.config.dispatch:
+            log.error(
+                "config reload: [dispatch] changed, which needs a restart; keeping the previous config"
             )
             return
         self.loaded = loaded

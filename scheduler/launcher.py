@@ -23,12 +23,14 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from wirewatch.core.logs import LogOptions
 from wirewatch.scheduler.child_process import ChildExit, CrawlChild, crawl_command
 from wirewatch.scheduler.snapshot import LoadedConfig
 from wirewatch.storage.engine import Engine
 from wirewatch.storage.ledger import (
+    RunInFlight,
     RunOutcome,
     attach_pid,
     close_run,
@@ -48,19 +50,22 @@ class NotStarted:
     spawn_error: str | None = None
 
 
-def launcher_outcome(ended: ChildExit | NotStarted) -> RunOutcome:
-    """The outcome the launcher proposes for a run, from how its child ended (or never began)."""
+def launcher_outcome(ended: ChildExit | NotStarted, role: str = "daemon") -> RunOutcome:
+    """The outcome the launcher proposes for a run, from how its child ended (or never began).
+
+    ``role`` names the launcher's process in the reasons: the ``daemon``, or a ``worker``.
+    """
     if isinstance(ended, NotStarted):
         if ended.spawn_error is not None:
             return RunOutcome(
                 RunStatus.FAILED, f"could not start the crawl process: {ended.spawn_error}"
             )
-        return RunOutcome(RunStatus.INTERRUPTED, "daemon stopping before the crawl started")
+        return RunOutcome(RunStatus.INTERRUPTED, f"{role} stopping before the crawl started")
     if ended.timed_out:
         return RunOutcome(RunStatus.FAILED, ended.describe())
     if ended.terminated:
         return RunOutcome(
-            RunStatus.INTERRUPTED, "daemon stopping: crawl terminated after the grace period"
+            RunStatus.INTERRUPTED, f"{role} stopping: crawl terminated after the grace period"
         )
     if ended.returncode == 0:
         return RunOutcome(
@@ -69,9 +74,11 @@ def launcher_outcome(ended: ChildExit | NotStarted) -> RunOutcome:
     return RunOutcome(RunStatus.FAILED, ended.describe())
 
 
-def settle_run(engine: Engine, run_id: int, ended: ChildExit | NotStarted) -> RunStatus | None:
+def settle_run(
+    engine: Engine, run_id: int, ended: ChildExit | NotStarted, role: str = "daemon"
+) -> RunStatus | None:
     """Propose the launcher's outcome to the ledger; return the run's final status (None: no row)."""
-    outcome = launcher_outcome(ended)
+    outcome = launcher_outcome(ended, role)
     if isinstance(ended, ChildExit) and ended.timed_out:
         close_timed_out_run(engine, run_id, outcome.error)
     else:
@@ -81,7 +88,11 @@ def settle_run(engine: Engine, run_id: int, ended: ChildExit | NotStarted) -> Ru
 
 
 class Launcher:
-    """Starts one child per scheduled run and settles its run."""
+    """Starts one child per run and settles its run.
+
+    The daemon's launcher records each scheduled run itself (``run``); a Celery
+    worker's (``role="worker"``) crawls runs its jobs have claimed (``run_claimed``).
+    """
 
     def __init__(
         self,
@@ -90,15 +101,21 @@ class Launcher:
         current: Callable[[], tuple[LoadedConfig, Path | None]],
         kill_after: float,
         log: LogOptions | None = None,
+        role: str = "daemon",
     ) -> None:
         self.log = log or LogOptions()
         self.engine = engine
         self.host = host
         self._current = current
         self.kill_after = kill_after
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.role = role
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.running: set[int] = set()
+        """Ids of the runs whose crawl this launcher is running now."""
         self._children: dict[int, CrawlChild] = {}
         self._closing = False
+        self.coalesced = 0
+        """Due runs not started because the source had a run in flight already."""
 
     async def run(self, source: str) -> None:
         """The scheduled job: run one crawl of ``source`` to the end."""
@@ -108,6 +125,16 @@ class Launcher:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         await asyncio.shield(task)
+
+    async def run_claimed(self, run_id: int, source: str) -> RunStatus | None:
+        """A worker's job: crawl a run it claimed (``running``) to its end; its final status."""
+        label = f"source={source} run={run_id}"
+        if self._closing:
+            return await asyncio.to_thread(settle_run, self.engine, run_id, NotStarted(), self.role)
+        task = asyncio.create_task(self._crawl_recorded(run_id, label), name=f"crawl {label}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return await asyncio.shield(task)
 
     async def drain(self, grace: float, hurry: asyncio.Event) -> None:
         """Start nothing new; give running crawls ``grace`` seconds, then terminate them."""
@@ -157,18 +184,38 @@ class Launcher:
             )
 
     async def _crawl(self, source: str) -> None:
-        loaded, snapshot = self._current()
+        loaded, _ = self._current()
         names = {s.name for s in loaded.config.sources}
         if source not in names:
             log.info("source=%s: no longer configured, skipping", source)
             return
-        run_id = await asyncio.to_thread(
-            start_run, self.engine, source, RunTrigger.SCHEDULE, pid=os.getpid(), hostname=self.host
-        )
-        label = f"source={source} run={run_id}"
-        if self._closing:
-            await asyncio.to_thread(settle_run, self.engine, run_id, NotStarted())
+        try:
+            run_id = await asyncio.to_thread(
+                start_run,
+                self.engine,
+                source,
+                RunTrigger.SCHEDULE,
+                pid=os.getpid(),
+                hostname=self.host,
+            )
+        except RunInFlight as exc:
+            self.coalesced += 1
+            log.info("source=%s: coalesced: %s", source, exc)
             return
+        await self._crawl_recorded(run_id, f"source={source} run={run_id}")
+
+    async def _crawl_recorded(self, run_id: int, label: str) -> RunStatus | None:
+        """Crawl a recorded run in a child process; settle it; its final status."""
+        self.running.add(run_id)
+        try:
+            return await self._crawl_in_child(run_id, label)
+        finally:
+            self.running.discard(run_id)
+
+    async def _crawl_in_child(self, run_id: int, label: str) -> RunStatus | None:
+        loaded, snapshot = self._current()
+        if self._closing:
+            return await asyncio.to_thread(settle_run, self.engine, run_id, NotStarted(), self.role)
         daemon = loaded.config.daemon
         # The child logs JSON lines, which CrawlChild logs again through the daemon's own
         # handler: they come out in the daemon's format and destination.
@@ -180,9 +227,10 @@ class Launcher:
         try:
             pid = await child.start()
         except OSError as exc:
-            await asyncio.to_thread(settle_run, self.engine, run_id, NotStarted(str(exc)))
             log.error("%s: could not start the crawl process: %s", label, exc)
-            return
+            return await asyncio.to_thread(
+                settle_run, self.engine, run_id, NotStarted(str(exc)), self.role
+            )
         log.info("%s: started, pid %d", label, pid)
         self._children[run_id] = child
         try:
@@ -192,7 +240,7 @@ class Launcher:
             ended = await child.wait()
         finally:
             self._children.pop(run_id, None)
-        status = await asyncio.to_thread(settle_run, self.engine, run_id, ended)
+        status = await asyncio.to_thread(settle_run, self.engine, run_id, ended, self.role)
         if status is None:
             log.warning("%s: the run's row is gone after %.1f s", label, ended.duration)
         elif status is RunStatus.FAILED:
@@ -200,3 +248,4 @@ class Launcher:
             log.warning("%s: failed after %.1f s: %s", label, ended.duration, first)
         else:
             log.info("%s: %s after %.1f s", label, status, ended.duration)
+        return status

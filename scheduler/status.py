@@ -1,4 +1,5 @@
-"""What ``wirewatch status`` reports: who holds the schedule, and per source the last and next run.
+"""What ``wirewatch status`` reports: who holds the schedule, and per source the last and next run;
+in Celery mode also the queue's depth and the workers with what each runs (``scheduler.cluster``).
 
 Next run times come straight from APScheduler's job table (``storage.jobs_table``),
 so the status is right whether or not a daemon is running.
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from wirewatch.core.config import Config
+from wirewatch.scheduler.cluster import ClusterLoad, cluster_load
 from wirewatch.scheduler.lock import LockHolder, leader_lock_for
 from wirewatch.storage.engine import Engine
 from wirewatch.storage.jobs_table import next_run_times
@@ -30,6 +32,8 @@ class SourceStatus:
 class DaemonStatus:
     holder: LockHolder | None
     sources: list[SourceStatus]
+    cluster: ClusterLoad | None = None
+    """Celery mode only: the queue and the workers."""
 
 
 def collect_status(engine: Engine, config: Config) -> DaemonStatus:
@@ -45,4 +49,5 @@ def collect_status(engine: Engine, config: Config) -> DaemonStatus:
         )
         for name in names
     ]
-    return DaemonStatus(holder, sources)
+    cluster = cluster_load(engine, config) if config.dispatch.engine == "celery" else None
+    return DaemonStatus(holder, sources, cluster)

@@ -4,12 +4,18 @@ Every process that takes part in a run (the crawl process, the daemon's
 launcher, the daemon's crash recovery, the demo) proposes through these
 functions; no other module writes ``crawl_runs``.
 
-- ``start_run`` inserts a ``running`` row (source, trigger, pid, host) and returns its id.
+- ``start_run`` inserts a ``running`` row (source, trigger, pid, host) and returns its id;
+  ``RunInFlight`` when the source already has a run queued or running (the partial
+  unique index ``uq_crawl_runs_source_active`` refuses it, on every machine at once).
+- Celery mode: ``queue_run`` inserts a ``queued`` row (None when the source has a run
+  in flight: the caller coalesces); ``claim_run`` turns it ``running`` for the worker
+  that won it, once; ``beat`` refreshes ``heartbeat_at`` of a worker's runs;
+  ``interrupt_silent_runs`` closes the runs whose heartbeat went stale (the leader).
 - ``attach_pid`` points a running row at the process that will close it.
 - ``add_counts`` adds a ``RunCounts`` to the row's counters, as increments in SQL
   (``SET n = n + :delta``), so the several writers of one run never lose counts.
 - ``close_run`` ends a run: the first close wins (``UPDATE ... WHERE id = :id AND
-  status = 'running'``) and says whether it was this one. Later proposals, such
+  status IN ('queued', 'running')``) and says whether it was this one. Later proposals, such
   as a launcher settling a row its child already closed, change nothing.
 - ``close_timed_out_run`` is the one override of that rule (see its docstring).
 - ``close_abandoned_runs`` closes, through ``close_run``, the running rows of a
@@ -18,12 +24,19 @@ functions; no other module writes ``crawl_runs``.
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, Engine, RowMapping, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 
+from wirewatch.core.errors import WirewatchError
 from wirewatch.core.record import Rejection
 from wirewatch.storage.models import RunStatus, RunTrigger, crawl_runs, rejected_pages
+
+OPEN_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
+"""A run in these is in flight: the source can have only one such row."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +73,8 @@ class RunOutcome:
 
     def __post_init__(self) -> None:
         status = RunStatus(self.status)  # ValueError for anything but a status
-        if status is RunStatus.RUNNING:
-            raise ValueError("a run cannot be closed as running")
+        if status in OPEN_STATUSES:
+            raise ValueError(f"a run cannot be closed as {status}")
         object.__setattr__(self, "status", status)
 
 
@@ -84,6 +97,8 @@ class RunRow:
     error: str | None
     pid: int | None
     hostname: str | None
+    queued_at: datetime | None = None
+    heartbeat_at: datetime | None = None
 
     @classmethod
     def from_mapping(cls, row: RowMapping) -> "RunRow":
@@ -104,6 +119,18 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class RunInFlight(WirewatchError):
+    """The source already has a run queued or running: a second one is refused."""
+
+    def __init__(self, source: str, run: "RunRow | None") -> None:
+        self.source = source
+        self.run = run
+        where = (
+            f" (run {run.id}, {run.status} on {run.hostname or 'an unknown host'})" if run else ""
+        )
+        super().__init__(f"source {source!r} is being crawled already{where}")
+
+
 def start_run(
     engine: Engine,
     source: str,
@@ -112,7 +139,10 @@ def start_run(
     pid: int | None = None,
     hostname: str | None = None,
 ) -> int:
-    """Insert a ``running`` row and return its id; ``pid`` and ``hostname`` say where it runs."""
+    """Insert a ``running`` row and return its id; ``pid`` and ``hostname`` say where it runs.
+
+    ``RunInFlight`` when the source has a run queued or running already.
+    """
     statement = (
         insert(crawl_runs)
         .values(
@@ -125,8 +155,123 @@ def start_run(
         )
         .returning(crawl_runs.c.id)
     )
+    try:
+        with engine.begin() as connection:
+            return int(connection.execute(statement).scalar_one())
+    except IntegrityError:
+        raise RunInFlight(source, active_run(engine, source)) from None
+
+
+def queue_run(engine: Engine, source: str, trigger: RunTrigger = RunTrigger.SCHEDULE) -> int | None:
+    """Insert a ``queued`` row (Celery mode) and return its id; None when the source has a
+    run queued or running already (the database refuses a second one: the caller coalesces).
+
+    ``started_at`` is the enqueue time until a worker claims the run (the column stays
+    non-null, so queries ordering by it keep working).
+    """
+    now = utcnow()
+    values = {
+        "source": source,
+        "trigger": RunTrigger(trigger),
+        "status": RunStatus.QUEUED,
+        "queued_at": now,
+        "started_at": now,
+    }
     with engine.begin() as connection:
-        return int(connection.execute(statement).scalar_one())
+        # ON CONFLICT DO NOTHING on the partial index: a coalesced run costs the leader
+        # no error and no rollback (a thousand sources come due at once).
+        dialect = connection.dialect.name
+        upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = (
+            upsert(crawl_runs)
+            .values(values)
+            .on_conflict_do_nothing(
+                index_elements=[crawl_runs.c.source],
+                index_where=crawl_runs.c.status.in_(OPEN_STATUSES),
+            )
+            .returning(crawl_runs.c.id)
+        )
+        inserted = connection.execute(statement).scalar_one_or_none()
+    return None if inserted is None else int(inserted)
+
+
+def claim_run(engine: Engine, run_id: int, *, hostname: str, pid: int) -> bool:
+    """A worker takes a ``queued`` run: it becomes ``running`` there. Only one claim wins;
+    a job delivered twice finds the run claimed (or closed) and gets False."""
+    now = utcnow()
+    statement = (
+        update(crawl_runs)
+        .where(crawl_runs.c.id == run_id, crawl_runs.c.status == RunStatus.QUEUED)
+        .values(
+            status=RunStatus.RUNNING,
+            started_at=now,
+            heartbeat_at=now,
+            hostname=hostname,
+            pid=pid,
+        )
+    )
+    with engine.begin() as connection:
+        return connection.execute(statement).rowcount == 1
+
+
+def beat(engine: Engine, run_ids: Sequence[int]) -> int:
+    """Refresh ``heartbeat_at`` of the still running runs among ``run_ids``; how many."""
+    if not run_ids:
+        return 0
+    statement = (
+        update(crawl_runs)
+        .where(crawl_runs.c.id.in_(run_ids), crawl_runs.c.status == RunStatus.RUNNING)
+        .values(heartbeat_at=utcnow())
+    )
+    with engine.begin() as connection:
+        return connection.execute(statement).rowcount
+
+
+def interrupt_silent_runs(engine: Engine, silent_for: float) -> list[RunRow]:
+    """Close ``interrupted`` the running runs whose heartbeat is older than ``silent_for``
+    seconds (their worker died or lost its machine); return those closed.
+
+    Only runs that have a heartbeat (claimed by a Celery worker) are concerned; each
+    close goes through ``close_run``, so a run its worker closes meanwhile keeps that.
+    """
+    cutoff = utcnow() - timedelta(seconds=silent_for)
+    statement = select(*RUN_COLUMNS).where(
+        crawl_runs.c.status == RunStatus.RUNNING,
+        crawl_runs.c.heartbeat_at.is_not(None),
+        crawl_runs.c.heartbeat_at < cutoff,
+    )
+    with engine.connect() as connection:
+        silent = [RunRow.from_mapping(row._mapping) for row in connection.execute(statement)]
+    closed = []
+    for row in silent:
+        assert row.heartbeat_at is not None
+        reason = (
+            f"no heartbeat from worker {row.hostname or '?'} (pid {row.pid}) since "
+            f"{row.heartbeat_at:%Y-%m-%d %H:%M:%S} UTC: the worker died or lost its machine"
+        )
+        if close_run(engine, row.id, RunOutcome(RunStatus.INTERRUPTED, reason)):
+            closed.append(row)
+    return closed
+
+
+def queued_runs(engine: Engine, queued_before: datetime | None = None) -> list[RunRow]:
+    """Runs still ``queued`` (oldest first), optionally only those enqueued before a time."""
+    statement = select(*RUN_COLUMNS).where(crawl_runs.c.status == RunStatus.QUEUED)
+    if queued_before is not None:
+        statement = statement.where(crawl_runs.c.queued_at < queued_before)
+    statement = statement.order_by(crawl_runs.c.id)
+    with engine.connect() as connection:
+        return [RunRow.from_mapping(row._mapping) for row in connection.execute(statement)]
+
+
+def active_run(engine: Engine, source: str) -> RunRow | None:
+    """The source's run in flight (queued or running), if any."""
+    statement = select(*RUN_COLUMNS).where(
+        crawl_runs.c.source == source, crawl_runs.c.status.in_(OPEN_STATUSES)
+    )
+    with engine.connect() as connection:
+        row = connection.execute(statement).first()
+    return RunRow.from_mapping(row._mapping) if row else None
 
 
 def attach_pid(engine: Engine, run_id: int, pid: int) -> bool:
@@ -185,13 +330,13 @@ def account_batch(
 
 
 def close_run(engine: Engine, run_id: int, outcome: RunOutcome) -> bool:
-    """Close a running run with its outcome; return whether this call closed it.
+    """Close a queued or running run with its outcome; return whether this call closed it.
 
-    The first close wins: a run that is no longer ``running`` is left as it is.
+    The first close wins: a run that is no longer ``queued`` or ``running`` is left as it is.
     """
     statement = (
         update(crawl_runs)
-        .where(crawl_runs.c.id == run_id, crawl_runs.c.status == RunStatus.RUNNING)
+        .where(crawl_runs.c.id == run_id, crawl_runs.c.status.in_(OPEN_STATUSES))
         .values(status=outcome.status, finished_at=utcnow(), error=outcome.error)
     )
     with engine.begin() as connection:

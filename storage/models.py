@@ -9,6 +9,10 @@ Extra columns beyond the contract: ``articles.revised_at`` (when the current
 title/body were first stored, which becomes ``article_revisions.captured_at``
 once they are superseded), ``crawl_runs.pid`` and ``crawl_runs.hostname`` (so the
 daemon can tell whether a ``running`` row's process is gone).
+
+``uq_crawl_runs_source_active``, a partial unique index on ``crawl_runs.source``
+over the ``queued`` and ``running`` rows, is how the database refuses a second
+run of one source in flight, across every machine of a Celery cluster.
 """
 
 from datetime import UTC, date, datetime
@@ -77,8 +81,10 @@ def to_utc(value: datetime) -> datetime:
 
 
 class RunStatus(StrEnum):
-    """``crawl_runs.status``: ``running`` until the run ledger closes the run as one of the rest."""
+    """``crawl_runs.status``: ``queued`` (Celery mode) until a worker claims it, ``running``
+    until the run ledger closes the run as one of the rest."""
 
+    QUEUED = "queued"
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
@@ -175,6 +181,10 @@ class ArticleRevision(Base):
     captured_at: Mapped[datetime]
 
 
+ACTIVE_RUN = "status IN ('queued', 'running')"
+"""The rows of runs in flight: at most one per source (``uq_crawl_runs_source_active``)."""
+
+
 class CrawlRun(Base):
     """One crawl of one source, with its counters."""
 
@@ -182,13 +192,22 @@ class CrawlRun(Base):
     __table_args__ = (
         Index("ix_crawl_runs_source_started_at", "source", "started_at"),
         Index("ix_crawl_runs_status", "status"),
+        Index(
+            "uq_crawl_runs_source_active",
+            "source",
+            unique=True,
+            sqlite_where=text(ACTIVE_RUN),
+            postgresql_where=text(ACTIVE_RUN),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str]
     trigger: Mapped[str]
     status: Mapped[str]
+    queued_at: Mapped[datetime | None]
     started_at: Mapped[datetime]
+    """When a worker claimed the run (while ``queued``: when it was enqueued)."""
     finished_at: Mapped[datetime | None]
     pages_fetched: Mapped[int] = mapped_column(server_default="0")
     articles_new: Mapped[int] = mapped_column(server_default="0")
@@ -199,6 +218,7 @@ class CrawlRun(Base):
     error: Mapped[str | None]
     pid: Mapped[int | None]
     hostname: Mapped[str | None]
+    heartbeat_at: Mapped[datetime | None]
 
 
 class RejectedPage(Base):

@@ -99,13 +99,18 @@ def test_the_crawl_child_closes_runs_whose_pid_is_dead_or_recycled_and_no_others
     tmp_path: Path, sqlite_url: str, sqlite_engine: Engine
 ) -> None:
     engine, host = sqlite_engine, this_host()
+    # One run in flight per source (uq_crawl_runs_source_active): the leftovers are of others.
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait(30)
-    dead = start_run(engine, "wire", RunTrigger.MANUAL, pid=gone.pid, hostname=host)
-    no_pid = start_run(engine, "wire", RunTrigger.MANUAL, hostname=host)
-    recycled = start_run(engine, "wire", RunTrigger.SCHEDULE, hostname=host)
-    elsewhere = start_run(engine, "wire", RunTrigger.MANUAL, pid=gone.pid, hostname="elsewhere")
-    this_process = start_run(engine, "wire", RunTrigger.MANUAL, pid=os.getpid(), hostname=host)
+    dead = start_run(engine, "dead", RunTrigger.MANUAL, pid=gone.pid, hostname=host)
+    no_pid = start_run(engine, "no-pid", RunTrigger.MANUAL, hostname=host)
+    recycled = start_run(engine, "recycled", RunTrigger.SCHEDULE, hostname=host)
+    elsewhere = start_run(
+        engine, "elsewhere", RunTrigger.MANUAL, pid=gone.pid, hostname="elsewhere"
+    )
+    this_process = start_run(
+        engine, "this-process", RunTrigger.MANUAL, pid=os.getpid(), hostname=host
+    )
     crawled = start_run(engine, "wire", RunTrigger.SCHEDULE, pid=os.getpid(), hostname=host)
     config = tmp_path / "wirewatch.toml"
     config.write_text(

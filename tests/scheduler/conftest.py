@@ -35,3 +35,19 @@ def start_daemon(tmp_path: Path) -> Iterator[Callable[..., Daemon]]:
     yield start
     for daemon in started:
         daemon.stop()
+
+
+@pytest.fixture
+def start(tmp_path: Path) -> Iterator[Callable[..., Daemon]]:
+    """Start ``wirewatch daemon``/``worker`` processes; every one is killed after the test."""
+    started: list[Daemon] = []
+
+    def launch(config: Path, *extra: str, command: str = "daemon", name: str = "") -> Daemon:
+        log = tmp_path / f"{command}-{name or len(started)}.log"
+        process = Daemon(config, log, *extra, command=command)
+        started.append(process)
+        return process
+
+    yield launch
+    for process in started:
+        process.stop()

@@ -28,6 +28,11 @@ from wirewatch.app.sampleweb import SampleWeb
 from wirewatch.storage.ledger import RUN_COLUMNS, RunRow, running_runs
 
 STARTUP_TIMEOUT = 30.0
+STOPPED = (
+    "stopped by a signal before the crawl finished",
+    "worker stopping: crawl terminated after the grace period",
+)
+"""The errors of a run a worker's SIGTERM stopped: the crawl's own close, or the worker's."""
 _FORWARDED = {"user-agent", "if-none-match", "if-modified-since", "accept"}
 
 
@@ -67,11 +72,11 @@ class SlowSite(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, upstream: str, delay: float) -> None:
-        super().__init__(("127.0.0.3", 0), _ProxyHandler)
+    def __init__(self, upstream: str, delay: float, host: str = "127.0.0.3") -> None:
+        super().__init__((host, 0), _ProxyHandler)
         self.upstream = upstream
         self.delay = delay
-        self.base = f"http://127.0.0.3:{self.server_address[1]}"
+        self.base = f"http://{host}:{self.server_address[1]}"
 
 
 class _HangHandler(BaseHTTPRequestHandler):
@@ -111,6 +116,8 @@ class DaemonSettings:
     metrics_address: str = ""
     """Off by default: daemons of parallel tests would contend for one port."""
     crawl: dict[str, Any] = field(default_factory=dict)
+    dispatch: dict[str, Any] = field(default_factory=dict)
+    """The ``[dispatch]`` section (Celery mode), left out when empty."""
 
 
 def write_config(path: Path, db_url: str, sources: list[Source], settings: DaemonSettings) -> Path:
@@ -122,6 +129,9 @@ def write_config(path: Path, db_url: str, sources: list[Source], settings: Daemo
     lines += ["", "[daemon]"]
     for key in ("run_timeout", "grace_period", "misfire_grace_time", "jitter", "metrics_address"):
         lines.append(f"{key} = {_toml(getattr(settings, key))}")
+    if settings.dispatch:
+        lines += ["", "[dispatch]"]
+        lines += [f"{key} = {_toml(value)}" for key, value in settings.dispatch.items()]
     for source in sources:
         urls = ", ".join(_toml(url) for url in source.start_urls)
         lines += ["", "[[sources]]", f"name = {_toml(source.name)}", f"start_urls = [{urls}]"]
@@ -146,13 +156,14 @@ def wire_sources(web: SampleWeb) -> list[Source]:
 
 
 class Daemon:
-    """``python -m wirewatch daemon`` in a subprocess; its stderr goes to a file."""
+    """``python -m wirewatch daemon`` (or another long-running ``command``, such as
+    ``worker``) in a subprocess; its stderr goes to a file."""
 
-    def __init__(self, config: Path, log: Path, *extra: str) -> None:
+    def __init__(self, config: Path, log: Path, *extra: str, command: str = "daemon") -> None:
         self.log_path = log
         self._log = log.open("wb")
         self.process = start_wirewatch(
-            "daemon",
+            command,
             *extra,
             config=config,
             stdout=subprocess.DEVNULL,
@@ -176,7 +187,7 @@ class Daemon:
             if found >= 0:
                 return found + len(text)
             if self.process.poll() is not None:
-                raise AssertionError(f"daemon exited ({self.process.returncode}):\n{self.log}")
+                raise AssertionError(f"process exited ({self.process.returncode}):\n{self.log}")
             time.sleep(0.1)
         raise AssertionError(f"no {text!r} in the daemon's log after {timeout} s:\n{self.log}")
 

@@ -2,14 +2,15 @@
 
 Lookup order (``shared/spec/interface.md``): ``--config PATH``, else
 ``$WIREWATCH_CONFIG``, else ``./wirewatch.toml``; ``$WIREWATCH_DATABASE_URL``
-overrides ``[database].url``. Without any file the defaults apply (no sources),
-so ``wirewatch db upgrade`` works on a fresh checkout.
+overrides ``[database].url`` and ``$WIREWATCH_BROKER_URL`` ``[dispatch].broker_url``.
+Without any file the defaults apply (no sources), so ``wirewatch db upgrade``
+works on a fresh checkout.
 
 Validation is one pass: every mistake in the file is collected (pydantic gathers
 the errors of every section and every ``[[sources]]`` entry) and raised as one
 ``ConfigError`` whose ``problems`` each name the file, the key and what to do. A
 new section joins that pass by being a field of ``Config``. A value that came
-from ``$WIREWATCH_DATABASE_URL`` is reported under the variable's name, not the
+from an environment variable is reported under the variable's name, not the
 file's.
 """
 
@@ -17,7 +18,7 @@ import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -29,6 +30,7 @@ from wirewatch.core.urls import site_of
 DEFAULT_CONFIG_PATH = Path("wirewatch.toml")
 CONFIG_ENV = "WIREWATCH_CONFIG"
 DATABASE_URL_ENV = "WIREWATCH_DATABASE_URL"
+BROKER_URL_ENV = "WIREWATCH_BROKER_URL"
 
 _SOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _ALLOWED_DOMAIN = re.compile(r"^[A-Za-z0-9_.-]+(:\d{1,5})?$")
@@ -103,6 +105,36 @@ def listen_address(address: str) -> tuple[str, int] | None:
     if match is None or not 0 <= int(match["port"]) < 65536:
         return None
     return match["host"].strip("[]"), int(match["port"])
+
+
+class DispatchConfig(_Section):
+    """Who crawls due runs: the daemon itself (``local``) or Celery workers (``celery``)."""
+
+    engine: Literal["local", "celery"] = "local"
+    broker_url: str = "redis://127.0.0.1:6379/0"
+    queue: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.:-]+$")] = "wirewatch"
+    heartbeat_interval: Annotated[float, Field(gt=0)] = 10
+    """Seconds between a worker's heartbeats on the runs it crawls."""
+    heartbeat_timeout: Annotated[float, Field(gt=0)] = 60
+    """A running run silent this long is closed ``interrupted`` by the leader."""
+    host_lock_retry: Annotated[float, Field(gt=0)] = 5
+    """Seconds before a job whose hosts another run is crawling is tried again."""
+
+    @field_validator("broker_url")
+    @classmethod
+    def _known_broker(cls, url: str) -> str:
+        if not re.match(r"^(redis|rediss|amqp|amqps|pyamqp)://", url):
+            raise ValueError("use 'redis://host:6379/0' or 'amqp://user:password@host:5672//'")
+        return url
+
+    @model_validator(mode="after")
+    def _timeout_after_interval(self) -> "DispatchConfig":
+        if self.heartbeat_timeout <= 2 * self.heartbeat_interval:
+            raise ValueError(
+                "heartbeat_timeout must be more than twice heartbeat_interval, or live runs "
+                "would be taken for dead"
+            )
+        return self
 
 
 class SourceConfig(_Section):
@@ -186,6 +218,7 @@ class Config(_Section):
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
     crawl: CrawlConfig = Field(default_factory=CrawlConfig)
     daemon: DaemonConfig = Field(default_factory=DaemonConfig)
+    dispatch: DispatchConfig = Field(default_factory=DispatchConfig)
     sources: list[SourceConfig] = Field(default_factory=list)
     path: Path | None = Field(default=None, exclude=True)
     """The file this config was read from (None when only defaults apply)."""
@@ -235,6 +268,12 @@ def load_config(explicit: Path | None = None) -> Config:
         raw = {**raw, "database": {**(database if isinstance(database, dict) else {})}}
         raw["database"]["url"] = database_url
         from_environment[("database", "url")] = f"${DATABASE_URL_ENV}"
+    broker_url = os.environ.get(BROKER_URL_ENV)
+    if broker_url:
+        dispatch = raw.get("dispatch", {})
+        raw = {**raw, "dispatch": {**(dispatch if isinstance(dispatch, dict) else {})}}
+        raw["dispatch"]["broker_url"] = broker_url
+        from_environment[("dispatch", "broker_url")] = f"${BROKER_URL_ENV}"
     return config_from_mapping(raw, str(path), found, from_environment=from_environment)
 
 
@@ -252,7 +291,7 @@ def config_from_mapping(
     that variable instead of the file.
     """
     try:
-        return Config.model_validate({**raw, "path": path})
+        config = Config.model_validate({**raw, "path": path})
     except ValidationError as exc:
         variables = from_environment or {}
         problems = []
@@ -263,6 +302,14 @@ def config_from_mapping(
             else:
                 problems.append(ConfigProblem(label, _key_path(raw, error["loc"]), _problem(error)))
         raise ConfigError.of(problems) from None
+    if config.dispatch.engine == "celery" and config.database.url.startswith("sqlite"):
+        raise ConfigError(
+            label,
+            "dispatch.engine",
+            '"celery" needs PostgreSQL, shared by every machine, but [database].url is '
+            'SQLite: set [database].url to postgresql+psycopg://... or engine = "local"',
+        )
+    return config
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

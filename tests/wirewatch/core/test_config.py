@@ -183,3 +183,54 @@ def test_cli_reports_a_config_error_in_one_line_with_exit_code_2(tmp_path: Path)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert f"{path}: crawl.concurency: unknown key" in result.stderr
+
+
+def test_dispatch_defaults_to_the_local_engine() -> None:
+    dispatch = config_from_mapping({}, "wirewatch.toml").dispatch
+    assert (dispatch.engine, dispatch.queue) == ("local", "wirewatch")
+    assert dispatch.broker_url == "redis://127.0.0.1:6379/0"
+
+
+def test_the_broker_url_comes_from_the_environment_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "wirewatch.toml"
+    config.write_text('[dispatch]\nbroker_url = "redis://10.0.0.1:6379/0"\n', encoding="utf-8")
+    monkeypatch.setenv("WIREWATCH_BROKER_URL", "amqp://guest:guest@10.0.0.2:5672//")
+    assert load_config(config).dispatch.broker_url == "amqp://guest:guest@10.0.0.2:5672//"
+
+
+@pytest.mark.parametrize(
+    ("dispatch", "key"),
+    [
+        ({"engine": "rq"}, "dispatch.engine"),
+        ({"broker_url": "http://broker"}, "dispatch.broker_url"),
+        ({"heartbeat_interval": 10, "heartbeat_timeout": 15}, "dispatch"),
+    ],
+)
+def test_a_bad_dispatch_section_names_its_key(dispatch: dict[str, object], key: str) -> None:
+    raw = {"database": {"url": "postgresql+psycopg://db/wirewatch"}, "dispatch": dispatch}
+    with pytest.raises(ConfigError) as caught:
+        config_from_mapping(raw, "wirewatch.toml")
+    assert caught.value.key == key
+
+
+def test_celery_on_sqlite_is_refused_in_one_line_naming_the_key(tmp_path: Path) -> None:
+    config = tmp_path / "wirewatch.toml"
+    config.write_text(
+        '[database]\nurl = "sqlite:///w.db"\n\n[dispatch]\nengine = "celery"\n', encoding="utf-8"
+    )
+    result = run_wirewatch("worker", config=config, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"wirewatch: error: {config}: dispatch.engine: ")
+    assert "PostgreSQL" in result.stderr
+
+
+def test_celery_on_postgresql_is_accepted() -> None:
+    raw = {
+        "database": {"url": "postgresql+psycopg://db/wirewatch"},
+        "dispatch": {"engine": "celery", "broker_url": "amqp://guest:guest@rabbit:5672//"},
+    }
+    config = config_from_mapping(raw, "wirewatch.toml")
+    assert config.dispatch.engine == "celery"

@@ -53,6 +53,10 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "wirewatch.app.cli.daemon:daemon",
         "Run every source on its schedule until SIGTERM/SIGINT; log to stderr.",
     ),
+    "worker": LazyCommand(
+        "wirewatch.app.cli.worker:worker",
+        'Run a Celery worker that crawls the runs the leader queues ([dispatch] engine = "celery").',
+    ),
     "status": LazyCommand(
         "wirewatch.app.cli.status:status",
         "Show whether a daemon holds the schedule (pid, host, since), and per source"

@@ -12,6 +12,7 @@ from wirewatch.app.cli.options import AppContext, common_options, pass_app
 from wirewatch.app.cli.output import json_text
 from wirewatch.core.terminal import visible
 from wirewatch.scheduler.health import check_health
+from wirewatch.scheduler.cluster import ClusterLoad
 from wirewatch.scheduler.status import DaemonStatus, collect_status
 from wirewatch.storage.ledger import last_successes
 
@@ -77,7 +78,13 @@ def status(ctx: click.Context, app: AppContext, output: str, check: bool) -> Non
         )
     if len(rows) == 1:
         click.echo("no sources configured")
-        return
+    else:
+        _table(rows)
+    if report.cluster is not None:
+        _cluster(report.cluster)
+
+
+def _table(rows: list[tuple[str, ...]]) -> None:
     shown = [tuple(visible(cell) for cell in row) for row in rows]
     widths = [max(len(row[i]) for row in shown) for i in range(len(shown[0]))]
     for row in shown:
@@ -101,6 +108,28 @@ def _check(app: AppContext, report: DaemonStatus, output: str) -> int:
         for problem in health.problems:
             click.echo(visible(problem))
     return 0 if health.healthy else 1
+
+
+def _cluster(cluster: ClusterLoad) -> None:
+    """Celery mode: the queue's depth and each worker with the runs it crawls."""
+    depth = "unknown" if cluster.queue_depth is None else str(cluster.queue_depth)
+    click.echo("")
+    click.echo(
+        f"queue {visible(cluster.queue)}: {depth} job(s) waiting in the broker,"
+        f" {cluster.queued_runs} run(s) queued"
+    )
+    if cluster.broker_error:
+        click.echo(f"broker unreachable: {visible(cluster.broker_error)}")
+    if not cluster.workers:
+        click.echo("workers: none answered")
+        return
+    rows: list[tuple[str, ...]] = [("WORKER", "SLOTS", "RUNNING")]
+    for worker in cluster.workers:
+        slots = "?" if worker.concurrency is None else str(worker.concurrency)
+        running = ", ".join(f"{run.source} (run {run.id})" for run in worker.runs) or "idle"
+        name = worker.name if worker.answered else f"{worker.name} (not answering)"
+        rows.append((name, slots, running))
+    _table(rows)
 
 
 def _time(moment: datetime | None) -> str:
@@ -138,5 +167,24 @@ def _as_json(report: DaemonStatus) -> dict[str, Any]:
                 },
             }
             for source in report.sources
+        ],
+        "cluster": None if report.cluster is None else _cluster_json(report.cluster),
+    }
+
+
+def _cluster_json(cluster: ClusterLoad) -> dict[str, Any]:
+    return {
+        "queue": cluster.queue,
+        "queue_depth": cluster.queue_depth,
+        "queued_runs": cluster.queued_runs,
+        "broker_error": cluster.broker_error,
+        "workers": [
+            {
+                "name": worker.name,
+                "concurrency": worker.concurrency,
+                "answered": worker.answered,
+                "running": [{"id": run.id, "source": run.source} for run in worker.runs],
+            }
+            for worker in cluster.workers
         ],
     }
