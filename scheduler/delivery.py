@@ -55,7 +55,9 @@ class PassResult:
         return self.delivered + self.retried + self.failed
 
 
-def _post(pool: urllib3.PoolManager, url: str, body: bytes, headers: dict[str, str], timeout: float) -> str | None:
+def _post(
+    pool: urllib3.PoolManager, url: str, body: bytes, headers: dict[str, str], timeout: float
+) -> str | None:
     """POST and return None on a 2xx answer, else why it failed (one line)."""
     try:
         response = pool.request(
@@ -80,15 +82,13 @@ def _post(pool: urllib3.PoolManager, url: str, body: bytes, headers: dict[str, s
 
 
 def _describe(exc: Exception) -> str:
-    reason = getattr(exc, "reason", None)
-    if isinstance(exc, urllib3.exceptions.TimeoutError) or isinstance(
-        reason, urllib3.exceptions.TimeoutError
-    ):
-        return "timed out"
-    if isinstance(reason, urllib3.exceptions.NewConnectionError) or isinstance(
-        exc, urllib3.exceptions.NewConnectionError
-    ):
+    """A failed request's cause, in a few words (the first that applies, most specific first:
+    urllib3's ``NewConnectionError`` is also a ``TimeoutError``)."""
+    causes = [exc, getattr(exc, "reason", None)]
+    if any(isinstance(c, urllib3.exceptions.NewConnectionError) for c in causes):
         return "connection refused or unreachable"
+    if any(isinstance(c, urllib3.exceptions.TimeoutError) for c in causes):
+        return "timed out"
     return " ".join(f"{type(exc).__name__}: {exc}".split())
 
 

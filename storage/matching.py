@@ -31,7 +31,6 @@ from wirewatch.core.query import Node
 from wirewatch.storage.models import MatchEvent, MatchStatus, articles, watch_matches
 from wirewatch.storage.search import POSTGRES_DOCUMENT, fts5_query, postgres_tsquery
 
-
 K = TypeVar("K", bound=Hashable)
 
 
@@ -97,8 +96,9 @@ def record_matches(
     stored = {
         row.id: row
         for row in connection.execute(
-            select(articles.c.id, articles.c.provider, articles.c.source, articles.c.language)
-            .where(articles.c.id.in_(ids))
+            select(
+                articles.c.id, articles.c.provider, articles.c.source, articles.c.language
+            ).where(articles.c.id.in_(ids))
         )
     }
     queries: dict[int, tuple[Node, set[int]]] = {}
@@ -168,8 +168,8 @@ def _postgres_matches(
     wanted = [set(job_ids) for _key, _node, job_ids in jobs]
     found: set[tuple[K, int]] = set()
     for row in connection.execute(select(docs.c.id, *tests)):
-        for (key, _node, _ids), ids, matched in zip(jobs, wanted, row[1:], strict=True):
-            if matched and row.id in ids:
+        for (key, _node, _ids), candidates, matched in zip(jobs, wanted, row[1:], strict=True):
+            if matched and row.id in candidates:
                 found.add((key, row.id))
     return found
 

@@ -7,7 +7,7 @@ process dies while posting, the match is due again when the lease ends. The
 result is then written with ``record_delivered`` or ``record_failure``.
 """
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,6 +24,7 @@ from wirewatch.storage.models import (
     articles,
     watch_matches,
 )
+from wirewatch.storage.queries import ARTICLE_COLUMNS, ArticleRow
 from wirewatch.storage.search import search_clause
 
 
@@ -187,9 +188,7 @@ def record_delivered(engine: Engine, match_id: int, when: datetime | None = None
         )
 
 
-def record_failure(
-    engine: Engine, match_id: int, error: str, retry_at: datetime | None
-) -> None:
+def record_failure(engine: Engine, match_id: int, error: str, retry_at: datetime | None) -> None:
     """A failed try: due again at ``retry_at``, or ``failed`` for good when it is None."""
     values: dict[str, Any] = {"last_error": error[:1000], "next_attempt_at": retry_at}
     if retry_at is None:
@@ -257,7 +256,11 @@ def watch_counts(engine: Engine) -> dict[str, WatchCounts]:
             found = counts.get(row.watch)
             if found is not None and found.last_error is None:
                 counts[row.watch] = WatchCounts(
-                    **{**found.__dict__, "last_error": row.last_error, "last_error_at": row.last_attempt_at}
+                    **{
+                        **found.__dict__,
+                        "last_error": row.last_error,
+                        "last_error_at": row.last_attempt_at,
+                    }
                 )
     return counts
 
@@ -325,17 +328,17 @@ def _watch_where(engine: Engine, rule: WatchRule, since: datetime | None) -> lis
 
 def stored_matches(
     engine: Engine, rule: WatchRule, since: datetime | None = None, limit: int | None = None
-) -> list[int]:
-    """Ids of stored stories ``rule`` matches now, newest first (``watches test``)."""
+) -> list[ArticleRow]:
+    """The stored stories ``rule`` matches now, newest first (``watches test``)."""
     statement = (
-        select(articles.c.id)
+        select(*ARTICLE_COLUMNS)
         .where(*_watch_where(engine, rule, since))
         .order_by(articles.c.published_at.desc().nulls_last(), articles.c.id.desc())
     )
     if limit is not None:
         statement = statement.limit(limit)
     with engine.connect() as connection:
-        return list(connection.execute(statement).scalars())
+        return [ArticleRow(**row._mapping) for row in connection.execute(statement)]
 
 
 def backfill(engine: Engine, rule: WatchRule, since: datetime | None) -> int:
@@ -356,17 +359,3 @@ def backfill(engine: Engine, rule: WatchRule, since: datetime | None) -> int:
             for row in connection.execute(statement)
         ]
         return insert_matches(connection, rows)
-
-
-def matches_of(engine: Engine, ids: Iterable[int]) -> dict[int, MatchRow]:
-    """Matches by id."""
-    wanted = list(ids)
-    if not wanted:
-        return {}
-    statement = (
-        select(*MATCH_COLUMNS)
-        .join(articles, articles.c.id == watch_matches.c.article_id)
-        .where(watch_matches.c.id.in_(wanted))
-    )
-    with engine.connect() as connection:
-        return {row.id: MatchRow(**row._mapping) for row in connection.execute(statement)}

@@ -57,9 +57,7 @@ def upgrade() -> None:
     with op.batch_alter_table("watch_matches") as batch:
         batch.create_index("ix_watch_matches_article_id", ["article_id"])
         batch.create_index("ix_watch_matches_matched_at", ["matched_at"])
-        batch.create_index(
-            "ix_watch_matches_status_next_attempt_at", ["status", "next_attempt_at"]
-        )
+        batch.create_index("ix_watch_matches_status_next_attempt_at", ["status", "next_attempt_at"])
 
 
 def downgrade() -> None:

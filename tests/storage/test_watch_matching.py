@@ -36,7 +36,9 @@ STORIES = [
     make_record(1, title="Kuwait oil output rises", paragraphs=("KUNA reports crude oil.",)),
     make_record(2, title="Kuwait gas field", paragraphs=("A football club sponsors gas.",)),
     make_record(3, title="Jordan solar park", paragraphs=("Investments in solar energy.",)),
-    make_record(4, title="Kuwait budget", paragraphs=("Investors welcome the plan.",), provider="KUNA"),
+    make_record(
+        4, title="Kuwait budget", paragraphs=("Investors welcome the plan.",), provider="KUNA"
+    ),
 ]
 QUERIES = [
     "Kuwait (oil OR gas) -football",
@@ -54,7 +56,9 @@ def test_new_stories_match_what_articles_search_finds(migrated_engine: Engine) -
     ids = [s.article_id for s in stored]
     found = matches(migrated_engine)
     for index, query in enumerate(QUERIES):
-        expected = {a.id for a in list_articles(migrated_engine, ArticleFilter(search=query, limit=None))}
+        expected = {
+            a.id for a in list_articles(migrated_engine, ArticleFilter(search=query, limit=None))
+        }
         assert {article for watch, article, *_ in found if watch == f"w{index}"} == expected, query
     assert {(w, a) for w, a, *_ in found} >= {("w0", ids[0]), ("w2", ids[2]), ("w2", ids[3])}
     assert all(event == "new" and revision == 1 for _w, _a, revision, event, _s in found)
@@ -66,7 +70,12 @@ def test_filters_narrow_a_watch(migrated_engine: Engine) -> None:
         {"name": "kuna", "query": "Kuwait", "providers": ["KUNA"]},
         {"name": "other-source", "query": "Kuwait", "sources": ["elsewhere"]},
         {"name": "arabic", "query": "Kuwait", "languages": ["ar"]},
-        {"name": "english", "query": "Kuwait", "languages": ["en"], "webhook": "http://127.0.0.1:9/"},
+        {
+            "name": "english",
+            "query": "Kuwait",
+            "languages": ["en"],
+            "webhook": "http://127.0.0.1:9/",
+        },
     )
     stored = store_batch(migrated_engine, [sighting(r) for r in STORIES], watches)
     found = matches(migrated_engine)
@@ -96,7 +105,9 @@ def test_copies_and_new_addresses_match_nothing_but_revisions_match_revised_watc
         ("new-only", 1, "new"),
     ]
     revised = replace(first, paragraphs=("The harbour cranes were replaced.",))
-    (again,) = store_batch(migrated_engine, [sighting(revised, at=T0 + timedelta(hours=2))], watches)
+    (again,) = store_batch(
+        migrated_engine, [sighting(revised, at=T0 + timedelta(hours=2))], watches
+    )
     assert again.revision == 2
     assert [(w, r, e) for w, _a, r, e, _s in matches(migrated_engine)] == [
         ("both", 1, "new"),

@@ -124,7 +124,9 @@ def alert_headers(alert: Alert, body: bytes, secret: str | None, user_agent: str
     return headers
 
 
-def backoff(attempts: int, initial: float, maximum: float, rng: random.Random | None = None) -> float:
+def backoff(
+    attempts: int, initial: float, maximum: float, rng: random.Random | None = None
+) -> float:
     """Seconds to wait after the ``attempts``-th failed try: doubling from ``initial``, capped
     at ``maximum``, then jittered down by up to half so that many failed matches spread out."""
     ceiling = min(maximum, initial * 2 ** max(0, attempts - 1))

@@ -156,7 +156,9 @@ class WatchConfig(_Section):
     providers: list[str] = Field(default_factory=list)
     sources: list[str] = Field(default_factory=list)
     languages: list[str] = Field(default_factory=list)
-    on: Annotated[list[WatchEvent], Field(min_length=1)] = Field(default_factory=lambda: ["new"])
+    on: Annotated[list[WatchEvent], Field(min_length=1)] = Field(
+        default_factory=lambda: list[WatchEvent](["new"])
+    )
     webhook: str | None = None
     format: Literal["json", "slack"] = "json"
     secret_env: str | None = None

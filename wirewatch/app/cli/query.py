@@ -17,7 +17,7 @@ from wirewatch.core.query import parse_query
 ALL_FORMATS = (Format.TABLE, Format.JSON, Format.JSONL, Format.CSV)
 
 
-def _limit(_ctx: click.Context, _param: click.Parameter, value: str) -> int | None:
+def parse_limit(_ctx: click.Context, _param: click.Parameter, value: str) -> int | None:
     # Imported here, not on top: keeps --help light (start-up time); --help runs no callback.
     from wirewatch.storage.queries import MAX_INTEGER
 
@@ -60,7 +60,11 @@ csv_raw_option = click.option(
     help='Full-text search over title and body: words, "phrases", OR, -word, prefix*, ( ).',
 )
 @click.option(
-    "--limit", default="50", show_default=True, callback=_limit, help="At most N stories; 0: all."
+    "--limit",
+    default="50",
+    show_default=True,
+    callback=parse_limit,
+    help="At most N stories; 0: all.",
 )
 @click.option("--body", is_flag=True, help="Include the body (json, jsonl and csv only).")
 @format_option
@@ -142,7 +146,9 @@ def show(app: AppContext, wire_id_or_id: str, fmt: str) -> None:
 
 @click.command()
 @click.option("--source", metavar="NAME", help="Only the runs of this source.")
-@click.option("--limit", default="20", show_default=True, callback=_limit, help="At most N runs.")
+@click.option(
+    "--limit", default="20", show_default=True, callback=parse_limit, help="At most N runs."
+)
 @format_option
 @csv_raw_option
 @common_options

@@ -45,7 +45,13 @@ def print_articles(
     engine: Engine, where: ArticleFilter, fmt: Format, *, body: bool, csv_raw: bool = False
 ) -> None:
     """The stories ``where`` selects, as a table or in a machine format (with bodies on request)."""
-    rows = list_articles(engine, where)
+    print_article_rows(engine, list_articles(engine, where), fmt, body=body, csv_raw=csv_raw)
+
+
+def print_article_rows(
+    engine: Engine, rows: list[ArticleRow], fmt: Format, *, body: bool, csv_raw: bool = False
+) -> None:
+    """Stories as a table or in a machine format (with bodies, read from ``engine``, on request)."""
     if fmt is Format.TABLE:
         _print_articles_table(rows)
         return
