@@ -78,7 +78,9 @@ class Receiver:
         """What a receiver deduping by ``Idempotency-Key`` acted on: the first of each key."""
         self._server = _Server(self, host)
         self.url = f"http://{host}:{self._server.server_address[1]}/hook"
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
 
     def arrived(self, request: Received) -> int:
         with self._lock:

@@ -83,7 +83,9 @@ def test_a_receiver_that_is_down_leaves_matches_pending_then_failed(sqlite_engin
     assert [r.attempts for r in rows(sqlite_engine)] == [3, 3]
 
 
-def test_signed_json_bodies_carry_the_story(sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_signed_json_bodies_carry_the_story(
+    sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("HOOK_SECRET", SECRET)
     with Receiver() as receiver:
         watches = [watch("signed", receiver.url, secret_env="HOOK_SECRET")]

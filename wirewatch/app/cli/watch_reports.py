@@ -28,6 +28,7 @@ from wirewatch.app.cli.output import (
 )
 from wirewatch.app.cli.reports import print_article_rows
 from wirewatch.core.config import Config, WatchConfig
+from wirewatch.core.terminal import visible
 from wirewatch.scheduler.delivery import deliver_pass
 from wirewatch.storage.engine import Engine
 from wirewatch.storage.export import article_bodies
@@ -118,6 +119,16 @@ def print_watches(
     ]
     out = console()
     out.print(table(columns, lines, out.width))
+    for r in records:
+        if r["last_error"]:
+            when = (
+                short_time(datetime.fromisoformat(r["last_error_at"]))
+                if r["last_error_at"]
+                else "-"
+            )
+            click.echo(
+                f"watch {visible(r['watch'])}: last error ({when} UTC): {visible(r['last_error'])}"
+            )
 
 
 def _host(url: str) -> str:
