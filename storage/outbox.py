@@ -358,4 +358,4 @@ def backfill(engine: Engine, rule: WatchRule, since: datetime | None) -> int:
             match_row(rule.name, row.id, row.revision, MatchEvent.NEW, rule.delivers, when)
             for row in connection.execute(statement)
         ]
-        return insert_matches(connection, rows)
+        return insert_matches(connection, rows, count=True)
