@@ -5,7 +5,7 @@ Read from ``CrawlConfig``: ``user_agent``, ``obey_robots``, ``concurrency``,
 ``daemon.grace_period`` so a graceful stop finishes in time), ``max_page_bytes``,
 ``max_sitemap_bytes``, ``max_discovery_pages``, ``retries``, ``max_depth``,
 ``batch_size``, ``batch_seconds``, ``storage_retry_seconds``; from
-``DatabaseConfig``: ``url``; from
+``DatabaseConfig``: ``url``; the ``[[watches]]`` (matched as stories are stored); from
 ``SourceConfig``: ``name``, ``max_pages``.
 
 wirewatch's own settings are prefixed ``WIREWATCH_``. Scrapy's HTTP cache and
@@ -116,6 +116,7 @@ def process_settings(config: Config, *, verbosity: int = 0) -> dict[str, Any]:
         "WIREWATCH_MAX_SITEMAP_BYTES": crawl.max_sitemap_bytes,
         "WIREWATCH_MAX_DISCOVERY_PAGES": crawl.max_discovery_pages,
         "WIREWATCH_VERBOSITY": verbosity,
+        "WIREWATCH_WATCHES": tuple(config.watches),
     }
 
 

@@ -6,6 +6,8 @@ Lifecycle: wait as a standby until this daemon holds the database's leader lock
 ``apscheduler_jobs`` table, reconcile its jobs with the configured sources and
 run until told to stop or until the lock is lost. A lost lock stops every crawl
 at once (another daemon may already be taking over) and goes back to standby.
+The leader also delivers the matches of watches (``scheduler.delivery``): one
+pass every ``[delivery].interval`` seconds, in a thread, beside the crawls.
 
 With ``[dispatch] engine = "celery"`` the leader crawls nothing itself: each due
 run becomes a Celery job (``scheduler.enqueue``), and the leader closes the runs
@@ -21,6 +23,7 @@ import contextlib
 import logging
 import os
 import signal
+import threading
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,6 +38,7 @@ from wirewatch.core.errors import ConfigError
 from wirewatch.core.logs import LogOptions
 from wirewatch.core.processes import is_crawl_child, process_owns_run
 from wirewatch.scheduler.enqueue import Enqueuer
+from wirewatch.scheduler.delivery import deliver_pass
 from wirewatch.scheduler.jobs import desired_jobs, reconcile_jobs, set_job_runner
 from wirewatch.scheduler.launcher import Launcher
 from wirewatch.scheduler.lock import DaemonLockedError, LeaderLock, leader_lock_for, this_host
@@ -214,6 +218,8 @@ class Daemon:
         set_job_runner(enqueuer.run if enqueuer else self._launcher.run)
         heartbeat = asyncio.create_task(self._heartbeat(lock))
         watcher = asyncio.create_task(enqueuer.watch()) if enqueuer else None
+        delivery_stop = threading.Event()
+        delivery = asyncio.create_task(self._deliver(delivery_stop))
         try:
             scheduler.start(paused=True)
             self._scheduler = scheduler
@@ -231,6 +237,7 @@ class Daemon:
                 watcher.cancel()
             if enqueuer is not None:
                 enqueuer.close()
+            await self._stop_delivery(delivery, delivery_stop)
             self._scheduler = None
             await self._launcher.drain(0.0, self._hurry)  # after an error: stop what still runs
             with contextlib.suppress(Exception):
@@ -250,6 +257,28 @@ class Daemon:
             self.loaded.config.dispatch.queue,
         )
         return Enqueuer(self.engine, self._current)
+
+    async def _deliver(self, stop: threading.Event) -> None:
+        """Delivery passes until ``stop``; a pass that fails is logged and the next one retries."""
+        while not stop.is_set():
+            config = self.loaded.config
+            if any(watch.webhook for watch in config.watches):
+                try:
+                    await asyncio.to_thread(
+                        deliver_pass, self.engine, config.watches, config.delivery, stop=stop
+                    )
+                except Exception as exc:
+                    log.warning("watch delivery pass failed: %s", " ".join(str(exc).split()))
+            deadline = asyncio.get_running_loop().time() + config.delivery.interval
+            while not stop.is_set() and asyncio.get_running_loop().time() < deadline:
+                await asyncio.sleep(min(0.2, config.delivery.interval))
+
+    async def _stop_delivery(self, task: "asyncio.Task[None]", stop: threading.Event) -> None:
+        """Stop delivering: the POST under way (if any) ends and is recorded first."""
+        stop.set()
+        done, _pending = await asyncio.wait([task], timeout=self.loaded.config.delivery.timeout + 5)
+        if not done:
+            task.cancel()
 
     def _reconcile(self) -> None:
         if self._scheduler is None:

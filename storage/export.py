@@ -82,7 +82,7 @@ def stream_articles(
     whole through ``list_articles`` (keyset paging, PostgreSQL's two-step search)."""
     if where.limit is not None or where.after is not None:
         rows = list_articles(engine, where)
-        bodies = _bodies(engine, [row.id for row in rows]) if body else {}
+        bodies = article_bodies(engine, [row.id for row in rows]) if body else {}
         for start in range(0, len(rows), chunk):
             yield [(row, bodies.get(row.id)) for row in rows[start : start + chunk]]
         return
@@ -99,19 +99,6 @@ def stream_articles(
                 text = values.pop("body", None)
                 rows.append((ArticleRow(**values), text))
             yield rows
-
-
-def _bodies(engine: Engine, ids: list[int]) -> dict[int, str]:
-    found: dict[int, str] = {}
-    with engine.connect() as connection:
-        for start in range(0, len(ids), 500):
-            rows = connection.execute(
-                select(articles.c.id, articles.c.body).where(
-                    articles.c.id.in_(ids[start : start + 500])
-                )
-            )
-            found.update({row.id: row.body for row in rows})
-    return found
 
 
 def list_rejections(

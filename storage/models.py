@@ -8,7 +8,9 @@ expression index) exist only in migrations and are hidden from that comparison.
 Extra columns beyond the contract: ``articles.revised_at`` (when the current
 title/body were first stored, which becomes ``article_revisions.captured_at``
 once they are superseded), ``crawl_runs.pid`` and ``crawl_runs.hostname`` (so the
-daemon can tell whether a ``running`` row's process is gone).
+daemon can tell whether a ``running`` row's process is gone), and
+``watch_matches.status`` (``MatchStatus``: where a match is in its delivery) and
+``watch_matches.last_attempt_at`` (when its last try began).
 
 ``uq_crawl_runs_source_active``, a partial unique index on ``crawl_runs.source``
 over the ``queued`` and ``running`` rows, is how the database refuses a second
@@ -97,6 +99,25 @@ class RunTrigger(StrEnum):
     SCHEDULE = "schedule"
     MANUAL = "manual"
     DEMO = "demo"
+
+
+class MatchStatus(StrEnum):
+    """``watch_matches.status``: where a match is in its delivery."""
+
+    PENDING = "pending"
+    """Waiting for (another) try at its watch's webhook."""
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    """Gave up: its watch's ``max_attempts`` tries all failed."""
+    UNSENT = "unsent"
+    """Its watch had no webhook when it matched: listed (``wirewatch matches``), never posted."""
+
+
+class MatchEvent(StrEnum):
+    """``watch_matches.event``: what made a story match."""
+
+    NEW = "new"
+    REVISED = "revised"
 
 
 class Base(DeclarativeBase):
@@ -237,6 +258,36 @@ class RejectedPage(Base):
     seen_at: Mapped[datetime]
 
 
+class WatchMatch(Base):
+    """The outbox of alerts: one story (at one revision) that matched one watch.
+
+    Written in the transaction that stored the story; ``id`` is the delivery's
+    ``Idempotency-Key``, the same on every try.
+    """
+
+    __tablename__ = "watch_matches"
+    __table_args__ = (
+        UniqueConstraint("watch", "article_id", "revision"),
+        Index("ix_watch_matches_status_next_attempt_at", "status", "next_attempt_at"),
+        Index("ix_watch_matches_matched_at", "matched_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    watch: Mapped[str]
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    revision: Mapped[int]
+    event: Mapped[str]
+    status: Mapped[str]
+    matched_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(server_default="0")
+    last_error: Mapped[str | None]
+    last_attempt_at: Mapped[datetime | None]
+    next_attempt_at: Mapped[datetime | None]
+
+
 # Core tables, typed as ``Table`` for insert/update constructs.
 articles = cast(Table, Article.__table__)
 
@@ -258,3 +309,4 @@ article_urls = cast(Table, ArticleUrl.__table__)
 article_revisions = cast(Table, ArticleRevision.__table__)
 crawl_runs = cast(Table, CrawlRun.__table__)
 rejected_pages = cast(Table, RejectedPage.__table__)
+watch_matches = cast(Table, WatchMatch.__table__)

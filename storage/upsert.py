@@ -14,6 +14,10 @@ and a PostgreSQL writer waits for the other's transaction before reading the
 row it must merge into. A batch that names one story (or one address) twice is
 split into rounds, each touching a key once, processed in input order.
 
+Watches (``storage.matching``) are matched against the stories each round
+creates or revises, and their matches written, in the same transaction: a crash
+never keeps a story and loses its match, or the reverse.
+
 Text is cleaned of control characters (``clean_text``) before anything else, so
 that a story's ``content_hash`` and ``word_count`` describe the text stored (the
 engine cleans every statement's text too: see ``storage.engine``).
@@ -42,7 +46,8 @@ from wirewatch.core.text import (
 )
 from wirewatch.core.wire_id import WireId
 from wirewatch.storage.errors import is_conflict
-from wirewatch.storage.models import article_revisions, article_urls, articles, to_utc
+from wirewatch.storage.matching import Candidate, WatchRule, record_matches
+from wirewatch.storage.models import MatchEvent, article_revisions, article_urls, articles, to_utc
 
 log = logging.getLogger(__name__)
 
@@ -96,10 +101,13 @@ class StoreResult:
     revision: int
 
 
-def store_batch(engine: Engine, sightings: Sequence[Sighting]) -> list[StoreResult]:
+def store_batch(
+    engine: Engine, sightings: Sequence[Sighting], watches: Sequence[WatchRule] = ()
+) -> list[StoreResult]:
     """Store ``sightings`` in one transaction; results come back in input order.
 
-    Their text is cleaned first (see the module docstring). A conflict with
+    Their text is cleaned first (see the module docstring); the stories stored new
+    or revised are matched against ``watches`` in the same transaction. A conflict with
     another writer is retried here; any other error is raised, the transaction
     rolled back (``storage.errors`` says which errors a caller may retry).
     """
@@ -109,7 +117,7 @@ def store_batch(engine: Engine, sightings: Sequence[Sighting]) -> list[StoreResu
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
             with engine.begin() as connection:
-                return _store(connection, cleaned)
+                return _store(connection, cleaned, watches)
         except DBAPIError as exc:
             if attempt == MAX_ATTEMPTS or not is_conflict(exc):
                 raise
@@ -157,12 +165,31 @@ def _clean_optional(text: str | None) -> str | None:
     return None if text is None else clean_text(text)
 
 
-def _store(connection: Connection, sightings: Sequence[Sighting]) -> list[StoreResult]:
+def _store(
+    connection: Connection, sightings: Sequence[Sighting], watches: Sequence[WatchRule]
+) -> list[StoreResult]:
     results: dict[int, StoreResult] = {}
     for indexes in split_rounds(sightings):
         batch = [sightings[i] for i in indexes]
-        results.update(zip(indexes, _store_round(connection, batch), strict=True))
+        stored = _store_round(connection, batch)
+        if watches:
+            record_matches(connection, watches, match_candidates(stored))
+        results.update(zip(indexes, stored, strict=True))
     return [results[i] for i in range(len(sightings))]
+
+
+def match_candidates(results: Sequence[StoreResult]) -> list[Candidate]:
+    """What a round's results offer to watches: new stories, and new revisions of stored ones.
+
+    Unchanged copies and new addresses of a stored story offer nothing.
+    """
+    events = {Outcome.NEW: MatchEvent.NEW, Outcome.UPDATED: MatchEvent.REVISED}
+    candidates = {
+        (r.article_id, r.revision): Candidate(r.article_id, r.revision, events[r.outcome])
+        for r in results
+        if r.outcome in events
+    }
+    return list(candidates.values())
 
 
 def split_rounds(sightings: Sequence[Sighting]) -> list[list[int]]:

@@ -92,8 +92,9 @@ def test_every_config_key_is_in_the_config_reference() -> None:
         if name == "path":
             continue
         annotation = field.annotation
-        model = annotation.__args__[0] if name == "sources" else annotation  # type: ignore[union-attr]
-        heading = "[[sources]]" if name == "sources" else f"[{name}]"
+        listed = getattr(annotation, "__origin__", None) is list
+        model = annotation.__args__[0] if listed else annotation  # type: ignore[union-attr]
+        heading = f"[[{name}]]" if listed else f"[{name}]"
         assert f"`{heading}`" in reference, heading
         for key in model.model_fields:  # type: ignore[union-attr]
             assert f"| `{key}` |" in reference, f"{heading} {key} is not documented"

@@ -19,7 +19,8 @@ added with each flush, so ``crawl_runs`` shows progress while the crawl goes on.
 
 Settings read: ``WIREWATCH_DATABASE_URL``, ``WIREWATCH_RUN_ID``,
 ``WIREWATCH_SOURCE``, ``WIREWATCH_BATCH_SIZE``, ``WIREWATCH_BATCH_SECONDS``,
-``WIREWATCH_STORAGE_RETRY_SECONDS``.
+``WIREWATCH_STORAGE_RETRY_SECONDS``, ``WIREWATCH_WATCHES`` (the configured
+watches, matched by ``store_batch`` in each batch's transaction).
 
 The addresses that redirected to a stored page (within the site), and those the
 page names for itself (``rel=canonical``, ``rel=amphtml``: ``FetchedPage.also_at``),
@@ -49,6 +50,7 @@ from wirewatch.storage.addresses import touch_addresses
 from wirewatch.storage.engine import Engine
 from wirewatch.storage.errors import describe, is_row_error
 from wirewatch.storage.ledger import RunCounts, account_batch
+from wirewatch.storage.matching import WatchRule, watch_rules
 from wirewatch.storage.upsert import Outcome, Sighting, StoreResult, store_batch
 
 log = logging.getLogger(__name__)
@@ -99,8 +101,10 @@ class StoragePipeline:
         batch_size: int,
         batch_seconds: float,
         retry_seconds: float = 0.0,
+        watches: Sequence[WatchRule] = (),
     ) -> None:
         self.crawler = crawler
+        self.watches = tuple(watches)
         self.engine = engine
         self.run_id = run_id
         self.source = source
@@ -126,6 +130,7 @@ class StoragePipeline:
             batch_size=settings.getint("WIREWATCH_BATCH_SIZE"),
             batch_seconds=settings.getfloat("WIREWATCH_BATCH_SECONDS"),
             retry_seconds=settings.getfloat("WIREWATCH_STORAGE_RETRY_SECONDS"),
+            watches=watch_rules(settings.get("WIREWATCH_WATCHES") or ()),
         )
 
     async def open_spider(self) -> None:
@@ -242,7 +247,8 @@ class StoragePipeline:
         if not sightings:
             return [], []
         try:
-            return await self._call("store", store_batch, self.engine, sightings), []
+            stored = await self._call("store", store_batch, self.engine, sightings, self.watches)
+            return stored, []
         except RowsRefused as refused:
             if len(sightings) == 1:
                 return [], [self._refused(sightings[0], refused)]

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from wirewatch.core.errors import ConfigError, ConfigProblem
+from wirewatch.core.query import Node, QuerySyntaxError, parse_query
 from wirewatch.core.schedule import Schedule, parse_schedule
 from wirewatch.core.urls import site_of
 
@@ -35,6 +36,8 @@ BROKER_URL_ENV = "WIREWATCH_BROKER_URL"
 _SOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _ALLOWED_DOMAIN = re.compile(r"^[A-Za-z0-9_.-]+(:\d{1,5})?$")
 _LISTEN_ADDRESS = re.compile(r"^(?P<host>[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\]):(?P<port>\d{1,5})$")
+_WATCH_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class _Section(BaseModel):
@@ -214,12 +217,91 @@ def _domain_problem(domain: str) -> str | None:
     )
 
 
+class DeliveryConfig(_Section):
+    """How matches of watches are posted to their webhooks (``[delivery]``)."""
+
+    interval: Annotated[float, Field(gt=0)] = 10
+    """Seconds between the daemon's delivery passes."""
+    timeout: Annotated[float, Field(gt=0)] = 10
+    """Seconds one POST may take before it counts as a failed try."""
+    backoff_initial: Annotated[float, Field(gt=0)] = 30
+    """Seconds before the second try; each later wait doubles, with jitter."""
+    backoff_max: Annotated[float, Field(gt=0)] = 3600
+    """The longest wait between two tries."""
+
+
+WatchEvent = Literal["new", "revised"]
+
+
+class WatchConfig(_Section):
+    """One ``[[watches]]`` entry: a saved search whose matches are recorded and delivered."""
+
+    name: str
+    query: str
+    providers: list[str] = Field(default_factory=list)
+    sources: list[str] = Field(default_factory=list)
+    languages: list[str] = Field(default_factory=list)
+    on: Annotated[list[WatchEvent], Field(min_length=1)] = Field(
+        default_factory=lambda: list[WatchEvent](["new"])
+    )
+    webhook: str | None = None
+    format: Literal["json", "slack"] = "json"
+    secret_env: str | None = None
+    max_attempts: Annotated[int, Field(ge=1, le=1000)] = 12
+
+    @field_validator("name")
+    @classmethod
+    def _valid_name(cls, name: str) -> str:
+        if not _WATCH_NAME.match(name):
+            raise ValueError(
+                f"{name!r}: use lower-case letters, digits and '-', starting with a letter or digit"
+            )
+        return name
+
+    @field_validator("query")
+    @classmethod
+    def _valid_query(cls, query: str) -> str:
+        try:
+            parse_query(query)
+        except QuerySyntaxError as exc:
+            raise ValueError(str(exc).removeprefix("search ")) from None
+        return query
+
+    @field_validator("webhook")
+    @classmethod
+    def _http_url(cls, url: str | None) -> str | None:
+        if url is not None:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError(f"{url!r} is not an http(s) address")
+        return url
+
+    @field_validator("secret_env")
+    @classmethod
+    def _secret_is_set(cls, name: str | None) -> str | None:
+        if name is None:
+            return None
+        if not _ENV_NAME.match(name):
+            raise ValueError(f"{name!r} is not an environment variable name")
+        if not os.environ.get(name):
+            raise ValueError(
+                f"the environment variable {name} is not set: set it to the webhook's secret"
+            )
+        return name
+
+    @property
+    def parsed_query(self) -> Node:
+        return parse_query(self.query)
+
+
 class Config(_Section):
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
     crawl: CrawlConfig = Field(default_factory=CrawlConfig)
     daemon: DaemonConfig = Field(default_factory=DaemonConfig)
     dispatch: DispatchConfig = Field(default_factory=DispatchConfig)
+    delivery: DeliveryConfig = Field(default_factory=DeliveryConfig)
     sources: list[SourceConfig] = Field(default_factory=list)
+    watches: list[WatchConfig] = Field(default_factory=list)
     path: Path | None = Field(default=None, exclude=True)
     """The file this config was read from (None when only defaults apply)."""
 
@@ -233,10 +315,26 @@ class Config(_Section):
             seen.add(source.name)
         return sources
 
+    @field_validator("watches")
+    @classmethod
+    def _unique_watches(cls, watches: list[WatchConfig]) -> list[WatchConfig]:
+        seen: set[str] = set()
+        for watch in watches:
+            if watch.name in seen:
+                raise ValueError(f"two watches are named {watch.name!r}: names must be unique")
+            seen.add(watch.name)
+        return watches
+
     def source(self, name: str) -> SourceConfig:
         for source in self.sources:
             if source.name == name:
                 return source
+        raise KeyError(name)
+
+    def watch(self, name: str) -> WatchConfig:
+        for watch in self.watches:
+            if watch.name == name:
+                return watch
         raise KeyError(name)
 
 
@@ -327,17 +425,18 @@ def _key_path(raw: dict[str, Any], loc: tuple[int | str, ...]) -> str:
     key = ""
     for part in loc:
         if isinstance(part, int):
-            name = _source_name(raw, part) if key == "sources" else None
+            name = _entry_name(raw, key, part) if key in ("sources", "watches") else None
             key += f"[{part + 1}]" + (f" ({name})" if name else "")
         else:
             key += f".{part}" if key else part
     return key
 
 
-def _source_name(raw: dict[str, Any], index: int) -> str | None:
-    sources = raw.get("sources")
-    if isinstance(sources, list) and index < len(sources) and isinstance(sources[index], dict):
-        name = sources[index].get("name")
+def _entry_name(raw: dict[str, Any], table: str, index: int) -> str | None:
+    """The ``name`` of the ``index``-th ``[[sources]]`` or ``[[watches]]`` entry, if it has one."""
+    entries = raw.get(table)
+    if isinstance(entries, list) and index < len(entries) and isinstance(entries[index], dict):
+        name = entries[index].get("name")
         return str(name) if name else None
     return None
 

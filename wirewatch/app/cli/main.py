@@ -77,6 +77,13 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "wirewatch.app.cli.rejected:rejected",
         "Show the pages crawls rejected, newest first, with the reason of each.",
     ),
+    "watches": LazyCommand(
+        "wirewatch.app.cli.watches:watches",
+        "List each watch with its matches (matched, delivered, pending, failed) and last error.",
+    ),
+    "matches": LazyCommand(
+        "wirewatch.app.cli.watches:matches", "List the stories watches matched, newest match first."
+    ),
     "extract": LazyCommand(
         "wirewatch.app.cli.extract:extract",
         "Extract the story from a saved page (FILE, or - for stdin) and print it.",

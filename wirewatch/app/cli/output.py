@@ -49,6 +49,8 @@ class Format(StrEnum):
     JSON = "json"
     JSONL = "jsonl"
     CSV = "csv"
+    ATOM = "atom"
+    """An Atom feed (``wirewatch matches``); not a ``write_rows`` format."""
 
 
 def parse_format(

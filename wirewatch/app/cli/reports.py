@@ -26,7 +26,7 @@ from wirewatch.app.cli.output import (
 from wirewatch.core.errors import WirewatchError
 from wirewatch.core.terminal import visible
 from wirewatch.storage.engine import Engine
-from wirewatch.storage.export import article_addresses, stream_articles
+from wirewatch.storage.export import article_addresses, article_bodies, stream_articles
 from wirewatch.storage.ledger import RunRow
 from wirewatch.storage.queries import (
     ArticleDetail,
@@ -81,6 +81,26 @@ def print_articles(
 
     write_rows(records(), fmt, fields, sys.stdout, csv_raw=csv_raw)
     _notice_cut(engine, where, written)
+
+
+def print_article_rows(
+    engine: Engine, rows: list[ArticleRow], fmt: Format, *, body: bool, csv_raw: bool = False
+) -> None:
+    """Given stories as a table or in a machine format (bodies, read from ``engine``, on request)."""
+    if fmt is Format.TABLE:
+        _print_articles_table(rows)
+        return
+    bodies = article_bodies(engine, [r.id for r in rows]) if body else {}
+    fields = [*ARTICLE_FIELDS, "body"] if body else ARTICLE_FIELDS
+
+    def records() -> Iterator[dict[str, Any]]:
+        for row in rows:
+            record = row_dict(row)
+            if body:
+                record["body"] = bodies.get(row.id, "")
+            yield record
+
+    write_rows(records(), fmt, fields, sys.stdout, csv_raw=csv_raw)
 
 
 def _notice_cut(engine: Engine, where: ArticleFilter, shown: int) -> None:
