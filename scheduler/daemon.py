@@ -37,8 +37,8 @@ from kombu.utils.url import maybe_sanitize_url
 from wirewatch.core.errors import ConfigError
 from wirewatch.core.logs import LogOptions
 from wirewatch.core.processes import is_crawl_child, process_owns_run
-from wirewatch.scheduler.enqueue import Enqueuer
 from wirewatch.scheduler.delivery import deliver_pass
+from wirewatch.scheduler.enqueue import Enqueuer
 from wirewatch.scheduler.jobs import desired_jobs, reconcile_jobs, set_job_runner
 from wirewatch.scheduler.launcher import Launcher
 from wirewatch.scheduler.lock import DaemonLockedError, LeaderLock, leader_lock_for, this_host

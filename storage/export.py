@@ -81,10 +81,10 @@ def stream_articles(
     however many there are. A bounded listing or an ``--after`` page is read
     whole through ``list_articles`` (keyset paging, PostgreSQL's two-step search)."""
     if where.limit is not None or where.after is not None:
-        rows = list_articles(engine, where)
-        bodies = article_bodies(engine, [row.id for row in rows]) if body else {}
-        for start in range(0, len(rows), chunk):
-            yield [(row, bodies.get(row.id)) for row in rows[start : start + chunk]]
+        listed = list_articles(engine, where)
+        bodies = article_bodies(engine, [row.id for row in listed]) if body else {}
+        for start in range(0, len(listed), chunk):
+            yield [(row, bodies.get(row.id)) for row in listed[start : start + chunk]]
         return
     extra = [articles.c.body] if body else []
     statement = article_query(engine, where, *extra)

@@ -31,13 +31,13 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Text, cast, literal_column, select
+from sqlalchemy import Connection, Text, cast, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from wirewatch.core.config import WatchConfig
 from wirewatch.core.query import And, Node, Not, Term
 from wirewatch.storage.models import MatchEvent, MatchStatus, articles, watch_matches
-from wirewatch.storage.search import POSTGRES_DOCUMENT, fts5_query, postgres_tsquery
+from wirewatch.storage.search import fts5_query, postgres_tsquery, postgres_vector
 
 K = TypeVar("K", bound=Hashable)
 
@@ -324,7 +324,7 @@ def _postgres_matches(
     """Each candidate's ``tsvector`` computed once (the costly part) and tested against the
     ``tsquery`` of every watch it may match."""
     docs = (
-        select(articles.c.id, literal_column(POSTGRES_DOCUMENT).label("doc"))
+        select(articles.c.id, postgres_vector().label("doc"))
         .where(articles.c.id.in_(sorted({i for _key, _node, ids in jobs for i in ids})))
         .cte("watch_docs")
         .prefix_with("MATERIALIZED")

@@ -12,7 +12,7 @@ compares it with the scripts' head.
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
-SCHEMA_HEAD = "c3e5a7f10d42"
+SCHEMA_HEAD = "e5a7c9b32f64"
 
 
 def at_head(engine: Engine) -> bool:

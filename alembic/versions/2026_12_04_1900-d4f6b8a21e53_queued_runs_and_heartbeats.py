@@ -10,7 +10,7 @@
   the newest of each source.
 
 Revision ID: d4f6b8a21e53
-Revises: b7d2e4f19a30
+Revises: c3e5a7f10d42
 Create Date: 2026-12-04 19:00:00
 """
 
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "d4f6b8a21e53"
-down_revision: str | Sequence[str] | None = "b7d2e4f19a30"
+down_revision: str | Sequence[str] | None = "c3e5a7f10d42"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -7,7 +7,7 @@ in the transaction that stored the story; its ``id`` is the delivery's
 find due matches without reading the rest.
 
 Revision ID: e5a7c9b32f64
-Revises: b7d2e4f19a30
+Revises: d4f6b8a21e53
 Create Date: 2026-12-04 19:00:00
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "e5a7c9b32f64"
-down_revision: str | Sequence[str] | None = "b7d2e4f19a30"
+down_revision: str | Sequence[str] | None = "d4f6b8a21e53"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -188,7 +188,9 @@ def _generic_record(
         raise _Reject(RejectReason.NO_BODY, "no main text found")
     paragraphs = [p for p in story.paragraphs if p != title]
     _check_length(paragraphs, MIN_GENERIC_WORDS)
-    dateline = _settled(_structured_dateline(document.metadata) or page_date(html, url), document, url)
+    dateline = _settled(
+        _structured_dateline(document.metadata) or page_date(html, url), document, url
+    )
     published = arbitrate(dateline, None)
     return ArticleRecord(
         canonical_url=address,

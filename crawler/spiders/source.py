@@ -80,7 +80,6 @@ from wirewatch.crawler.discover import (
     sniff_kind,
 )
 from wirewatch.crawler.discover.alternates import alternate_addresses
-from wirewatch.crawler.extract.sniff import sniff_xml_kind
 from wirewatch.crawler.incremental import Plan, RevisitPlanner, Visit
 from wirewatch.crawler.items import FetchedPage, NotModified
 from wirewatch.crawler.retry import StorageUnavailable

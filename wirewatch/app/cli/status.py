@@ -11,8 +11,8 @@ import click
 from wirewatch.app.cli.options import AppContext, common_options, pass_app
 from wirewatch.app.cli.output import json_text
 from wirewatch.core.terminal import visible
-from wirewatch.scheduler.health import check_health
 from wirewatch.scheduler.cluster import ClusterLoad
+from wirewatch.scheduler.health import check_health
 from wirewatch.scheduler.status import DaemonStatus, collect_status
 from wirewatch.storage.ledger import last_successes
 
