@@ -42,7 +42,14 @@ from wirewatch.scheduler.enqueue import Enqueuer
 from wirewatch.scheduler.jobs import desired_jobs, reconcile_jobs, set_job_runner
 from wirewatch.scheduler.launcher import Launcher
 from wirewatch.scheduler.lock import DaemonLockedError, LeaderLock, leader_lock_for, this_host
-from wirewatch.scheduler.metrics import Collector, FlagCollector, LedgerCollector, MetricsServer
+from wirewatch.scheduler.metrics import (
+    CachedGauges,
+    Collector,
+    FlagCollector,
+    LedgerCollector,
+    MetricsServer,
+    WatchCollector,
+)
 from wirewatch.scheduler.orphans import orphan_ended, triage_running
 from wirewatch.scheduler.snapshot import LoadedConfig, SnapshotDir, read_config
 from wirewatch.storage.engine import Engine, make_engine
@@ -130,14 +137,44 @@ class Daemon:
 
     def metric_collectors(self) -> list[Collector]:
         """What ``/metrics`` reports: the run ledger's totals and whether this daemon leads."""
-        return [
+        collectors: list[Collector] = [
             LedgerCollector(self.engine),
             FlagCollector(
                 "wirewatch_daemon_leader",
                 "1 while this daemon holds the schedule.",
                 lambda: self._scheduler is not None,
             ),
+            WatchCollector(self.engine),
         ]
+        if self.loaded.config.dispatch.engine == "celery":
+            collectors.append(CachedGauges(self._cluster_gauges))
+        return collectors
+
+    def _cluster_gauges(self) -> dict[str, tuple[str, float]]:
+        """Celery mode: the queue and the workers, as ``status`` shows them."""
+        from wirewatch.scheduler.cluster import cluster_load  # Celery loads in Celery mode only
+
+        load = cluster_load(self.engine, self.loaded.config)
+        gauges = {
+            "wirewatch_runs_queued": (
+                "Runs queued in the database, waiting for a worker.",
+                float(load.queued_runs),
+            ),
+            "wirewatch_busy_workers": (
+                "Workers crawling at least one run.",
+                float(sum(1 for w in load.workers if w.runs)),
+            ),
+            "wirewatch_busy_slots": (
+                "Runs being crawled by workers.",
+                float(sum(len(w.runs) for w in load.workers)),
+            ),
+        }
+        if load.queue_depth is not None:
+            gauges["wirewatch_queue_depth"] = (
+                "Jobs waiting in the broker's queue.",
+                float(load.queue_depth),
+            )
+        return gauges
 
     def _serve_metrics(self) -> MetricsServer | None:
         """Serve ``/metrics`` on ``[daemon] metrics_address``; a taken address is logged, not fatal."""

@@ -42,6 +42,7 @@ from prometheus_client.registry import Collector
 
 from wirewatch.core.config import listen_address
 from wirewatch.storage.engine import Engine
+from wirewatch.storage.outbox import watch_counts
 from wirewatch.storage.run_stats import SourceTotals, run_totals
 
 log = logging.getLogger(__name__)
@@ -158,6 +159,71 @@ class FlagCollector(Collector):
         gauge = GaugeMetricFamily(self.name, self.documentation)
         gauge.add_metric([], 1 if self.read() else 0)
         yield gauge
+
+
+WATCH_STATES = ("pending", "delivered", "failed", "unsent")
+
+
+class WatchCollector(Collector):
+    """Watch matches by delivery state, read from the ``watch_matches`` outbox when
+    scraped, so they agree with ``wirewatch watches`` whichever process delivered them."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def describe(self) -> Iterable[Metric]:
+        return []
+
+    def collect(self) -> Iterator[Metric]:
+        try:
+            counts = watch_counts(self.engine)
+        except Exception as exc:  # a scrape must answer even when the database does not
+            log.warning("metrics: cannot read the watch outbox: %s", exc)
+            return
+        gauge = GaugeMetricFamily(
+            "wirewatch_watch_matches",
+            "Matches of each watch by delivery state (pending, delivered, failed, unsent).",
+            labels=["watch", "state"],
+        )
+        for name, watch in sorted(counts.items()):
+            for state in WATCH_STATES:
+                gauge.add_metric([name, state], getattr(watch, state))
+        yield gauge
+
+
+class CachedGauges(Collector):
+    """Gauges from one callable that is slow to ask (a broker round trip), read at most
+    every ``cache_seconds``; a failed read reports nothing rather than stale figures."""
+
+    def __init__(
+        self,
+        read: Callable[[], dict[str, tuple[str, float]]],
+        cache_seconds: float = CACHE_SECONDS,
+    ) -> None:
+        self.read = read
+        self.cache_seconds = cache_seconds
+        self._lock = threading.Lock()
+        self._read_at = -float("inf")
+        self._values: dict[str, tuple[str, float]] = {}
+
+    def describe(self) -> Iterable[Metric]:
+        return []
+
+    def collect(self) -> Iterator[Metric]:
+        with self._lock:
+            now = time.monotonic()
+            if now - self._read_at >= self.cache_seconds:
+                try:
+                    self._values = self.read()
+                except Exception as exc:
+                    log.warning("metrics: %s", exc)
+                    self._values = {}
+                self._read_at = now
+            values = dict(self._values)
+        for name, (documentation, value) in values.items():
+            gauge = GaugeMetricFamily(name, documentation)
+            gauge.add_metric([], value)
+            yield gauge
 
 
 class MetricsServer:

@@ -189,3 +189,46 @@ def test_a_daemon_serves_metrics_that_agree_with_crawl_runs(
         r.id for r in runs if r.status is RunStatus.SUCCEEDED
     }
     assert all(e["source"] == "wire" for e in summaries)
+
+
+def test_watch_metrics_count_the_outbox_by_delivery_state(migrated_engine: Engine) -> None:
+    from tests.factories import make_record, sighting
+    from wirewatch.core.config import WatchConfig
+    from wirewatch.scheduler.metrics import WatchCollector
+    from wirewatch.storage.matching import watch_rules
+    from wirewatch.storage.models import watch_matches
+    from wirewatch.storage.outbox import record_delivered
+    from wirewatch.storage.upsert import store_batch
+
+    watches = watch_rules(
+        [
+            WatchConfig.model_validate(
+                {"name": "oil", "query": "oil", "webhook": "http://127.0.0.1:9/hook"}
+            ),
+            WatchConfig.model_validate({"name": "gas", "query": "gas"}),
+        ]
+    )
+    records = [
+        make_record(1, title="Oil output rises", paragraphs=("Crude oil and gas.",)),
+        make_record(2, title="Oil price", paragraphs=("Brent crude oil.",)),
+    ]
+    store_batch(migrated_engine, [sighting(r) for r in records], watches)
+    with migrated_engine.connect() as connection:
+        first = connection.execute(
+            watch_matches.select()
+            .where(watch_matches.c.watch == "oil")
+            .order_by(watch_matches.c.id)
+        ).first()
+    assert first is not None
+    record_delivered(migrated_engine, first.id)
+
+    found: Samples = {}
+    for family in WatchCollector(migrated_engine).collect():
+        for sample in family.samples:
+            found[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+
+    def state(watch: str, name: str) -> float:
+        return found[("wirewatch_watch_matches", (("state", name), ("watch", watch)))]
+
+    assert (state("oil", "delivered"), state("oil", "pending")) == (1, 1)
+    assert (state("gas", "unsent"), state("gas", "pending")) == (1, 0)
