@@ -30,9 +30,12 @@ from wirewatch.storage.ledger import RUN_COLUMNS, RunRow, running_runs
 STARTUP_TIMEOUT = 30.0
 STOPPED = (
     "stopped by a signal before the crawl finished",
+    "stopped by a signal before the crawl started",
     "worker stopping: crawl terminated after the grace period",
+    "worker stopping before the crawl started",
 )
-"""The errors of a run a worker's SIGTERM stopped: the crawl's own close, or the worker's."""
+"""The errors of a run a worker's SIGTERM stopped: the crawl's own close, or the worker's
+(a job whose run the worker claimed as the signal came is closed without crawling)."""
 _FORWARDED = {"user-agent", "if-none-match", "if-modified-since", "accept"}
 
 
