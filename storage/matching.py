@@ -7,15 +7,17 @@ very expression ``wirewatch articles --search`` uses (``storage.search``): a
 watch matches exactly the stories that search would find, on SQLite and on
 PostgreSQL alike.
 
-First, in Python, a necessary condition (``Narrowing``: the story's text contains
-each word the query requires) leaves out the stories a watch cannot match. Then
-the database decides for the rest:
+The database decides:
 
-- SQLite: one FTS5 ``MATCH`` per watch, restricted to the candidates' rowid
-  range (FTS5 seeks to it, so the cost does not grow with the table), all in
-  one ``UNION ALL`` statement.
-- PostgreSQL: one statement; each candidate's ``tsvector`` is computed once (a
-  ``MATERIALIZED`` CTE) and tested against the ``tsquery`` of each watch.
+- SQLite: the candidates are indexed alone, in a contentless FTS5 table of the
+  connection's temp schema with ``articles_fts``'s tokenizer; one FTS5 ``MATCH``
+  per watch against it, all in one ``UNION ALL`` statement. Indexing a batch
+  costs less than scanning its texts in Python, and the queries do not touch
+  the big index, so the cost does not grow with the table.
+- PostgreSQL: first, in Python, a necessary condition (``Narrowing``: the story's
+  text contains each word the query requires) leaves out the stories a watch
+  cannot match; then one statement tests each remaining candidate's stored
+  ``tsvector`` against the ``tsquery`` of each watch.
 
 The provider, source and language filters are compared in Python with the
 stored values (exact equality, as ``articles --provider`` compares them).
@@ -37,7 +39,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from wirewatch.core.config import WatchConfig
 from wirewatch.core.query import And, Node, Not, Term
 from wirewatch.storage.models import MatchEvent, MatchStatus, articles, watch_matches
-from wirewatch.storage.search import fts5_query, postgres_tsquery, postgres_vector
+from wirewatch.storage.search import (
+    FTS5_TOKENIZER,
+    fts5_query,
+    postgres_tsquery,
+    postgres_vector,
+)
 
 K = TypeVar("K", bound=Hashable)
 
@@ -102,13 +109,15 @@ def record_matches(
     now: datetime | None = None,
 ) -> int:
     """Insert the matches of ``candidates`` into ``watch_matches``; return how many matched."""
-    eligible = {
-        index: [c for c in candidates if c.event in rule.events] for index, rule in enumerate(rules)
+    by_event: dict[MatchEvent, set[int]] = {}
+    for candidate in candidates:
+        by_event.setdefault(candidate.event, set()).add(candidate.article_id)
+    offered = {
+        index: set().union(*(by_event.get(event, ()) for event in rule.events))
+        for index, rule in enumerate(rules)
     }
-    eligible = {index: found for index, found in eligible.items() if found}
-    if not eligible:
-        return 0
-    filtered = {c.article_id for i, found in eligible.items() if rules[i].filters for c in found}
+    offered = {index: ids for index, ids in offered.items() if ids}
+    filtered = set().union(*(ids for index, ids in offered.items() if rules[index].filters))
     stored: dict[int, Any] = {}
     if filtered:
         stored = {
@@ -120,11 +129,9 @@ def record_matches(
             )
         }
     queries: dict[int, tuple[Node, set[int]]] = {}
-    for index, found in eligible.items():
+    for index, ids in offered.items():
         rule = rules[index]
-        admitted = {
-            c.article_id for c in found if not rule.filters or rule.admits(stored[c.article_id])
-        }
+        admitted = {i for i in ids if rule.admits(stored[i])} if rule.filters else ids
         if admitted:
             queries[index] = (rule.query, admitted)
     hits = matching_ids(connection, queries)
@@ -147,12 +154,14 @@ def matching_ids(
     """Which of its ids each query matches, as ``(query key, article id)`` pairs.
 
     The meaning of ``articles --search``: the database evaluates the same FTS5 expression
-    or ``tsquery``, but only for the stories that may match (``Narrowing``).
+    or ``tsquery``; PostgreSQL only for the stories that may match (``Narrowing``).
     """
     asked = [(key, node, set(ids)) for key, (node, ids) in queries.items()]
     ids = sorted(set().union(*(ids for _key, _node, ids in asked)))
     if not ids:
         return set()
+    if connection.dialect.name != "postgresql":
+        return _sqlite_matches(connection, [(key, node, sorted(ids)) for key, node, ids in asked])
     texts = {
         row.id: folded(row.document)
         for row in connection.execute(
@@ -161,15 +170,13 @@ def matching_ids(
             ).where(articles.c.id.in_(ids))
         )
     }
-    required = _required_words(connection, [node for _key, node, _ids in asked])
+    required = _postgres_words(connection, [node for _key, node, _ids in asked])
     narrowing = Narrowing(texts, required)
     jobs = [(key, node, sorted(narrowing.possible(node) & ids)) for key, node, ids in asked]
     jobs = [job for job in jobs if job[2]]
     if not jobs:
         return set()
-    if connection.dialect.name == "postgresql":
-        return _postgres_matches(connection, jobs)
-    return _sqlite_matches(connection, jobs)
+    return _postgres_matches(connection, jobs)
 
 
 def folded(text: str) -> str:
@@ -237,17 +244,13 @@ _LEXEMES: dict[tuple[str, Term], tuple[str, ...]] = {}
 _QUOTED_LEXEME = re.compile(r"'((?:[^']|'')*)'")
 
 
-def _required_words(connection: Connection, nodes: Sequence[Node]) -> dict[Term, tuple[str, ...]]:
-    """The ASCII words each term of ``nodes`` requires, as the database tokenises them.
+def _postgres_words(connection: Connection, nodes: Sequence[Node]) -> dict[Term, tuple[str, ...]]:
+    """The ASCII words each term of ``nodes`` requires, as PostgreSQL tokenises them.
 
-    SQLite's FTS5 (``unicode61``) makes one token of an ASCII run of letters and digits,
-    so a term's ASCII words are ``Term.words``. PostgreSQL's parser has its own ideas
-    (``2.5``, ``kuna.net.kw``, ``oil-gas``), so it is asked, once per process and
-    database, for the lexemes of each new term's ``tsquery``.
+    Its parser has its own ideas (``2.5``, ``kuna.net.kw``, ``oil-gas``), so it is asked,
+    once per process and database, for the lexemes of each new term's ``tsquery``.
     """
     terms = list(dict.fromkeys(t for node in nodes for t in _terms(node)))
-    if connection.dialect.name != "postgresql":
-        return {term: tuple(w for w in term.words if w.isascii()) for term in terms}
     database = connection.engine.url.render_as_string()
     missing = [t for t in terms if (database, t) not in _LEXEMES]
     if missing:
@@ -261,26 +264,17 @@ def _required_words(connection: Connection, nodes: Sequence[Node]) -> dict[Term,
     return {term: _LEXEMES[(database, term)] for term in terms}
 
 
-RANGE_GAP = 64
-"""Candidate ids closer than this share one rowid range in an FTS5 query."""
-
-
-def id_ranges(ids: Sequence[int], gap: int = RANGE_GAP) -> list[tuple[int, int]]:
-    """Sorted ids as a few ``(first, last)`` ranges; new stories' ids run together."""
-    ranges: list[tuple[int, int]] = []
-    for article_id in sorted(ids):
-        if ranges and article_id - ranges[-1][1] <= gap:
-            ranges[-1] = (ranges[-1][0], article_id)
-        else:
-            ranges.append((article_id, article_id))
-    return ranges
-
-
-_FTS_RANGE = (
-    "SELECT ?, rowid FROM articles_fts WHERE articles_fts MATCH ? AND rowid BETWEEN ? AND ?"
+_CANDIDATES = "watch_candidates"
+"""The temp-schema FTS5 table ``_sqlite_matches`` indexes a round's candidates in."""
+_CREATE_CANDIDATES = (
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{_CANDIDATES} USING fts5"
+    f"(title, body, content='', columnsize=0, tokenize='{FTS5_TOKENIZER}')"
 )
+_MATCH_CANDIDATES = f"SELECT ?, rowid FROM temp.{_CANDIDATES} WHERE {_CANDIDATES} MATCH ?"
 _COMPOUND_LIMIT = 200
 """FTS5 queries per statement (SQLite allows 500 terms in one compound SELECT)."""
+_IDS_PER_INSERT = 500
+"""Ids per ``IN`` list (SQLite allows 32,766 parameters; smaller lists plan as well)."""
 
 
 @lru_cache(maxsize=4096)
@@ -291,28 +285,38 @@ def _fts5(node: Node) -> str:
 def _sqlite_matches(
     connection: Connection, jobs: Sequence[tuple[K, Node, list[int]]]
 ) -> set[tuple[K, int]]:
-    """One FTS5 query per watch and id range (FTS5 seeks to a range, where an ``IN`` list of
-    rowids would run the whole query once per id), sent together as one ``UNION ALL``
-    through the driver: the per-statement overhead would otherwise cost more than the search.
-    The text is all letters, digits and quotes (``fts5_query``) and integers."""
-    queries = [
-        (position, _fts5(node), first, last)
-        for position, (_key, node, ids) in enumerate(jobs)
-        for first, last in id_ranges(ids)
-    ]
+    """Index the candidates alone (a contentless FTS5 table: no text is stored twice, and
+    ``delete-all`` empties it at once), then run every watch's FTS5 expression on them,
+    sent together as one ``UNION ALL`` through the driver: the per-statement overhead
+    would otherwise cost more than the search. The SQL text is constants; the queries
+    are all letters, digits and quotes (``fts5_query``), bound as parameters. The table
+    lives in this connection's temp schema, inside the storing transaction: a rollback
+    empties it too.
+    """
+    ids = sorted({article_id for _key, _node, ids in jobs for article_id in ids})
+    queries = [(position, _fts5(node)) for position, (_key, node, _ids) in enumerate(jobs)]
     wanted = [set(ids) for _key, _node, ids in jobs]
     found: set[tuple[K, int]] = set()
     cursor = connection.connection.cursor()
     try:
-        for start in range(0, len(queries), _COMPOUND_LIMIT):
-            chunk = queries[start : start + _COMPOUND_LIMIT]
+        cursor.execute(_CREATE_CANDIDATES)
+        for start in range(0, len(ids), _IDS_PER_INSERT):
+            chunk = ids[start : start + _IDS_PER_INSERT]
             cursor.execute(
-                " UNION ALL ".join([_FTS_RANGE] * len(chunk)),
-                [value for query in chunk for value in query],
+                f"INSERT INTO temp.{_CANDIDATES} (rowid, title, body) "
+                f"SELECT id, title, body FROM articles WHERE id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+        for start in range(0, len(queries), _COMPOUND_LIMIT):
+            batch = queries[start : start + _COMPOUND_LIMIT]
+            cursor.execute(
+                " UNION ALL ".join([_MATCH_CANDIDATES] * len(batch)),
+                [value for query in batch for value in query],
             )
             for position, rowid in cursor.fetchall():
                 if rowid in wanted[position]:
                     found.add((jobs[position][0], rowid))
+        cursor.execute(f"INSERT INTO temp.{_CANDIDATES} ({_CANDIDATES}) VALUES ('delete-all')")
     finally:
         cursor.close()
     return found

@@ -5,7 +5,7 @@ parsed query into a WHERE clause, with the same meaning on both databases
 (words as written, no stemming, no stop words):
 
 - SQLite: an FTS5 ``MATCH`` against ``articles_fts`` (external content, kept in
-  sync by triggers; tokenizer ``unicode61 remove_diacritics 0``). Every term is
+  sync by triggers; tokenizer ``FTS5_TOKENIZER``). Every term is
   written as an FTS5 string of its words, so no user text is read as FTS5 syntax.
 - PostgreSQL: a ``tsquery`` built from ``phraseto_tsquery('simple', ...)`` and
   ``to_tsquery('simple', '<word>':*)`` leaves combined with ``tsquery_and``,
@@ -24,6 +24,8 @@ from wirewatch.storage.models import articles
 
 _fts = table("articles_fts", literal_column("rowid"))
 
+FTS5_TOKENIZER = "unicode61 remove_diacritics 0"
+"""``articles_fts``'s tokenizer, as the head migration creates it (a test compares them)."""
 POSTGRES_CONFIG = "simple"
 POSTGRES_VECTOR = "search_vector"
 """The PostgreSQL column ``--search`` matches (only migrations create it: SQLite has none)."""

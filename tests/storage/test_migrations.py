@@ -19,6 +19,7 @@ from wirewatch.storage.migrate import (
 from wirewatch.storage.models import metadata
 from wirewatch.storage.queries import ArticleFilter, list_articles
 from wirewatch.storage.schema import SCHEMA_HEAD, at_head
+from wirewatch.storage.search import FTS5_TOKENIZER
 from wirewatch.storage.upsert import store_batch
 
 CONTRACT_TABLES = {"articles", "article_urls", "article_revisions", "crawl_runs", "rejected_pages"}
@@ -84,6 +85,18 @@ def test_ensure_schema_is_idempotent(database_url: str) -> None:
     ensure_schema(engine)
     ensure_schema(engine)
     assert current_revision(engine) == head_revision()
+    engine.dispose()
+
+
+def test_sqlite_search_table_uses_the_tokenizer_watch_matching_uses(sqlite_url: str) -> None:
+    """Watches index candidates with ``FTS5_TOKENIZER`` (storage.matching): it must be the
+    tokenizer the head migration gave ``articles_fts``, or watches and search disagree."""
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    query = text("SELECT sql FROM sqlite_master WHERE name = 'articles_fts'")
+    with engine.connect() as connection:
+        definition = connection.execute(query).scalar_one()
+    assert f"tokenize='{FTS5_TOKENIZER}'" in definition
     engine.dispose()
 
 

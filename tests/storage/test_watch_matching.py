@@ -65,6 +65,64 @@ def test_new_stories_match_what_articles_search_finds(migrated_engine: Engine) -
     assert all(status == "unsent" for *_rest, status in found)  # no webhook
 
 
+TYPOGRAPHIC = [
+    make_record(11, title="Kuwait\u2122 brand week", paragraphs=("Trademarks of the Gulf.",)),
+    make_record(12, title="Kuwaiti investors", paragraphs=("Kuwait-based funds grow.",)),
+    make_record(13, title="CAFÉ culture in Amman", paragraphs=("Café owners meet.",)),
+    make_record(14, title="Cafe chains expand", paragraphs=("Coffee prices rise.",)),
+    make_record(15, title="Die Straße", paragraphs=("Der ﬁnanzplatz wächst.",)),
+    make_record(16, title="Die Strasse", paragraphs=("Der Finanzplatz waechst.",)),
+    make_record(17, title="Oil 2.5% up", paragraphs=("Brent at $80; oil-gas ties.",)),
+]
+TYPOGRAPHIC_QUERIES = [
+    "Kuwait",
+    "kuwaiti",
+    "café",
+    "cafe",
+    "straße",
+    "finanzplatz",
+    '"oil gas"',
+    "Kuwait*",
+    "2.5",
+    "trade*",
+]
+
+
+def test_texts_with_typography_and_diacritics_match_what_articles_search_finds(
+    migrated_engine: Engine,
+) -> None:
+    watches = rules(*({"name": f"t{i}", "query": q} for i, q in enumerate(TYPOGRAPHIC_QUERIES)))
+    store_batch(migrated_engine, [sighting(r) for r in TYPOGRAPHIC], watches)
+    found = matches(migrated_engine)
+    for index, query in enumerate(TYPOGRAPHIC_QUERIES):
+        expected = {
+            a.id for a in list_articles(migrated_engine, ArticleFilter(search=query, limit=None))
+        }
+        assert {article for watch, article, *_ in found if watch == f"t{index}"} == expected, query
+    assert len(found) >= 6  # the comparison is not between two empty sets
+
+
+def test_revisions_of_stories_stored_far_apart_match_in_one_batch(migrated_engine: Engine) -> None:
+    """Candidates whose ids are far apart (revisions of old stories among new ones) are
+    matched together, each exactly once, and nothing outside the round matches."""
+    watches = rules({"name": "revised", "query": "dredging", "on": ["new", "revised"]})
+    first = [sighting(make_record(n)) for n in range(1, 41)]
+    store_batch(migrated_engine, first, watches)
+    assert matches(migrated_engine) == []
+    revised = [
+        sighting(
+            replace(make_record(n), paragraphs=(f"Story {n}: dredging resumed.",)),
+            at=T0 + timedelta(hours=1),
+        )
+        for n in (1, 17, 40)
+    ]
+    fresh = [sighting(make_record(n, title=f"Dredging {n}")) for n in (50, 51)]
+    stored = store_batch(migrated_engine, [*revised, *fresh], watches)
+    assert [(a, r, e) for _w, a, r, e, _s in matches(migrated_engine)] == sorted(
+        (s.article_id, s.revision, "revised" if s.revision == 2 else "new") for s in stored
+    )
+
+
 def test_filters_narrow_a_watch(migrated_engine: Engine) -> None:
     watches = rules(
         {"name": "kuna", "query": "Kuwait", "providers": ["KUNA"]},
