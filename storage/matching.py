@@ -181,8 +181,8 @@ def matching_ids(
 
 def folded(text: str) -> str:
     """``text`` case-folded, compatibility-decomposed, without combining marks: whatever
-    ASCII word either database finds in ``text`` is a substring of this (removing marks
-    only joins letters, it never separates two)."""
+    ASCII word PostgreSQL's parser finds in ``text`` is a substring of this (removing
+    marks only joins letters, it never separates two)."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     if decomposed.isascii():
         return decomposed
