@@ -35,6 +35,7 @@ import logging
 import os
 import random
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -245,8 +246,24 @@ def build_worker_app(runtime: WorkerRuntime) -> Celery:
     return app
 
 
+RESTART_DELAYS = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
+"""Seconds before Celery's worker is started again after the n-th failure in a row."""
+STEADY_SECONDS = 60.0
+"""A Celery worker that ran this long before failing starts the count of failures anew."""
+
+
 def run_worker(loaded: LoadedConfig, engine: Engine, options: WorkerOptions, loglevel: str) -> int:
-    """Run a Celery worker in the foreground until SIGTERM/SIGINT; its exit code."""
+    """Run a Celery worker in the foreground until SIGTERM/SIGINT; its exit code.
+
+    Celery's worker can stop on an "unrecoverable error" that is nothing of the kind:
+    Celery 5.7 with a Redis broker does so whenever the broker goes away while a job
+    is in flight and another has been acknowledged before (closing the lost
+    connection, kombu restores unacknowledged messages through a transport it has
+    just detached). Such a stop is not asked for, so a new Celery worker is started,
+    after a pause that grows while the failures follow one another. The crawls in
+    flight finish first (Celery's pool waits for them); their jobs, unacknowledged,
+    come back after the visibility timeout and find their runs closed.
+    """
     runtime = WorkerRuntime(loaded, engine, options)
     app = build_worker_app(runtime)
 
@@ -254,6 +271,40 @@ def run_worker(loaded: LoadedConfig, engine: Engine, options: WorkerOptions, log
         runtime.begin_stop()
 
     signals.worker_shutting_down.connect(shutting_down, weak=False)
+    runtime.start()
+    log.info(
+        "worker %s: %d slot(s) on queue %s",
+        options.hostname,
+        options.concurrency,
+        loaded.config.dispatch.queue,
+    )
+    failures = 0
+    try:
+        while True:
+            started = time.monotonic()
+            code = _run_celery_worker(app, loaded, options, loglevel)
+            if code == 0 or runtime.stopping.is_set():
+                return code
+            failures = 1 if time.monotonic() - started >= STEADY_SECONDS else failures + 1
+            delay = RESTART_DELAYS[min(failures, len(RESTART_DELAYS)) - 1]
+            log.error(
+                "worker %s: Celery's worker stopped on an error (exit %d): "
+                "starting it again in %g s",
+                options.hostname,
+                code,
+                delay,
+            )
+            if runtime.stopping.wait(delay):
+                return 0  # SIGTERM/SIGINT while waiting: the stop asked for
+    finally:
+        signals.worker_shutting_down.disconnect(shutting_down)
+        runtime.close()
+
+
+def _run_celery_worker(
+    app: Celery, loaded: LoadedConfig, options: WorkerOptions, loglevel: str
+) -> int:
+    """One Celery worker, in the foreground until it stops; its exit code."""
     worker = app.Worker(
         hostname=f"{WORKER_PREFIX}{options.hostname}",
         concurrency=options.concurrency,
@@ -266,16 +317,5 @@ def run_worker(loaded: LoadedConfig, engine: Engine, options: WorkerOptions, log
         quiet=True,
         redirect_stdouts=False,
     )
-    runtime.start()
-    log.info(
-        "worker %s: %d slot(s) on queue %s",
-        options.hostname,
-        options.concurrency,
-        loaded.config.dispatch.queue,
-    )
-    try:
-        worker.start()
-    finally:
-        signals.worker_shutting_down.disconnect(shutting_down)
-        runtime.close()
+    worker.start()
     return int(worker.exitcode or 0)

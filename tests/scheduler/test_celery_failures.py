@@ -7,6 +7,7 @@ starts and stops itself (``OwnRedis``).
 
 import os
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,7 @@ from tests.scheduler.helpers import STOPPED, SlowSite, Source, all_runs, wait_un
 from wirewatch.app.sampleweb import SampleWeb
 from wirewatch.core.config import load_config
 from wirewatch.scheduler.broker import celery_app, publish_crawl, queue_depth
-from wirewatch.storage.ledger import RunRow, get_run
+from wirewatch.storage.ledger import RunRow, get_run, queue_run
 from wirewatch.storage.models import RunStatus
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(240)]
@@ -195,3 +196,67 @@ def test_sigterm_stops_a_worker_gracefully_its_crawl_interrupted_and_its_job_ack
         assert queue_depth(app, queue) == 0  # acknowledged: not handed out again
     finally:
         app.close()
+
+
+def running_crawl(engine: Engine, source: str) -> RunRow | None:
+    return next(
+        (r for r in all_runs(engine) if r.source == source and r.status is RunStatus.RUNNING),
+        None,
+    )
+
+
+def test_a_worker_with_a_crawl_in_flight_survives_a_broker_outage(
+    start: Start,
+    tmp_path: Path,
+    postgres_url: str,
+    postgres_engine: Engine,
+    web: SampleWeb,
+    slow_site: SlowSite,
+) -> None:
+    """The broker goes away while the worker crawls, after it acknowledged another job (the
+    case that stops Celery 5.7's worker with an "unrecoverable error"): the crawl finishes,
+    and the same worker process takes jobs again once the broker is back. No leader: the
+    test queues each run itself, so that exactly one job is in flight."""
+    broker = OwnRedis(tmp_path)
+    broker.start()
+    queue = unique_queue()
+    feed = web.feed_url.removeprefix(web.wire_base)
+    sources = [Source("fast", [web.feed_url]), Source("slow", [slow_site.base + feed])]
+    config = write_config(
+        tmp_path / "wirewatch.toml", postgres_url, sources, settings(broker.url, queue)
+    )
+    app = celery_app(load_config(config))
+
+    def crawl(source: str) -> int:
+        run_id = queue_run(postgres_engine, source)
+        assert run_id is not None
+        publish_crawl(app, queue, run_id)
+        return run_id
+
+    try:
+        worker = start(config, *worker_args("wa", 2), command="worker", name="wa")
+        first = crawl("fast")
+        wait_until(lambda: ended(postgres_engine, first, RunStatus.SUCCEEDED), 60, "fast")
+        worker.wait_for_log(f"source=fast run={first}: succeeded after")
+        time.sleep(0.5)  # its job acknowledged
+        in_flight = crawl("slow")
+        wait_until(lambda: running_crawl(postgres_engine, "slow"), 60, "a crawl of slow")
+
+        broker.stop()
+        finished = wait_until(
+            lambda: ended(postgres_engine, in_flight, RunStatus.SUCCEEDED), 60, "the crawl"
+        )
+        assert finished.hostname == "wa"
+
+        broker.start()
+        again = crawl("fast")
+        following = wait_until(
+            lambda: ended(postgres_engine, again, RunStatus.SUCCEEDED), 90, "a run after it"
+        )
+        assert following.hostname == "wa"
+        assert worker.process.poll() is None
+        worker.send(signal.SIGTERM)
+        assert worker.wait(30) == 0
+    finally:
+        app.close()
+        broker.stop()
