@@ -27,13 +27,16 @@ scratch database ``<name>_empty`` gives the empty-table rate and is dropped.
 Cold runs: with ``--drop-caches`` (root on the database host) the kernel's page
 cache is dropped before each first run; PostgreSQL's own shared buffers cannot
 be emptied without a restart, so the first run's ``read`` buffer count says how
-much of it came from outside them.
+much of it came from outside them. ``--restart-server COMMAND`` restarts the
+server too before each query's first run (truly cold: nothing cached anywhere).
 """
 
 import argparse
 import json
 import random
+import shlex
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -45,6 +48,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -417,14 +421,36 @@ def drop_caches() -> bool:
     return True
 
 
-def time_queries(engine: Engine, action: Callable[[Engine], object], *, cold: bool) -> Timing:
+def restart_server(engine: Engine, command: str) -> None:
+    """Restart the database server with ``command`` (its shared buffers empty), drop the
+    kernel's page cache, and wait until the server takes connections again."""
+    engine.dispose()
+    subprocess.run(shlex.split(command), check=True)
+    drop_caches()
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            return
+        except OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
+def time_queries(
+    engine: Engine, action: Callable[[Engine], object], *, cold: bool, restart: str | None
+) -> Timing:
     """Run ``action`` once to capture its statements, then time them all on the server."""
     with captured(engine) as statements:
         action(engine)
     statements = [(s, p) for s, p in statements if s.lstrip().upper().startswith("SELECT")]
+    if restart:
+        restart_server(engine, restart)
     with engine.connect() as connection:
         connection.execute(text("SET jit = off"))
-        if cold:
+        if cold and not restart:
             drop_caches()
         first = [explain(connection, s, p) for s, p in statements]
         runs = [sum(explain(connection, s, p)[0] for s, p in statements) for _ in range(WARM_RUNS)]
@@ -541,15 +567,22 @@ GROUP BY day ORDER BY day DESC
 """
 
 
-def measure_queries(engine: Engine, total: int, *, cold: bool) -> None:
+def measure_queries(engine: Engine, total: int, *, cold: bool, restart: str | None) -> None:
+    first = (
+        " after restarting the server and dropping the page cache"
+        if restart
+        else " after dropping the page cache"
+        if cold
+        else ""
+    )
     print(
         f"\nqueries, server-side (EXPLAIN ANALYZE of the statements sent; warm: median of "
-        f"{WARM_RUNS}; first: the first run{' after dropping the page cache' if cold else ''}, "
+        f"{WARM_RUNS}; first: the first run{first}, "
         "with the 8 KB blocks it read from outside shared_buffers)"
     )
     print("| query | warm ms | first ms | blocks read | plan |\n|---|---|---|---|---|")
     for label, action in query_actions(engine, total):
-        timing = time_queries(engine, action, cold=cold)
+        timing = time_queries(engine, action, cold=cold, restart=restart)
         print(
             f"| {label} | {timing.warm_ms:.2f} | {timing.first_ms:.2f} | {timing.first_read:,} "
             f"| {timing.plan} |",
@@ -645,7 +678,7 @@ def measure(
             for key in ("shared_buffers", "work_mem", "jit", "server_version")
         }
     print(f"\n{stories:,} stories; server {settings} (jit off in the measuring sessions)")
-    measure_queries(engine, sizes.stories, cold=args.drop_caches)
+    measure_queries(engine, sizes.stories, cold=args.drop_caches, restart=args.restart_server)
     measure_disk(engine)
     if not args.no_writes:
         measure_writes(args, engine, sizes, pool, name)
@@ -662,6 +695,12 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep a database built at this size")
     parser.add_argument("--build-only", action="store_true")
     parser.add_argument("--drop-caches", action="store_true", help="cold first runs (root)")
+    parser.add_argument(
+        "--restart-server",
+        metavar="COMMAND",
+        help="truly cold first runs: restart the server with COMMAND before each query "
+        "(e.g. 'pg_ctlcluster 15 main restart'; root on the database host)",
+    )
     parser.add_argument("--no-writes", action="store_true", help="skip the store_batch figures")
     args = parser.parse_args()
     stories = 20_000 if args.quick else args.stories

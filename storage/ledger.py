@@ -26,14 +26,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, Engine, RowMapping, func, insert, select, update
+from sqlalchemy import Connection, Engine, RowMapping, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from wirewatch.core.errors import WirewatchError
 from wirewatch.core.record import Rejection
-from wirewatch.storage.models import RunStatus, RunTrigger, crawl_runs, rejected_pages
+from wirewatch.storage.models import (
+    ACTIVE_RUN,
+    RunStatus,
+    RunTrigger,
+    crawl_runs,
+    rejected_pages,
+)
 
 OPEN_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
 """A run in these is in flight: the source can have only one such row."""
@@ -179,7 +185,11 @@ def queue_run(engine: Engine, source: str, trigger: RunTrigger = RunTrigger.SCHE
     }
     with engine.begin() as connection:
         # ON CONFLICT DO NOTHING on the partial index: a coalesced run costs the leader
-        # no error and no rollback (a thousand sources come due at once).
+        # no error and no rollback (a thousand sources come due at once). The index's
+        # predicate is given as its SQL text, not with bound values: PostgreSQL must
+        # infer the index when it plans the statement generically too (psycopg prepares
+        # a statement run five times; from the eleventh run a generic plan is tried,
+        # and with parameters in the predicate no index would match).
         dialect = connection.dialect.name
         upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
         statement = (
@@ -187,7 +197,7 @@ def queue_run(engine: Engine, source: str, trigger: RunTrigger = RunTrigger.SCHE
             .values(values)
             .on_conflict_do_nothing(
                 index_elements=[crawl_runs.c.source],
-                index_where=crawl_runs.c.status.in_(OPEN_STATUSES),
+                index_where=text(ACTIVE_RUN),
             )
             .returning(crawl_runs.c.id)
         )

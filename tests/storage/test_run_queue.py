@@ -59,6 +59,18 @@ def test_a_source_has_one_run_in_flight_at_most(migrated_engine: Engine) -> None
     assert running is not None and running.id == again
 
 
+def test_queueing_keeps_working_on_one_connection_past_psycopgs_prepared_statements(
+    migrated_engine: Engine,
+) -> None:
+    """The leader queues on pooled connections all day: once psycopg prepares the statement
+    and PostgreSQL plans it generically, the conflict target must still name the index."""
+    sources = [f"s{n:02d}" for n in range(15)]
+    inserted = [queue_run(migrated_engine, source) for source in sources]
+    coalesced = [queue_run(migrated_engine, source) for source in sources]
+    assert None not in inserted
+    assert coalesced == [None] * len(sources)
+
+
 def test_the_unique_index_itself_refuses_a_second_active_row(migrated_engine: Engine) -> None:
     queue_run(migrated_engine, "menafn")
     insert = text(
