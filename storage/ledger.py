@@ -7,8 +7,9 @@ functions; no other module writes ``crawl_runs``.
 - ``start_run`` inserts a ``running`` row (source, trigger, pid, host) and returns its id;
   ``RunInFlight`` when the source already has a run queued or running (the partial
   unique index ``uq_crawl_runs_source_active`` refuses it, on every machine at once).
-- Celery mode: ``queue_run`` inserts a ``queued`` row (None when the source has a run
-  in flight: the caller coalesces); ``claim_run`` turns it ``running`` for the worker
+- Celery mode: ``queue_runs`` inserts ``queued`` rows, one statement for the sources
+  that came due together (a source with a run in flight gets none: the caller
+  coalesces it; ``queue_run`` does one); ``claim_run`` turns it ``running`` for the worker
   that won it, once; ``beat`` refreshes ``heartbeat_at`` of a worker's runs;
   ``interrupt_silent_runs`` closes the runs whose heartbeat went stale (the leader).
 - ``attach_pid`` points a running row at the process that will close it.
@@ -170,19 +171,33 @@ def start_run(
 
 def queue_run(engine: Engine, source: str, trigger: RunTrigger = RunTrigger.SCHEDULE) -> int | None:
     """Insert a ``queued`` row (Celery mode) and return its id; None when the source has a
-    run queued or running already (the database refuses a second one: the caller coalesces).
+    run queued or running already (the database refuses a second one: the caller coalesces)."""
+    return queue_runs(engine, [source], trigger).get(source)
+
+
+def queue_runs(
+    engine: Engine, sources: Sequence[str], trigger: RunTrigger = RunTrigger.SCHEDULE
+) -> dict[str, int]:
+    """Insert a ``queued`` row for each source, in one statement; return the new run ids by
+    source. A source missing from the result has a run queued or running already (the
+    database refuses a second one: the caller coalesces it).
 
     ``started_at`` is the enqueue time until a worker claims the run (the column stays
     non-null, so queries ordering by it keep working).
     """
+    if not sources:
+        return {}
     now = utcnow()
-    values = {
-        "source": source,
-        "trigger": RunTrigger(trigger),
-        "status": RunStatus.QUEUED,
-        "queued_at": now,
-        "started_at": now,
-    }
+    rows = [
+        {
+            "source": source,
+            "trigger": RunTrigger(trigger),
+            "status": RunStatus.QUEUED,
+            "queued_at": now,
+            "started_at": now,
+        }
+        for source in dict.fromkeys(sources)
+    ]
     with engine.begin() as connection:
         # ON CONFLICT DO NOTHING on the partial index: a coalesced run costs the leader
         # no error and no rollback (a thousand sources come due at once). The index's
@@ -194,15 +209,14 @@ def queue_run(engine: Engine, source: str, trigger: RunTrigger = RunTrigger.SCHE
         upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
         statement = (
             upsert(crawl_runs)
-            .values(values)
+            .values(rows)
             .on_conflict_do_nothing(
                 index_elements=[crawl_runs.c.source],
                 index_where=text(ACTIVE_RUN),
             )
-            .returning(crawl_runs.c.id)
+            .returning(crawl_runs.c.source, crawl_runs.c.id)
         )
-        inserted = connection.execute(statement).scalar_one_or_none()
-    return None if inserted is None else int(inserted)
+        return {source: int(run_id) for source, run_id in connection.execute(statement)}
 
 
 def claim_run(engine: Engine, run_id: int, *, hostname: str, pid: int) -> bool:

@@ -16,6 +16,7 @@ from wirewatch.storage.ledger import (
     get_run,
     interrupt_silent_runs,
     queue_run,
+    queue_runs,
     queued_runs,
     start_run,
     utcnow,
@@ -69,6 +70,23 @@ def test_queueing_keeps_working_on_one_connection_past_psycopgs_prepared_stateme
     coalesced = [queue_run(migrated_engine, source) for source in sources]
     assert None not in inserted
     assert coalesced == [None] * len(sources)
+
+
+def test_queueing_many_sources_at_once_skips_only_those_with_a_run_in_flight(
+    migrated_engine: Engine,
+) -> None:
+    running = start_run(migrated_engine, "busy", RunTrigger.MANUAL)
+    waiting = queue_run(migrated_engine, "waiting")
+
+    queued = queue_runs(migrated_engine, ["a", "busy", "b", "waiting", "a"])
+
+    assert sorted(queued) == ["a", "b"]
+    assert running not in queued.values() and waiting not in queued.values()
+    for source, run_id in queued.items():
+        row = get_run(migrated_engine, run_id)
+        assert row is not None and (row.source, row.status) == (source, RunStatus.QUEUED)
+    assert queue_runs(migrated_engine, ["a", "b"]) == {}
+    assert queue_runs(migrated_engine, []) == {}
 
 
 def test_the_unique_index_itself_refuses_a_second_active_row(migrated_engine: Engine) -> None:
