@@ -222,8 +222,7 @@ class Enqueuer:
     def _fail_queued_if_broker_down(self) -> None:
         """With the broker unreachable, queued runs' jobs may be lost (and would hold their
         sources coalesced): fail them with the reason, as the runs due meanwhile are."""
-        waiting = queued_runs(self.engine)
-        if not waiting:
+        if not queued_runs(self.engine, limit=1):
             return
         try:
             with self._lock:
@@ -232,7 +231,7 @@ class Enqueuer:
             probe_broker(self.app)
         except Exception as exc:
             reason = str(exc) if isinstance(exc, BrokerDown) else self._note_down(exc)
-            for row in waiting:
+            for row in queued_runs(self.engine):
                 error = f"queued while the broker went down, its job may be lost: {reason}"
                 if close_run(self.engine, row.id, RunOutcome(RunStatus.FAILED, error)):
                     self.counts.not_enqueued += 1

@@ -278,12 +278,15 @@ def interrupt_silent_runs(engine: Engine, silent_for: float) -> list[RunRow]:
     return closed
 
 
-def queued_runs(engine: Engine, queued_before: datetime | None = None) -> list[RunRow]:
-    """Runs still ``queued`` (oldest first), optionally only those enqueued before a time."""
+def queued_runs(
+    engine: Engine, queued_before: datetime | None = None, limit: int | None = None
+) -> list[RunRow]:
+    """Runs still ``queued`` (oldest first), optionally only those enqueued before a time,
+    at most ``limit`` of them."""
     statement = select(*RUN_COLUMNS).where(crawl_runs.c.status == RunStatus.QUEUED)
     if queued_before is not None:
         statement = statement.where(crawl_runs.c.queued_at < queued_before)
-    statement = statement.order_by(crawl_runs.c.id)
+    statement = statement.order_by(crawl_runs.c.id).limit(limit)
     with engine.connect() as connection:
         return [RunRow.from_mapping(row._mapping) for row in connection.execute(statement)]
 

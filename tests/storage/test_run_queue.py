@@ -138,3 +138,4 @@ def test_queued_runs_lists_the_waiting_ones_oldest_first(migrated_engine: Engine
     third = queue_run(migrated_engine, "c")
     assert [row.id for row in queued_runs(migrated_engine)] == [first, third]
     assert queued_runs(migrated_engine, queued_before=utcnow() - timedelta(hours=1)) == []
+    assert [row.id for row in queued_runs(migrated_engine, limit=1)] == [first]
