@@ -14,10 +14,9 @@ The database decides:
   per watch against it, all in one ``UNION ALL`` statement. Indexing a batch
   costs less than scanning its texts in Python, and the queries do not touch
   the big index, so the cost does not grow with the table.
-- PostgreSQL: first, in Python, a necessary condition (``Narrowing``: the story's
-  text contains each word the query requires) leaves out the stories a watch
-  cannot match; then one statement tests each remaining candidate's stored
-  ``tsvector`` against the ``tsquery`` of each watch.
+- PostgreSQL: one statement tests each candidate's stored ``tsvector`` against
+  the ``tsquery`` of each watch (asked of PostgreSQL once per watch, then bound
+  as text, so the statement's text never changes).
 
 The provider, source and language filters are compared in Python with the
 stored values (exact equality, as ``articles --provider`` compares them).
@@ -25,25 +24,24 @@ Matches go into ``watch_matches`` with ``ON CONFLICT DO NOTHING``: a story
 matches a watch once per revision, whoever stores it.
 """
 
-import re
-import unicodedata
-from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Text, cast, select
+from sqlalchemy import Connection, Integer, Text, bindparam, cast, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from wirewatch.core.config import WatchConfig
-from wirewatch.core.query import And, Node, Not, Term
+from wirewatch.core.query import Node
 from wirewatch.storage.models import MatchEvent, MatchStatus, articles, watch_matches
 from wirewatch.storage.search import (
     FTS5_TOKENIZER,
+    POSTGRES_VECTOR,
     fts5_query,
     postgres_tsquery,
-    postgres_vector,
 )
 
 K = TypeVar("K", bound=Hashable)
@@ -73,6 +71,11 @@ class WatchRule:
             events=frozenset(MatchEvent(event) for event in watch.on),
             delivers=watch.webhook is not None,
         )
+
+    @property
+    def audience(self) -> tuple[object, ...]:
+        """What decides which candidates it is offered: its events and filters."""
+        return (self.events, self.providers, self.sources, self.languages)
 
     @property
     def filters(self) -> bool:
@@ -108,32 +111,27 @@ def record_matches(
     *,
     now: datetime | None = None,
 ) -> int:
-    """Insert the matches of ``candidates`` into ``watch_matches``; return how many matched."""
+    """Insert the matches of ``candidates`` into ``watch_matches``; return how many matched.
+
+    Watches with the same events and filters are offered the same candidates (one set,
+    computed once); the filters compare the stored values, read only when some watch
+    filters.
+    """
     by_event: dict[MatchEvent, set[int]] = {}
     for candidate in candidates:
         by_event.setdefault(candidate.event, set()).add(candidate.article_id)
-    offered = {
-        index: set().union(*(by_event.get(event, ()) for event in rule.events))
-        for index, rule in enumerate(rules)
-    }
-    offered = {index: ids for index, ids in offered.items() if ids}
-    filtered = set().union(*(ids for index, ids in offered.items() if rules[index].filters))
-    stored: dict[int, Any] = {}
-    if filtered:
-        stored = {
-            row.id: row
-            for row in connection.execute(
-                select(
-                    articles.c.id, articles.c.provider, articles.c.source, articles.c.language
-                ).where(articles.c.id.in_(sorted(filtered)))
-            )
-        }
-    queries: dict[int, tuple[Node, set[int]]] = {}
-    for index, ids in offered.items():
-        rule = rules[index]
-        admitted = {i for i in ids if rule.admits(stored[i])} if rule.filters else ids
-        if admitted:
-            queries[index] = (rule.query, admitted)
+    stored = _filtered_columns(connection, rules, by_event)
+    offers: dict[tuple[object, ...], frozenset[int]] = {}
+    queries: dict[int, tuple[Node, frozenset[int]]] = {}
+    for index, rule in enumerate(rules):
+        offered = offers.get(rule.audience)
+        if offered is None:
+            ids = set().union(*(by_event.get(event, ()) for event in rule.events))
+            if rule.filters:
+                ids = {i for i in ids if rule.admits(stored[i])}
+            offered = offers[rule.audience] = frozenset(ids)
+        if offered:
+            queries[index] = (rule.query, offered)
     hits = matching_ids(connection, queries)
     when = now or datetime.now(UTC)
     by_id = {c.article_id: c for c in candidates}
@@ -148,120 +146,40 @@ def record_matches(
     return insert_matches(connection, rows)
 
 
+def _filtered_columns(
+    connection: Connection, rules: Sequence[WatchRule], by_event: Mapping[MatchEvent, set[int]]
+) -> dict[int, Any]:
+    """Provider, source and language of the candidates some filtering watch is offered."""
+    events = {event for rule in rules if rule.filters for event in rule.events}
+    ids = set().union(*(by_event.get(event, ()) for event in events))
+    if not ids:
+        return {}
+    statement = select(
+        articles.c.id, articles.c.provider, articles.c.source, articles.c.language
+    ).where(articles.c.id.in_(sorted(ids)))
+    return {row.id: row for row in connection.execute(statement)}
+
+
 def matching_ids(
-    connection: Connection, queries: Mapping[K, tuple[Node, Iterable[int]]]
+    connection: Connection, queries: Mapping[K, tuple[Node, AbstractSet[int]]]
 ) -> set[tuple[K, int]]:
     """Which of its ids each query matches, as ``(query key, article id)`` pairs.
 
     The meaning of ``articles --search``: the database evaluates the same FTS5 expression
-    or ``tsquery``; PostgreSQL only for the stories that may match (``Narrowing``).
+    or ``tsquery``.
     """
-    asked = [(key, node, set(ids)) for key, (node, ids) in queries.items()]
-    ids = sorted(set().union(*(ids for _key, _node, ids in asked)))
-    if not ids:
-        return set()
-    if connection.dialect.name != "postgresql":
-        return _sqlite_matches(connection, [(key, node, sorted(ids)) for key, node, ids in asked])
-    texts = {
-        row.id: folded(row.document)
-        for row in connection.execute(
-            select(
-                articles.c.id, (articles.c.title + " " + articles.c.body).label("document")
-            ).where(articles.c.id.in_(ids))
-        )
-    }
-    required = _postgres_words(connection, [node for _key, node, _ids in asked])
-    narrowing = Narrowing(texts, required)
-    jobs = [(key, node, sorted(narrowing.possible(node) & ids)) for key, node, ids in asked]
-    jobs = [job for job in jobs if job[2]]
+    jobs = [(key, node, ids) for key, (node, ids) in queries.items() if ids]
     if not jobs:
         return set()
-    return _postgres_matches(connection, jobs)
+    if connection.dialect.name == "postgresql":
+        return _postgres_matches(connection, jobs)
+    return _sqlite_matches(connection, jobs)
 
 
-def folded(text: str) -> str:
-    """``text`` case-folded, compatibility-decomposed, without combining marks: whatever
-    ASCII word PostgreSQL's parser finds in ``text`` is a substring of this (removing
-    marks only joins letters, it never separates two)."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    if decomposed.isascii():
-        return decomposed
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-class Narrowing:
-    """Which stories may match a query: a necessary condition, checked in Python.
-
-    A story matches a term only if its text has a token for each word (lexeme) of the
-    term, as the database tokenises and lower-cases words; so each ASCII word of the
-    term is a substring of the story's ``folded`` text. Non-ASCII words are not checked
-    (case folding may differ between Python and the database); excluded terms neither.
-    The database then decides, exactly, for the stories that pass.
-    """
-
-    def __init__(self, texts: Mapping[int, str], required: Mapping[Term, tuple[str, ...]]):
-        self.texts = texts
-        self.required = required
-        self.everything = frozenset(texts)
-        self._found: dict[str, frozenset[int]] = {}
-
-    def _having(self, word: str) -> frozenset[int]:
-        found = self._found.get(word)
-        if found is None:
-            found = self._found[word] = frozenset(
-                i for i, text in self.texts.items() if word in text
-            )
-        return found
-
-    def possible(self, node: Node) -> frozenset[int]:
-        if isinstance(node, Term):
-            result = self.everything
-            for word in self.required[node]:
-                result &= self._having(word)
-                if not result:
-                    break
-            return result
-        if isinstance(node, Not):
-            return self.everything
-        parts = [self.possible(part) for part in node.parts]
-        if isinstance(node, And):
-            return frozenset.intersection(*parts)
-        return frozenset.union(*parts)
-
-
-def _terms(node: Node) -> Iterator[Term]:
-    if isinstance(node, Term):
-        yield node
-    elif isinstance(node, Not):
-        yield from _terms(node.part)
-    else:
-        for part in node.parts:
-            yield from _terms(part)
-
-
-_LEXEMES: dict[tuple[str, Term], tuple[str, ...]] = {}
-"""Per PostgreSQL database and term: the ASCII lexemes of the term's ``tsquery``."""
-_QUOTED_LEXEME = re.compile(r"'((?:[^']|'')*)'")
-
-
-def _postgres_words(connection: Connection, nodes: Sequence[Node]) -> dict[Term, tuple[str, ...]]:
-    """The ASCII words each term of ``nodes`` requires, as PostgreSQL tokenises them.
-
-    Its parser has its own ideas (``2.5``, ``kuna.net.kw``, ``oil-gas``), so it is asked,
-    once per process and database, for the lexemes of each new term's ``tsquery``.
-    """
-    terms = list(dict.fromkeys(t for node in nodes for t in _terms(node)))
-    database = connection.engine.url.render_as_string()
-    missing = [t for t in terms if (database, t) not in _LEXEMES]
-    if missing:
-        queries = [cast(postgres_tsquery(term), Text) for term in missing]
-        row = connection.execute(select(*queries)).one()
-        for term, shown in zip(missing, row, strict=True):
-            lexemes = (text.replace("''", "'") for text in _QUOTED_LEXEME.findall(shown or ""))
-            _LEXEMES[(database, term)] = tuple(
-                lexeme for lexeme in lexemes if lexeme.isascii() and "\\" not in lexeme
-            )
-    return {term: _LEXEMES[(database, term)] for term in terms}
+def _all_ids(jobs: Sequence[tuple[K, Node, AbstractSet[int]]]) -> list[int]:
+    """Every id of the jobs, sorted (jobs often share one set: each is read once)."""
+    distinct = {id(ids): ids for _key, _node, ids in jobs}
+    return sorted(set().union(*distinct.values()))
 
 
 _CANDIDATES = "watch_candidates"
@@ -283,7 +201,7 @@ def _fts5(node: Node) -> str:
 
 
 def _sqlite_matches(
-    connection: Connection, jobs: Sequence[tuple[K, Node, list[int]]]
+    connection: Connection, jobs: Sequence[tuple[K, Node, AbstractSet[int]]]
 ) -> set[tuple[K, int]]:
     """Index the candidates alone (a contentless FTS5 table: no text is stored twice, and
     ``delete-all`` empties it at once), then run every watch's FTS5 expression on them,
@@ -293,9 +211,9 @@ def _sqlite_matches(
     lives in this connection's temp schema, inside the storing transaction: a rollback
     empties it too.
     """
-    ids = sorted({article_id for _key, _node, ids in jobs for article_id in ids})
+    ids = _all_ids(jobs)
     queries = [(position, _fts5(node)) for position, (_key, node, _ids) in enumerate(jobs)]
-    wanted = [set(ids) for _key, _node, ids in jobs]
+    wanted = [ids for _key, _node, ids in jobs]
     found: set[tuple[K, int]] = set()
     cursor = connection.connection.cursor()
     try:
@@ -322,28 +240,60 @@ def _sqlite_matches(
     return found
 
 
+_TSQUERIES: dict[tuple[str, Node], str] = {}
+"""Per PostgreSQL database and query: its ``tsquery``, as PostgreSQL writes it."""
+_MATCH_DOCUMENTS = text(
+    "WITH docs AS MATERIALIZED ("
+    f" SELECT id, {POSTGRES_VECTOR} || ''::tsvector AS doc FROM articles WHERE id = ANY(:ids))"
+    " SELECT q.position, docs.id FROM docs"
+    " JOIN unnest(CAST(:positions AS integer[]), CAST(:queries AS tsquery[]))"
+    " AS q(position, query) ON docs.doc @@ q.query"
+).bindparams(
+    bindparam("ids", type_=postgresql.ARRAY(Integer)),
+    bindparam("positions", type_=postgresql.ARRAY(Integer)),
+    bindparam("queries", type_=postgresql.ARRAY(Text)),
+)
+"""Every query against every candidate's stored vector, in one statement of constant text.
+
+The vectors are copied out of TOAST once (``|| ''``): referenced as stored, each
+of the (candidates x queries) tests would decompress its vector again.
+"""
+
+
+def _postgres_tsqueries(connection: Connection, nodes: Sequence[Node]) -> list[str]:
+    """Each query's ``tsquery`` as text, asked of PostgreSQL once per process and database
+    (its parser decides what a word is: ``2.5``, ``kuna.net.kw``, ``oil-gas``); the text
+    form reads back as the same ``tsquery``."""
+    database = connection.engine.url.render_as_string()
+    missing = list(dict.fromkeys(n for n in nodes if (database, n) not in _TSQUERIES))
+    if missing:
+        shown = connection.execute(
+            select(*(cast(postgres_tsquery(node), Text) for node in missing))
+        ).one()
+        for node, query in zip(missing, shown, strict=True):
+            _TSQUERIES[(database, node)] = query or ""
+    return [_TSQUERIES[(database, node)] for node in nodes]
+
+
 def _postgres_matches(
-    connection: Connection, jobs: Sequence[tuple[K, Node, list[int]]]
+    connection: Connection, jobs: Sequence[tuple[K, Node, AbstractSet[int]]]
 ) -> set[tuple[K, int]]:
-    """Each candidate's ``tsvector`` computed once (the costly part) and tested against the
-    ``tsquery`` of every watch it may match."""
-    docs = (
-        select(articles.c.id, postgres_vector().label("doc"))
-        .where(articles.c.id.in_(sorted({i for _key, _node, ids in jobs for i in ids})))
-        .cte("watch_docs")
-        .prefix_with("MATERIALIZED")
+    """Each candidate's stored ``tsvector`` tested against the ``tsquery`` of every watch."""
+    queries = _postgres_tsqueries(connection, [node for _key, node, _ids in jobs])
+    wanted = [ids for _key, _node, ids in jobs]
+    rows = connection.execute(
+        _MATCH_DOCUMENTS,
+        {
+            "ids": _all_ids(jobs),
+            "positions": list(range(len(jobs))),
+            "queries": queries,
+        },
     )
-    tests = [
-        docs.c.doc.op("@@", is_comparison=True)(postgres_tsquery(node)).label(f"m{position}")
-        for position, (_key, node, _ids) in enumerate(jobs)
-    ]
-    wanted = [set(ids) for _key, _node, ids in jobs]
-    found: set[tuple[K, int]] = set()
-    for row in connection.execute(select(docs.c.id, *tests)):
-        for (key, _node, _ids), candidates, matched in zip(jobs, wanted, row[1:], strict=True):
-            if matched and row.id in candidates:
-                found.add((key, row.id))
-    return found
+    return {
+        (jobs[position][0], article_id)
+        for position, article_id in rows
+        if article_id in wanted[position]
+    }
 
 
 def match_row(
