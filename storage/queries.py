@@ -18,7 +18,8 @@ fetches every match before sorting (seconds for a common one).
 1. The newest ``SEARCH_WINDOW`` stories that pass the other filters, through the
    ordering index, matched against their stored search vectors. When at least
    ``limit`` match, they are the answer: every story outside the window is
-   older than every story in it.
+   older than every story in it. This step is skipped when the planner's
+   statistics say fewer than ``limit`` of the window will match (a rare word).
 2. Otherwise the GIN index: every match, sorted, with an ordering the ordering
    index cannot give (``published_at + interval '0'``), so the planner takes the
    bitmap path; fewer than ``limit`` matches among the newest ``SEARCH_WINDOW``
@@ -47,10 +48,21 @@ from wirewatch.core.errors import UsageError
 from wirewatch.core.query import Node
 from wirewatch.storage.ledger import RUN_COLUMNS, RunRow
 from wirewatch.storage.models import article_revisions, article_urls, articles, crawl_runs
+from wirewatch.storage.planner import estimated_rows
 from wirewatch.storage.search import POSTGRES_VECTOR, postgres_vector, search_clause
 
 SEARCH_WINDOW = 5_000
 """How many of the newest stories the first step of a PostgreSQL search looks at."""
+
+
+@dataclass(frozen=True)
+class SearchPlan:
+    """How a PostgreSQL search with a limit runs (the module docstring's two steps)."""
+
+    window: int = SEARCH_WINDOW
+    """How many of the newest stories the first step looks at."""
+    by_statistics: bool = True
+    """Skip the first step when the planner expects too few matches in the window."""
 
 
 @dataclass(frozen=True)
@@ -168,22 +180,22 @@ def _filtered(
 
 
 def list_articles(
-    engine: Engine, where: ArticleFilter | None = None, *, search_window: int = SEARCH_WINDOW
+    engine: Engine, where: ArticleFilter | None = None, *, plan: SearchPlan = SearchPlan()
 ) -> list[ArticleRow]:
     """Matching stories, newest first (undated ones last).
 
-    ``UnknownCursor`` when ``where.after`` names no story. ``search_window`` is the
-    first step of a PostgreSQL search (see the module docstring).
+    ``UnknownCursor`` when ``where.after`` names no story. ``plan`` says how a
+    PostgreSQL search runs (see the module docstring).
     """
     where = where or ArticleFilter()
     with engine.connect() as connection:
         if where.after is None:
-            return _listed(connection, engine, where, None, search_window)
+            return _listed(connection, engine, where, None, plan)
         dated, undated = after_story(connection, where.after)
-        rows = _listed(connection, engine, where, dated, search_window)
+        rows = _listed(connection, engine, where, dated, plan)
         if undated is not None and (where.limit is None or len(rows) < where.limit):
             rest = None if where.limit is None else where.limit - len(rows)
-            rows += _listed(connection, engine, replace(where, limit=rest), undated, search_window)
+            rows += _listed(connection, engine, replace(where, limit=rest), undated, plan)
         return rows
 
 
@@ -192,10 +204,10 @@ def _listed(
     engine: Engine,
     where: ArticleFilter,
     cursor: ColumnElement[bool] | None,
-    search_window: int,
+    plan: SearchPlan,
 ) -> list[ArticleRow]:
     if engine.dialect.name == "postgresql" and where.searches:
-        return _search_postgres(connection, engine, where, cursor, search_window)
+        return _search_postgres(connection, engine, where, cursor, plan)
     statement = _filtered(select(*ARTICLE_COLUMNS), engine, where, cursor).order_by(*LISTING_ORDER)
     if where.limit is not None:
         statement = statement.limit(where.limit)
@@ -236,11 +248,16 @@ def _search_postgres(
     engine: Engine,
     where: ArticleFilter,
     cursor: ColumnElement[bool] | None,
-    window: int,
+    plan: SearchPlan,
 ) -> list[ArticleRow]:
     """The two-step search of the module docstring."""
     assert where.search is not None
-    if where.limit is not None and where.limit <= window:
+    window = plan.window
+    if (
+        where.limit is not None
+        and where.limit <= window
+        and (not plan.by_statistics or _window_may_fill(connection, engine, where, cursor, window))
+    ):
         recent = (
             _filtered(
                 select(*ARTICLE_COLUMNS, postgres_vector().label(POSTGRES_VECTOR)),
@@ -269,6 +286,27 @@ def _search_postgres(
     if where.limit is not None:
         statement = statement.limit(where.limit)
     return [ArticleRow(**row._mapping) for row in connection.execute(statement)]
+
+
+def _window_may_fill(
+    connection: Connection,
+    engine: Engine,
+    where: ArticleFilter,
+    cursor: ColumnElement[bool] | None,
+    window: int,
+) -> bool:
+    """Whether the planner expects ``limit`` matches among the newest ``window`` stories.
+
+    From its statistics: the share of the filtered stories that match, times the
+    window. A word it expects to be rarer than that goes straight to the GIN index
+    (the window's search vectors, read from TOAST, cost 4,000 block reads cold).
+    The statistics only steer: either step gives the same answer.
+    """
+    assert where.limit is not None
+    listed = select(articles.c.id)
+    filtered = estimated_rows(connection, _filtered(listed, engine, where, cursor, search=False))
+    matching = estimated_rows(connection, _filtered(listed, engine, where, cursor))
+    return matching * min(window, filtered) >= where.limit * max(filtered, 1.0)
 
 
 def article_query(engine: Engine, where: ArticleFilter, *columns: Any) -> Select[Any]:

@@ -4,11 +4,11 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 
 from tests.factories import T0, article_number, make_record, sighting
 from wirewatch.core.query import QuerySyntaxError, parse_query
-from wirewatch.storage.queries import ArticleFilter, list_articles
+from wirewatch.storage.queries import ArticleFilter, SearchPlan, list_articles
 from wirewatch.storage.search import fts5_query
 from wirewatch.storage.upsert import store_batch
 
@@ -154,7 +154,7 @@ def test_a_limited_search_finds_the_newest_of_what_an_unlimited_one_finds(
     for query, _expected in CASES:
         everything = list_articles(stories, ArticleFilter(search=query, limit=None))
         limited = list_articles(
-            stories, ArticleFilter(search=query, limit=limit), search_window=window
+            stories, ArticleFilter(search=query, limit=limit), plan=SearchPlan(window)
         )
         if limited != everything[:limit]:
             wrong[query] = ([r.id for r in limited], [r.id for r in everything[:limit]])
@@ -165,6 +165,8 @@ def test_a_limited_search_finds_the_newest_of_what_an_unlimited_one_finds(
 
 WINDOW = 4
 LIMIT = 2
+EVERY_WINDOW = SearchPlan(WINDOW, by_statistics=False)
+"""The first step taken whenever the limit fits the window, whatever the statistics say."""
 
 
 @pytest.fixture
@@ -204,7 +206,7 @@ def searched(engine: Engine, where: ArticleFilter) -> tuple[list[int], int]:
 
     event.listen(engine, "before_cursor_execute", count)
     try:
-        rows = list_articles(engine, where, search_window=WINDOW)
+        rows = list_articles(engine, where, plan=EVERY_WINDOW)
     finally:
         event.remove(engine, "before_cursor_execute", count)
     numbers = [row.article_number - article_number(0) for row in rows if row.article_number]
@@ -247,7 +249,7 @@ def test_the_window_counts_only_stories_that_pass_the_other_filters(dated: Engin
 
 def test_the_window_starts_after_the_cursor(dated: Engine) -> None:
     mark(dated, {1, 2, 4, 5, 6})
-    first = list_articles(dated, ArticleFilter(search="quokka", limit=LIMIT), search_window=WINDOW)
+    first = list_articles(dated, ArticleFilter(search="quokka", limit=LIMIT), plan=EVERY_WINDOW)
     second, _ = searched(dated, ArticleFilter(search="quokka", limit=LIMIT, after=first[-1].id))
     third, _ = searched(dated, ArticleFilter(search="quokka", limit=LIMIT, after=_id(dated, 5)))
     assert (
@@ -271,3 +273,60 @@ def test_a_limit_beyond_the_window_skips_the_first_step(dated: Engine) -> None:
     numbers, selects = searched(dated, ArticleFilter(search="quokka", limit=WINDOW + 1))
     assert numbers == [1, 2, 3, 4, 5]
     assert selects == 1
+
+
+# -- the planner's statistics steer the first step -----------------------------------------------
+
+
+@pytest.fixture
+def analysed(postgres_engine: Engine) -> Engine:
+    """300 stories, newest first by number: "wire" in every one, "quokka" in stories 150 and
+    290 only; then ANALYZE, so the planner knows which words are common."""
+    records = [
+        make_record(
+            n,
+            title=f"Story {n} wire" + (" quokka" if n in (150, 290) else ""),
+            published_at=T0 - timedelta(minutes=n),
+        )
+        for n in range(1, 301)
+    ]
+    store_batch(postgres_engine, [sighting(r) for r in records])
+    with postgres_engine.begin() as connection:
+        connection.execute(text("ANALYZE articles"))
+    return postgres_engine
+
+
+def planned(engine: Engine, query: str) -> tuple[list[int], int]:
+    """The stories a search with a limit of 10 and a window of 100 finds, and its SELECTs."""
+    statements: list[str] = []
+
+    def count(_c: object, _cur: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        rows = list_articles(engine, ArticleFilter(search=query, limit=10), plan=SearchPlan(100))
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    numbers = [row.article_number - article_number(0) for row in rows if row.article_number]
+    return numbers, len([s for s in statements if s.lstrip().startswith("SELECT")])
+
+
+def test_a_word_the_statistics_call_rare_goes_straight_to_the_gin_step(analysed: Engine) -> None:
+    assert planned(analysed, "quokka") == ([150, 290], 1)
+
+
+def test_a_word_the_statistics_call_common_is_answered_by_the_window(analysed: Engine) -> None:
+    assert planned(analysed, "wire") == (list(range(1, 11)), 1)
+
+
+def test_without_statistics_a_rare_word_takes_both_steps(analysed: Engine) -> None:
+    statements: list[str] = []
+    event.listen(analysed, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    where = ArticleFilter(search="quokka", limit=10)
+    rows = list_articles(analysed, where, plan=SearchPlan(100, by_statistics=False))
+    assert sorted(row.article_number - article_number(0) for row in rows if row.article_number) == [
+        150,
+        290,
+    ]
+    assert len([s for s in statements if s.lstrip().startswith("SELECT")]) == 2
