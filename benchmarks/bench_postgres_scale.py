@@ -389,8 +389,19 @@ def captured(engine: Engine) -> Iterator[list[tuple[str, Any]]]:
         event.remove(engine, "before_cursor_execute", capture)
 
 
+ESTIMATE = "EXPLAIN (FORMAT JSON) "
+"""How wirewatch's own planner estimates begin (``storage.planner``): timed as planning."""
+
+
 def explain(connection: Connection, statement: str, parameters: Any) -> tuple[float, int, str]:
-    """Server-side execution time (ms), buffers read and the plan's top node of one statement."""
+    """Server-side execution time (ms), buffers read and the plan's top node of one statement;
+    for wirewatch's own ``EXPLAIN`` (a planner estimate), its planning time."""
+    if statement.startswith(ESTIMATE):
+        estimated = connection.exec_driver_sql(
+            "EXPLAIN (SUMMARY, FORMAT JSON) " + statement.removeprefix(ESTIMATE), parameters
+        ).scalar_one()
+        summary = estimated[0] if isinstance(estimated, list) else json.loads(estimated)[0]
+        return summary["Planning Time"], 0, "estimate"
     result = connection.exec_driver_sql(
         "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + statement, parameters
     ).scalar_one()
@@ -445,7 +456,11 @@ def time_queries(
     """Run ``action`` once to capture its statements, then time them all on the server."""
     with captured(engine) as statements:
         action(engine)
-    statements = [(s, p) for s, p in statements if s.lstrip().upper().startswith("SELECT")]
+    statements = [
+        (s, p)
+        for s, p in statements
+        if s.lstrip().upper().startswith("SELECT") or s.startswith(ESTIMATE)
+    ]
     if restart:
         restart_server(engine, restart)
     with engine.connect() as connection:
