@@ -12,7 +12,7 @@ compares it with the scripts' head.
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
-SCHEMA_HEAD = "e5a7c9b32f64"
+SCHEMA_HEAD = "f6b8d0c43a75"
 
 
 def at_head(engine: Engine) -> bool:

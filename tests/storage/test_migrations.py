@@ -3,7 +3,7 @@
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import Engine, inspect, text
 
 from tests.factories import article_number, make_record, sighting
 from wirewatch.storage.engine import make_engine
@@ -230,4 +230,29 @@ def test_sqlite_gets_the_ordering_indexes_and_gives_them_back(sqlite_url: str) -
     indexes = {index["name"] for index in inspect(engine).get_indexes("articles")}
     assert {"ix_articles_published_at", "ix_articles_provider"} <= indexes
     assert not ORDER_INDEXES & indexes
+    engine.dispose()
+
+
+def search_vector_statistics(engine: Engine) -> int | None:
+    """The column's own statistics target (None: the server's default)."""
+    with engine.connect() as connection:
+        target = connection.execute(
+            text(
+                "SELECT attstattarget FROM pg_attribute "
+                "WHERE attrelid = 'articles'::regclass AND attname = 'search_vector'"
+            )
+        ).scalar_one()
+    return None if target is None or target < 0 else int(target)
+
+
+def test_postgresql_keeps_ten_thousand_lexemes_of_statistics_on_the_search_vector(
+    postgres_url: str,
+) -> None:
+    engine = make_engine(postgres_url)
+    upgrade(engine, "e5a7c9b32f64")
+    assert search_vector_statistics(engine) is None
+    upgrade(engine)
+    assert search_vector_statistics(engine) == 1000
+    downgrade(engine, "e5a7c9b32f64")
+    assert search_vector_statistics(engine) is None
     engine.dispose()
