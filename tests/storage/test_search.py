@@ -197,7 +197,9 @@ def _when(number: int) -> datetime | None:
     return None if number == 9 else T0 if number == 10 else T0 - timedelta(hours=number)
 
 
-def searched(engine: Engine, where: ArticleFilter) -> tuple[list[int], int]:
+def searched(
+    engine: Engine, where: ArticleFilter, plan: SearchPlan = EVERY_WINDOW
+) -> tuple[list[int], int]:
     """The stories found (by number) and how many SELECTs it took."""
     statements: list[str] = []
 
@@ -206,7 +208,7 @@ def searched(engine: Engine, where: ArticleFilter) -> tuple[list[int], int]:
 
     event.listen(engine, "before_cursor_execute", count)
     try:
-        rows = list_articles(engine, where, plan=EVERY_WINDOW)
+        rows = list_articles(engine, where, plan=plan)
     finally:
         event.remove(engine, "before_cursor_execute", count)
     numbers = [row.article_number - article_number(0) for row in rows if row.article_number]
@@ -296,20 +298,10 @@ def analysed(postgres_engine: Engine) -> Engine:
     return postgres_engine
 
 
-def planned(engine: Engine, query: str) -> tuple[list[int], int]:
+def planned(engine: Engine, query: str, by_statistics: bool = True) -> tuple[list[int], int]:
     """The stories a search with a limit of 10 and a window of 100 finds, and its SELECTs."""
-    statements: list[str] = []
-
-    def count(_c: object, _cur: object, statement: str, *_: object) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        rows = list_articles(engine, ArticleFilter(search=query, limit=10), plan=SearchPlan(100))
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    numbers = [row.article_number - article_number(0) for row in rows if row.article_number]
-    return numbers, len([s for s in statements if s.lstrip().startswith("SELECT")])
+    where = ArticleFilter(search=query, limit=10)
+    return searched(engine, where, SearchPlan(100, by_statistics=by_statistics))
 
 
 def test_a_word_the_statistics_call_rare_goes_straight_to_the_gin_step(analysed: Engine) -> None:
@@ -321,12 +313,4 @@ def test_a_word_the_statistics_call_common_is_answered_by_the_window(analysed: E
 
 
 def test_without_statistics_a_rare_word_takes_both_steps(analysed: Engine) -> None:
-    statements: list[str] = []
-    event.listen(analysed, "before_cursor_execute", lambda *args: statements.append(args[2]))
-    where = ArticleFilter(search="quokka", limit=10)
-    rows = list_articles(analysed, where, plan=SearchPlan(100, by_statistics=False))
-    assert sorted(row.article_number - article_number(0) for row in rows if row.article_number) == [
-        150,
-        290,
-    ]
-    assert len([s for s in statements if s.lstrip().startswith("SELECT")]) == 2
+    assert planned(analysed, "quokka", by_statistics=False) == ([150, 290], 2)
