@@ -133,13 +133,21 @@ class Enqueuer:
             await asyncio.wait(set(self._tasks), timeout=timeout)
 
     async def _flush(self, batch: "_Batch") -> None:
+        """Enqueue a batch once its window has passed. A database that cannot record the
+        runs is logged once for the batch (no run was recorded; the next due time tries
+        again), not raised into each of its scheduled jobs."""
         await asyncio.sleep(BATCH_WINDOW)
         self._gathering = None
         try:
             await asyncio.to_thread(self._enqueue_batch, batch.sources)
         except Exception as exc:
-            batch.done.set_exception(exc)
-        else:
+            log.error(
+                "could not queue the runs of %d due sources (%s): %s",
+                len(batch.sources),
+                ", ".join(batch.sources[:5]) + (", ..." if len(batch.sources) > 5 else ""),
+                " ".join(str(exc).split()) or type(exc).__name__,
+            )
+        finally:
             batch.done.set_result(None)
 
     def _enqueue_batch(self, sources: list[str]) -> None:

@@ -5,12 +5,14 @@ the enqueuer runs on an event loop of the test, as the daemon runs it.
 """
 
 import asyncio
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event
+from sqlalchemy.engine import make_url
 
 from tests.scheduler.brokers import free_port, redis_url_for, settings, unique_queue
 from tests.scheduler.helpers import Source, all_runs, write_config
@@ -18,6 +20,7 @@ from wirewatch.core.config import load_config
 from wirewatch.scheduler.broker import queue_depth
 from wirewatch.scheduler.enqueue import Enqueuer
 from wirewatch.scheduler.snapshot import LoadedConfig
+from wirewatch.storage.engine import make_engine
 from wirewatch.storage.models import RunStatus
 
 pytestmark = [pytest.mark.postgres]
@@ -112,3 +115,23 @@ def test_a_broker_that_refuses_the_jobs_fails_every_run_of_the_batch_with_the_re
     assert {row.status for row in runs} == {RunStatus.FAILED}
     assert all(f"broker {broker} unreachable" in (row.error or "") for row in runs)
     assert enqueuer.counts.not_enqueued == 4
+
+
+def test_a_database_that_cannot_record_the_runs_is_logged_once_for_the_batch(
+    tmp_path: Path, postgres_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    gone = make_url(postgres_url).set(port=free_port()).render_as_string(hide_password=False)
+    engine = make_engine(gone, connect_args={"connect_timeout": 2})
+    queue = unique_queue()
+    enqueuer = enqueuer_for(tmp_path, postgres_url, engine, redis_url_for(queue), queue)
+    try:
+        with caplog.at_level(logging.ERROR, logger="wirewatch.scheduler.enqueue"):
+            asyncio.run(come_due(enqueuer, SOURCES[:8]))  # no job raises
+    finally:
+        enqueuer.close()
+        engine.dispose()
+
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1
+    assert errors[0].startswith("could not queue the runs of 8 due sources (s00, s01, s02")
+    assert enqueuer.counts.enqueued == enqueuer.counts.coalesced == 0
