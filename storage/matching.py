@@ -9,14 +9,11 @@ PostgreSQL alike.
 
 The database decides:
 
-- SQLite: the candidates are indexed alone, in a contentless FTS5 table of the
-  connection's temp schema with ``articles_fts``'s tokenizer; one FTS5 ``MATCH``
-  per watch against it, all in one ``UNION ALL`` statement. Indexing a batch
-  costs less than scanning its texts in Python, and the queries do not touch
-  the big index, so the cost does not grow with the table.
-- PostgreSQL: one statement tests each candidate's stored ``tsvector`` against
-  the ``tsquery`` of each watch (asked of PostgreSQL once per watch, then bound
-  as text, so the statement's text never changes).
+- SQLite (``storage.match_sqlite``): the candidates are indexed alone, in a
+  temporary FTS5 table with ``articles_fts``'s tokenizer, and every watch's FTS5
+  ``MATCH`` runs against it in one statement.
+- PostgreSQL (``storage.match_postgres``): one statement tests each candidate's
+  stored ``tsvector`` against the ``tsquery`` of each watch.
 
 The provider, source and language filters are compared in Python with the
 stored values (exact equality, as ``articles --provider`` compares them).
@@ -28,21 +25,22 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Integer, Text, bindparam, cast, select, text
+from sqlalchemy import Connection, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import Insert
 
 from wirewatch.core.config import WatchConfig
 from wirewatch.core.query import Node
-from wirewatch.storage.models import MatchEvent, MatchStatus, articles, watch_matches
-from wirewatch.storage.search import (
-    FTS5_TOKENIZER,
-    POSTGRES_VECTOR,
-    fts5_query,
-    postgres_tsquery,
+from wirewatch.storage.match_postgres import postgres_matches
+from wirewatch.storage.match_sqlite import (
+    StoredFilters,
+    executemany,
+    sqlite_matches,
+    stored_filters,
 )
+from wirewatch.storage.models import MatchEvent, MatchStatus, articles, watch_matches
 
 K = TypeVar("K", bound=Hashable)
 
@@ -82,7 +80,7 @@ class WatchRule:
         """Whether it narrows by provider, source or language."""
         return bool(self.providers or self.sources or self.languages)
 
-    def admits(self, row: Any) -> bool:
+    def admits(self, row: StoredFilters) -> bool:
         """Whether the stored story passes this watch's filters (its query aside)."""
         return (
             (not self.providers or row.provider in self.providers)
@@ -148,16 +146,21 @@ def record_matches(
 
 def _filtered_columns(
     connection: Connection, rules: Sequence[WatchRule], by_event: Mapping[MatchEvent, set[int]]
-) -> dict[int, Any]:
+) -> Mapping[int, StoredFilters]:
     """Provider, source and language of the candidates some filtering watch is offered."""
     events = {event for rule in rules if rule.filters for event in rule.events}
-    ids = set().union(*(by_event.get(event, ()) for event in events))
+    ids = sorted(set().union(*(by_event.get(event, ()) for event in events)))
     if not ids:
         return {}
+    if connection.dialect.name == "sqlite":
+        return stored_filters(connection, ids)
     statement = select(
         articles.c.id, articles.c.provider, articles.c.source, articles.c.language
-    ).where(articles.c.id.in_(sorted(ids)))
-    return {row.id: row for row in connection.execute(statement)}
+    ).where(articles.c.id.in_(ids))
+    return {
+        row.id: StoredFilters(row.provider, row.source, row.language)
+        for row in connection.execute(statement)
+    }
 
 
 def matching_ids(
@@ -172,128 +175,14 @@ def matching_ids(
     if not jobs:
         return set()
     if connection.dialect.name == "postgresql":
-        return _postgres_matches(connection, jobs)
-    return _sqlite_matches(connection, jobs)
+        return postgres_matches(connection, _all_ids(jobs), jobs)
+    return sqlite_matches(connection, _all_ids(jobs), jobs)
 
 
 def _all_ids(jobs: Sequence[tuple[K, Node, AbstractSet[int]]]) -> list[int]:
     """Every id of the jobs, sorted (jobs often share one set: each is read once)."""
     distinct = {id(ids): ids for _key, _node, ids in jobs}
     return sorted(set().union(*distinct.values()))
-
-
-_CANDIDATES = "watch_candidates"
-"""The temp-schema FTS5 table ``_sqlite_matches`` indexes a round's candidates in."""
-_CREATE_CANDIDATES = (
-    f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{_CANDIDATES} USING fts5"
-    f"(title, body, content='', columnsize=0, tokenize='{FTS5_TOKENIZER}')"
-)
-_MATCH_CANDIDATES = f"SELECT ?, rowid FROM temp.{_CANDIDATES} WHERE {_CANDIDATES} MATCH ?"
-_COMPOUND_LIMIT = 200
-"""FTS5 queries per statement (SQLite allows 500 terms in one compound SELECT)."""
-_IDS_PER_INSERT = 500
-"""Ids per ``IN`` list (SQLite allows 32,766 parameters; smaller lists plan as well)."""
-
-
-@lru_cache(maxsize=4096)
-def _fts5(node: Node) -> str:
-    return fts5_query(node)
-
-
-def _sqlite_matches(
-    connection: Connection, jobs: Sequence[tuple[K, Node, AbstractSet[int]]]
-) -> set[tuple[K, int]]:
-    """Index the candidates alone (a contentless FTS5 table: no text is stored twice, and
-    ``delete-all`` empties it at once), then run every watch's FTS5 expression on them,
-    sent together as one ``UNION ALL`` through the driver: the per-statement overhead
-    would otherwise cost more than the search. The SQL text is constants; the queries
-    are all letters, digits and quotes (``fts5_query``), bound as parameters. The table
-    lives in this connection's temp schema, inside the storing transaction: a rollback
-    empties it too.
-    """
-    ids = _all_ids(jobs)
-    queries = [(position, _fts5(node)) for position, (_key, node, _ids) in enumerate(jobs)]
-    wanted = [ids for _key, _node, ids in jobs]
-    found: set[tuple[K, int]] = set()
-    cursor = connection.connection.cursor()
-    try:
-        cursor.execute(_CREATE_CANDIDATES)
-        for start in range(0, len(ids), _IDS_PER_INSERT):
-            chunk = ids[start : start + _IDS_PER_INSERT]
-            cursor.execute(
-                f"INSERT INTO temp.{_CANDIDATES} (rowid, title, body) "
-                f"SELECT id, title, body FROM articles WHERE id IN ({','.join('?' * len(chunk))})",
-                chunk,
-            )
-        for start in range(0, len(queries), _COMPOUND_LIMIT):
-            batch = queries[start : start + _COMPOUND_LIMIT]
-            cursor.execute(
-                " UNION ALL ".join([_MATCH_CANDIDATES] * len(batch)),
-                [value for query in batch for value in query],
-            )
-            for position, rowid in cursor.fetchall():
-                if rowid in wanted[position]:
-                    found.add((jobs[position][0], rowid))
-        cursor.execute(f"INSERT INTO temp.{_CANDIDATES} ({_CANDIDATES}) VALUES ('delete-all')")
-    finally:
-        cursor.close()
-    return found
-
-
-_TSQUERIES: dict[tuple[str, Node], str] = {}
-"""Per PostgreSQL database and query: its ``tsquery``, as PostgreSQL writes it."""
-_MATCH_DOCUMENTS = text(
-    "WITH docs AS MATERIALIZED ("
-    f" SELECT id, {POSTGRES_VECTOR} || ''::tsvector AS doc FROM articles WHERE id = ANY(:ids))"
-    " SELECT q.position, docs.id FROM docs"
-    " JOIN unnest(CAST(:positions AS integer[]), CAST(:queries AS tsquery[]))"
-    " AS q(position, query) ON docs.doc @@ q.query"
-).bindparams(
-    bindparam("ids", type_=postgresql.ARRAY(Integer)),
-    bindparam("positions", type_=postgresql.ARRAY(Integer)),
-    bindparam("queries", type_=postgresql.ARRAY(Text)),
-)
-"""Every query against every candidate's stored vector, in one statement of constant text.
-
-The vectors are copied out of TOAST once (``|| ''``): referenced as stored, each
-of the (candidates x queries) tests would decompress its vector again.
-"""
-
-
-def _postgres_tsqueries(connection: Connection, nodes: Sequence[Node]) -> list[str]:
-    """Each query's ``tsquery`` as text, asked of PostgreSQL once per process and database
-    (its parser decides what a word is: ``2.5``, ``kuna.net.kw``, ``oil-gas``); the text
-    form reads back as the same ``tsquery``."""
-    database = connection.engine.url.render_as_string()
-    missing = list(dict.fromkeys(n for n in nodes if (database, n) not in _TSQUERIES))
-    if missing:
-        shown = connection.execute(
-            select(*(cast(postgres_tsquery(node), Text) for node in missing))
-        ).one()
-        for node, query in zip(missing, shown, strict=True):
-            _TSQUERIES[(database, node)] = query or ""
-    return [_TSQUERIES[(database, node)] for node in nodes]
-
-
-def _postgres_matches(
-    connection: Connection, jobs: Sequence[tuple[K, Node, AbstractSet[int]]]
-) -> set[tuple[K, int]]:
-    """Each candidate's stored ``tsvector`` tested against the ``tsquery`` of every watch."""
-    queries = _postgres_tsqueries(connection, [node for _key, node, _ids in jobs])
-    wanted = [ids for _key, _node, ids in jobs]
-    rows = connection.execute(
-        _MATCH_DOCUMENTS,
-        {
-            "ids": _all_ids(jobs),
-            "positions": list(range(len(jobs))),
-            "queries": queries,
-        },
-    )
-    return {
-        (jobs[position][0], article_id)
-        for position, article_id in rows
-        if article_id in wanted[position]
-    }
 
 
 def match_row(
@@ -312,6 +201,20 @@ def match_row(
     }
 
 
+def _insert_statement(dialect: str) -> Insert:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(watch_matches).on_conflict_do_nothing(
+        index_elements=[
+            watch_matches.c.watch,
+            watch_matches.c.article_id,
+            watch_matches.c.revision,
+        ]
+    )
+
+
+_INSERTS = {dialect: _insert_statement(dialect) for dialect in ("postgresql", "sqlite")}
+
+
 def insert_matches(
     connection: Connection, rows: Sequence[dict[str, Any]], *, count: bool = False
 ) -> int:
@@ -319,16 +222,12 @@ def insert_matches(
     ``count``, return how many were new (else how many were offered: cheaper)."""
     if not rows:
         return 0
-    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    statement = insert(watch_matches).on_conflict_do_nothing(
-        index_elements=[
-            watch_matches.c.watch,
-            watch_matches.c.article_id,
-            watch_matches.c.revision,
-        ]
-    )
+    statement = _INSERTS[connection.dialect.name]
     ordered = sorted(rows, key=lambda r: (r["watch"], r["article_id"], r["revision"]))
     if count:
         return len(connection.execute(statement.returning(watch_matches.c.id), ordered).all())
-    connection.execute(statement, ordered)
+    if connection.dialect.name == "sqlite":
+        executemany(connection, statement, ordered)
+    else:
+        connection.execute(statement, ordered)
     return len(ordered)

@@ -1,7 +1,7 @@
 """Watches matched at store time, in the storing transaction, as ``articles --search`` finds."""
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -9,9 +9,9 @@ from sqlalchemy import Engine, select
 
 from tests.factories import T0, at_url, make_record, sighting
 from wirewatch.core.config import WatchConfig
-from wirewatch.storage.matching import WatchRule, watch_rules
-from wirewatch.storage.models import watch_matches
-from wirewatch.storage.outbox import backfill, stored_matches
+from wirewatch.storage.matching import Candidate, WatchRule, record_matches, watch_rules
+from wirewatch.storage.models import MatchEvent, watch_matches
+from wirewatch.storage.outbox import backfill, claim_due, stored_matches
 from wirewatch.storage.queries import ArticleFilter, list_articles
 from wirewatch.storage.upsert import store_batch
 
@@ -144,6 +144,37 @@ def test_filters_narrow_a_watch(migrated_engine: Engine) -> None:
         stored[3].article_id,
     }
     assert {s for w, *_rest, s in found if w == "english"} == {"pending"}
+
+
+def test_matches_are_written_with_their_time_and_are_due_from_it(migrated_engine: Engine) -> None:
+    """The time a match is written with reads back exactly (microseconds too), and the
+    delivery pass, comparing in SQL, finds a delivering watch's match due from then on."""
+    watches = rules(
+        {"name": "hooked", "query": "Kuwait", "webhook": "http://127.0.0.1:9/"},
+        {"name": "feed", "query": "Kuwait"},
+    )
+    (stored,) = store_batch(migrated_engine, [sighting(STORIES[0])])
+    now = datetime(2026, 12, 5, 9, 30, 15, 123456, tzinfo=UTC)
+    candidate = Candidate(stored.article_id, stored.revision, MatchEvent.NEW)
+    with migrated_engine.begin() as connection:
+        assert record_matches(connection, watches, [candidate], now=now) == 2
+    statement = select(
+        watch_matches.c.watch,
+        watch_matches.c.status,
+        watch_matches.c.matched_at,
+        watch_matches.c.next_attempt_at,
+        watch_matches.c.attempts,
+    ).order_by(watch_matches.c.watch)
+    with migrated_engine.connect() as connection:
+        assert [tuple(row) for row in connection.execute(statement)] == [
+            ("feed", "unsent", now, None, 0),
+            ("hooked", "pending", now, now, 0),
+        ]
+    early = now - timedelta(microseconds=1)
+    assert claim_due(migrated_engine, ["hooked", "feed"], lease=60, now=early) is None
+    claimed = claim_due(migrated_engine, ["hooked", "feed"], lease=60, now=now)
+    assert claimed is not None
+    assert (claimed.alert.watch, claimed.alert.matched_at) == ("hooked", now)
 
 
 def test_copies_and_new_addresses_match_nothing_but_revisions_match_revised_watches(
