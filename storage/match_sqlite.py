@@ -3,8 +3,9 @@
 A round of storing offers about a hundred stories to every watch. On SQLite the
 work that is left once the stories are indexed is small enough that
 SQLAlchemy's per-statement and per-row handling would cost as much as the
-search itself, so this module talks to ``sqlite3`` directly, with SQL text that
-never changes (bound values only) inside the storing transaction:
+search itself, so this module talks to ``sqlite3`` directly, inside the storing
+transaction, with SQL made only of constants and placeholders (every value is
+bound):
 
 - ``sqlite_matches`` indexes the candidates alone, in a contentless FTS5 table
   of the connection's temp schema with ``articles_fts``'s tokenizer, and runs
